@@ -1,0 +1,44 @@
+//! The audit trail: one structured line per tool call on stderr (target `audit`), in JSON
+//! when `KLARNA_LOG_FORMAT=json`. It records who-did-what facts — tool, host, order id,
+//! amount, idempotency key, outcome, HTTP status, Klarna correlation id, duration — and
+//! never request or response bodies, personal data or credentials.
+
+/// The facts of one call.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditLine<'a> {
+    /// Tool name.
+    pub tool: &'static str,
+    /// Host called, if it got that far.
+    pub api_host: Option<&'a str>,
+    /// Order id, if valid.
+    pub order_id: Option<&'a str>,
+    /// Amount in minor units.
+    pub amount: Option<i64>,
+    /// Idempotency key of a write.
+    pub idempotency_key: Option<&'a str>,
+    /// ok, invalid_input, refused, declined, klarna_error, outcome_unknown.
+    pub outcome: &'static str,
+    /// Last HTTP status from Klarna.
+    pub http_status: Option<u16>,
+    /// Klarna correlation id.
+    pub correlation_id: Option<&'a str>,
+    /// Wall time of the call.
+    pub duration_ms: u64,
+}
+
+/// Writes the line through `tracing` (stderr).
+pub fn record(line: &AuditLine<'_>) {
+    tracing::info!(
+        target: "audit",
+        tool = line.tool,
+        api_host = line.api_host,
+        order_id = line.order_id,
+        amount = line.amount,
+        idempotency_key = line.idempotency_key,
+        outcome = line.outcome,
+        http_status = line.http_status,
+        correlation_id = line.correlation_id,
+        duration_ms = line.duration_ms,
+        "tool call"
+    );
+}

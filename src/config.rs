@@ -1,0 +1,431 @@
+//! Configuration: read once at start-up from the environment (and `.env`), parsed into
+//! types so that nothing downstream re-reads or re-validates it.
+//!
+//! [`Config::from_env`] reads the process environment; [`Config::from_vars`] takes any
+//! lookup function, which is what the tests use (edition 2024 makes `set_var` unsafe, and
+//! tests running in parallel must not share process state).
+//!
+//! Missing credentials are not an error here: the server still starts and lists its tools,
+//! and each call answers with what to set. Everything else that is wrong is a startup error
+//! ([`ConfigError`]) naming the variable and the fix.
+
+use std::{collections::BTreeSet, fmt, net::IpAddr, time::Duration};
+
+use secrecy::SecretString;
+use url::Url;
+
+use crate::{
+    host::{ApiHost, Environment, HostError, HostPolicy},
+    klarna::RetryPolicy,
+    tools::{ALL_TOOLS, READ_TOOLS},
+};
+
+/// Whether write tools ask the human first (MCP elicitation).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ConfirmWrites {
+    /// Ask when the client supports elicitation; otherwise proceed.
+    Auto,
+    /// Ask always; refuse the write when the client cannot ask.
+    Always,
+    /// Never ask.
+    Never,
+}
+
+/// Format of the log lines on stderr.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    /// Human-readable lines.
+    Text,
+    /// One JSON object per line.
+    Json,
+}
+
+/// Klarna API credentials. The password is a [`SecretString`]: it has no `Display`, its
+/// `Debug` is redacted, and it is exposed only where the `Authorization` header is built.
+#[derive(Clone)]
+pub struct Credentials {
+    /// `KLARNA_API_USERNAME`.
+    pub username: String,
+    /// `KLARNA_API_PASSWORD`.
+    pub password: SecretString,
+}
+
+impl fmt::Debug for Credentials {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Credentials")
+            .field("username", &self.username)
+            .field("password", &"[redacted]")
+            .finish()
+    }
+}
+
+/// Everything the server needs to know, parsed.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Credentials, or which variable is missing.
+    pub credentials: Result<Credentials, MissingCredential>,
+    /// `KLARNA_BASE_URL`: send requests here instead of `https://{apiHost}`.
+    pub base_url: Option<Url>,
+    /// Default host and environment restriction.
+    pub hosts: HostPolicy,
+    /// `KLARNA_READ_ONLY`.
+    pub read_only: bool,
+    /// `KLARNA_TOOLS`, when set: the only tools to register.
+    pub tools: Option<BTreeSet<&'static str>>,
+    /// `KLARNA_MAX_CAPTURE_AMOUNT` (minor units).
+    pub max_capture_amount: Option<i64>,
+    /// `KLARNA_MAX_REFUND_AMOUNT` (minor units).
+    pub max_refund_amount: Option<i64>,
+    /// `KLARNA_CONFIRM_WRITES`.
+    pub confirm_writes: ConfirmWrites,
+    /// `KLARNA_INCLUDE_PERSONAL_DATA`.
+    pub include_personal_data: bool,
+    /// `KLARNA_LOG_FORMAT`.
+    pub log_format: LogFormat,
+    /// `KLARNA_MAX_RETRIES`, `KLARNA_TIMEOUT_SECS` and the backoff shape.
+    pub retry: RetryPolicy,
+    /// Demo mode: the built-in simulator, fake money, a notice on every result.
+    pub demo: bool,
+}
+
+/// A credential variable that is not set.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MissingCredential(pub &'static str);
+
+impl fmt::Display for MissingCredential {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} is not set. Set KLARNA_API_USERNAME and KLARNA_API_PASSWORD (Klarna Merchant \
+             Portal → Settings → API credentials) in the MCP client's \"env\" block or in a .env \
+             file, then restart the server; or run `klarna-mcp --demo` to try it without an account",
+            self.0
+        )
+    }
+}
+
+/// A configuration value that cannot be used. The server does not start.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ConfigError {
+    /// A variable has a value it cannot take.
+    #[error("{var}={value:?} is not valid: {fix}")]
+    Invalid {
+        /// The variable.
+        var: &'static str,
+        /// Its value (never a secret).
+        value: String,
+        /// What would be valid.
+        fix: String,
+    },
+    /// Two settings contradict each other.
+    #[error("{0}")]
+    Conflict(String),
+}
+
+fn invalid(var: &'static str, value: &str, fix: impl Into<String>) -> ConfigError {
+    ConfigError::Invalid {
+        var,
+        value: value.chars().take(200).collect(),
+        fix: fix.into(),
+    }
+}
+
+impl Config {
+    /// Reads the process environment, after loading `.env` from the working directory if
+    /// present (variables already set win).
+    pub fn from_env() -> Result<Self, ConfigError> {
+        // A missing .env is the normal case; a malformed one is reported by the caller's log.
+        let _ = dotenvy::dotenv();
+        Self::from_vars(|name| std::env::var(name).ok())
+    }
+
+    /// Parses configuration from a lookup function (`None` = unset). Empty values count as
+    /// unset, so `KLARNA_BASE_URL=` in an MCP client's env block is harmless.
+    pub fn from_vars(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let get = |name: &str| {
+            lookup(name)
+                .map(|v| v.trim().to_string())
+                .filter(|v| !v.is_empty())
+        };
+
+        let username = get("KLARNA_API_USERNAME");
+        // The password is not trimmed: whitespace could be part of it.
+        let password = lookup("KLARNA_API_PASSWORD").filter(|v| !v.is_empty());
+        let key_env = password.as_deref().and_then(Environment::of_api_key);
+        let credentials = match (username, password) {
+            (Some(username), Some(password)) => Ok(Credentials {
+                username,
+                password: SecretString::from(password),
+            }),
+            (None, _) => Err(MissingCredential("KLARNA_API_USERNAME")),
+            (Some(_), None) => Err(MissingCredential("KLARNA_API_PASSWORD")),
+        };
+
+        let environment = match get("KLARNA_ENVIRONMENT") {
+            None => None,
+            Some(v) => Some(Environment::parse(&v).ok_or_else(|| {
+                invalid("KLARNA_ENVIRONMENT", &v, "use `playground` or `production`")
+            })?),
+        };
+        if let (Some(env), Some(key)) = (environment, key_env)
+            && env != key
+        {
+            return Err(ConfigError::Conflict(format!(
+                "KLARNA_ENVIRONMENT={env} but KLARNA_API_PASSWORD is a {key} API key (klarna_{}_api_…). \
+                 Use the {env} key, or set KLARNA_ENVIRONMENT={key}",
+                if key == Environment::Production {
+                    "live"
+                } else {
+                    "test"
+                }
+            )));
+        }
+        let restriction = match (environment, key_env) {
+            (Some(env), _) => Some((env, format!("KLARNA_ENVIRONMENT={env}"))),
+            (None, Some(key)) => Some((
+                key,
+                format!("the API key in KLARNA_API_PASSWORD is a {key} key"),
+            )),
+            (None, None) => None,
+        };
+        let default_host = match get("KLARNA_API_HOST") {
+            Some(v) => {
+                ApiHost::parse(&v).map_err(|e| invalid("KLARNA_API_HOST", &v, e.to_string()))?
+            }
+            None => restriction
+                .as_ref()
+                .map_or(ApiHost::Eu, |(env, _)| env.eu_host()),
+        };
+        let hosts = HostPolicy {
+            default_host,
+            restriction,
+        };
+        if let Err(e @ HostError::WrongEnvironment { .. }) = hosts.resolve(None) {
+            return Err(ConfigError::Conflict(format!("KLARNA_API_HOST: {e}")));
+        }
+
+        let base_url = get("KLARNA_BASE_URL")
+            .map(|v| parse_base_url(&v))
+            .transpose()?;
+
+        let read_only = parse_bool(&get, "KLARNA_READ_ONLY")?.unwrap_or(false);
+        let tools = get("KLARNA_TOOLS")
+            .map(|v| parse_tool_list(&v))
+            .transpose()?;
+
+        let max_capture_amount = parse_amount_cap(&get, "KLARNA_MAX_CAPTURE_AMOUNT")?;
+        let max_refund_amount = parse_amount_cap(&get, "KLARNA_MAX_REFUND_AMOUNT")?;
+
+        let confirm_writes = match get("KLARNA_CONFIRM_WRITES").map(|v| v.to_ascii_lowercase()) {
+            None => ConfirmWrites::Auto,
+            Some(v) => match v.as_str() {
+                "auto" => ConfirmWrites::Auto,
+                "always" => ConfirmWrites::Always,
+                "never" => ConfirmWrites::Never,
+                _ => {
+                    return Err(invalid(
+                        "KLARNA_CONFIRM_WRITES",
+                        &v,
+                        "use `auto`, `always` or `never`",
+                    ));
+                }
+            },
+        };
+        let include_personal_data =
+            parse_bool(&get, "KLARNA_INCLUDE_PERSONAL_DATA")?.unwrap_or(false);
+        let log_format = match get("KLARNA_LOG_FORMAT").map(|v| v.to_ascii_lowercase()) {
+            None => LogFormat::Text,
+            Some(v) => match v.as_str() {
+                "text" => LogFormat::Text,
+                "json" => LogFormat::Json,
+                _ => return Err(invalid("KLARNA_LOG_FORMAT", &v, "use `text` or `json`")),
+            },
+        };
+
+        let mut retry = RetryPolicy::default();
+        if let Some(v) = get("KLARNA_MAX_RETRIES") {
+            retry.max_retries = v.parse::<u32>().ok().filter(|n| *n <= 10).ok_or_else(|| {
+                invalid("KLARNA_MAX_RETRIES", &v, "use a whole number from 0 to 10")
+            })?;
+        }
+        if let Some(v) = get("KLARNA_TIMEOUT_SECS") {
+            let secs = v
+                .parse::<u64>()
+                .ok()
+                .filter(|n| (1..=300).contains(n))
+                .ok_or_else(|| {
+                    invalid(
+                        "KLARNA_TIMEOUT_SECS",
+                        &v,
+                        "use a whole number of seconds from 1 to 300",
+                    )
+                })?;
+            retry.attempt_timeout = Duration::from_secs(secs);
+        }
+
+        Ok(Self {
+            credentials,
+            base_url,
+            hosts,
+            read_only,
+            tools,
+            max_capture_amount,
+            max_refund_amount,
+            confirm_writes,
+            include_personal_data,
+            log_format,
+            retry,
+            demo: false,
+        })
+    }
+
+    /// Turns this configuration into demo mode against a simulator at `base_url`: demo
+    /// credentials, no environment restriction (the simulator answers for every host), and a
+    /// notice on every result. Safety settings (read-only, tools, caps, confirmation) stay.
+    pub fn into_demo(mut self, base_url: Url, username: &str, password: &str) -> Self {
+        self.credentials = Ok(Credentials {
+            username: username.to_string(),
+            password: SecretString::from(password.to_string()),
+        });
+        self.base_url = Some(base_url);
+        self.hosts.restriction = None;
+        self.demo = true;
+        self
+    }
+
+    /// The names of the tools this configuration registers, in `ALL_TOOLS` order.
+    pub fn enabled_tools(&self) -> Vec<&'static str> {
+        ALL_TOOLS
+            .into_iter()
+            .filter(|name| !self.read_only || READ_TOOLS.contains(name))
+            .filter(|name| self.tools.as_ref().is_none_or(|set| set.contains(name)))
+            .collect()
+    }
+
+    /// One log-safe line describing the effective configuration (no secrets).
+    pub fn describe(&self) -> String {
+        let user = match &self.credentials {
+            Ok(c) => format!("username={} password=[set, redacted]", c.username),
+            Err(m) => format!("credentials missing ({})", m.0),
+        };
+        format!(
+            "mode={} default_host={} environment={} base_url={} read_only={} tools=[{}] {user} \
+             confirm_writes={:?} personal_data={} max_retries={} timeout={}s",
+            if self.demo { "demo" } else { "live" },
+            self.hosts.default_host,
+            self.hosts
+                .restriction
+                .as_ref()
+                .map_or("any".to_string(), |(e, _)| e.to_string()),
+            self.base_url
+                .as_ref()
+                .map_or("-".to_string(), Url::to_string),
+            self.read_only,
+            self.enabled_tools().join(","),
+            self.confirm_writes,
+            self.include_personal_data,
+            self.retry.max_retries,
+            self.retry.attempt_timeout.as_secs(),
+        )
+    }
+}
+
+fn parse_bool(
+    get: &impl Fn(&str) -> Option<String>,
+    var: &'static str,
+) -> Result<Option<bool>, ConfigError> {
+    match get(var) {
+        None => Ok(None),
+        Some(v) => match v.to_ascii_lowercase().as_str() {
+            "1" | "true" | "yes" | "on" => Ok(Some(true)),
+            "0" | "false" | "no" | "off" => Ok(Some(false)),
+            _ => Err(invalid(var, &v, "use `true` or `false`")),
+        },
+    }
+}
+
+fn parse_amount_cap(
+    get: &impl Fn(&str) -> Option<String>,
+    var: &'static str,
+) -> Result<Option<i64>, ConfigError> {
+    get(var)
+        .map(|v| {
+            v.parse::<i64>().ok().filter(|n| *n >= 1).ok_or_else(|| {
+                invalid(
+                    var,
+                    &v,
+                    "use a positive whole number of minor units, e.g. 50000 for 500.00 EUR",
+                )
+            })
+        })
+        .transpose()
+}
+
+fn parse_tool_list(value: &str) -> Result<BTreeSet<&'static str>, ConfigError> {
+    let mut set = BTreeSet::new();
+    for name in value.split(',').map(str::trim).filter(|n| !n.is_empty()) {
+        let known = ALL_TOOLS.into_iter().find(|t| *t == name).ok_or_else(|| {
+            invalid(
+                "KLARNA_TOOLS",
+                value,
+                format!(
+                    "unknown tool `{name}`; valid names: {}",
+                    ALL_TOOLS.join(", ")
+                ),
+            )
+        })?;
+        set.insert(known);
+    }
+    if set.is_empty() {
+        return Err(invalid(
+            "KLARNA_TOOLS",
+            value,
+            format!("name at least one of: {}", ALL_TOOLS.join(", ")),
+        ));
+    }
+    Ok(set)
+}
+
+/// `https://` anything, or `http://` to a loopback address only (plain HTTP would expose
+/// the Basic-auth header on the network).
+fn parse_base_url(value: &str) -> Result<Url, ConfigError> {
+    let url = Url::parse(value)
+        .map_err(|e| invalid("KLARNA_BASE_URL", value, format!("not a URL ({e})")))?;
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(invalid(
+            "KLARNA_BASE_URL",
+            "[contains user info, not shown]",
+            "remove the user:password@ part; credentials come from KLARNA_API_USERNAME/PASSWORD",
+        ));
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err(invalid(
+            "KLARNA_BASE_URL",
+            value,
+            "remove the ?query and #fragment",
+        ));
+    }
+    let loopback = match url.host() {
+        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        Some(url::Host::Ipv4(ip)) => IpAddr::V4(ip).is_loopback(),
+        Some(url::Host::Ipv6(ip)) => IpAddr::V6(ip).is_loopback(),
+        None => false,
+    };
+    match url.scheme() {
+        "https" if url.host().is_some() => Ok(url),
+        "http" if loopback => Ok(url),
+        "http" => Err(invalid(
+            "KLARNA_BASE_URL",
+            value,
+            "http:// is allowed only for loopback (127.0.0.1, [::1], localhost); use https://",
+        )),
+        _ => Err(invalid(
+            "KLARNA_BASE_URL",
+            value,
+            "use an https:// URL (or http:// on loopback)",
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,213 @@
+//! Unit tests for configuration parsing.
+
+use super::*;
+
+fn vars(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
+    let owned: Vec<(String, String)> = pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    move |name| {
+        owned
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+    }
+}
+
+const CREDS: [(&str, &str); 2] = [
+    ("KLARNA_API_USERNAME", "merchant"),
+    ("KLARNA_API_PASSWORD", "s3cret"),
+];
+
+#[test]
+fn defaults_are_safe_and_start_without_credentials() {
+    let c = Config::from_vars(vars(&[])).unwrap();
+    assert_eq!(c.credentials.as_ref().unwrap_err().0, "KLARNA_API_USERNAME");
+    assert_eq!(c.hosts.default_host, ApiHost::Eu);
+    assert_eq!(c.hosts.restriction, None);
+    assert!(!c.read_only && !c.include_personal_data && !c.demo);
+    assert_eq!(c.confirm_writes, ConfirmWrites::Auto);
+    assert_eq!(c.enabled_tools().len(), 6);
+    let c = Config::from_vars(vars(&[("KLARNA_API_USERNAME", "u")])).unwrap();
+    assert_eq!(c.credentials.unwrap_err().0, "KLARNA_API_PASSWORD");
+}
+
+#[test]
+fn missing_credential_message_names_the_variable_and_the_fix() {
+    let text = MissingCredential("KLARNA_API_PASSWORD").to_string();
+    assert!(text.contains("KLARNA_API_PASSWORD is not set"), "{text}");
+    assert!(text.contains("--demo"), "{text}");
+}
+
+#[test]
+fn base_url_allows_https_anywhere_and_http_only_on_loopback() {
+    for ok in [
+        "https://gateway.example/klarna",
+        "http://127.0.0.1:8088",
+        "http://localhost:1",
+        "http://[::1]:9",
+    ] {
+        let c = Config::from_vars(vars(&[("KLARNA_BASE_URL", ok)])).unwrap();
+        assert!(c.base_url.is_some(), "{ok}");
+    }
+    for bad in [
+        "http://10.0.0.5:80",
+        "http://example.com",
+        "ftp://127.0.0.1",
+        "not a url",
+        "https://u:p@gw.example",
+        "https://gw.example/?x=1",
+    ] {
+        let err = Config::from_vars(vars(&[("KLARNA_BASE_URL", bad)]))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("KLARNA_BASE_URL"), "{bad}: {err}");
+    }
+    let err = Config::from_vars(vars(&[(
+        "KLARNA_BASE_URL",
+        "https://user:hunter2@gw.example",
+    )]))
+    .unwrap_err()
+    .to_string();
+    assert!(!err.contains("hunter2"), "{err}");
+}
+
+#[test]
+fn environment_restricts_hosts_and_picks_its_eu_default() {
+    let c = Config::from_vars(vars(&[("KLARNA_ENVIRONMENT", "playground")])).unwrap();
+    assert_eq!(c.hosts.default_host, ApiHost::EuPlayground);
+    assert!(c.hosts.resolve(Some("api.klarna.com")).is_err());
+    let c = Config::from_vars(vars(&[("KLARNA_ENVIRONMENT", "production")])).unwrap();
+    assert_eq!(c.hosts.default_host, ApiHost::Eu);
+    assert!(c.hosts.resolve(Some("api.playground.klarna.com")).is_err());
+    assert!(
+        Config::from_vars(vars(&[("KLARNA_ENVIRONMENT", "staging")]))
+            .unwrap_err()
+            .to_string()
+            .contains("playground")
+    );
+}
+
+#[test]
+fn api_key_prefix_restricts_hosts_and_contradictions_stop_startup() {
+    let c = Config::from_vars(vars(&[
+        ("KLARNA_API_USERNAME", "u"),
+        ("KLARNA_API_PASSWORD", "klarna_test_api_abc"),
+    ]))
+    .unwrap();
+    assert_eq!(c.hosts.default_host, ApiHost::EuPlayground);
+    let err = c
+        .hosts
+        .resolve(Some("api-na.klarna.com"))
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("API key"), "{err}");
+    assert!(!err.contains("klarna_test_api_abc"), "{err}");
+    let err = Config::from_vars(vars(&[
+        ("KLARNA_API_USERNAME", "u"),
+        ("KLARNA_API_PASSWORD", "klarna_live_api_abc"),
+        ("KLARNA_ENVIRONMENT", "playground"),
+    ]))
+    .unwrap_err()
+    .to_string();
+    assert!(
+        err.contains("KLARNA_ENVIRONMENT=playground") && err.contains("production"),
+        "{err}"
+    );
+    assert!(!err.contains("klarna_live_api_abc"), "{err}");
+}
+
+#[test]
+fn api_host_sets_the_default_and_must_match_the_environment() {
+    let c = Config::from_vars(vars(&[("KLARNA_API_HOST", "API-NA.klarna.com")])).unwrap();
+    assert_eq!(c.hosts.default_host, ApiHost::Na);
+    assert!(
+        Config::from_vars(vars(&[("KLARNA_API_HOST", "evil.example")]))
+            .unwrap_err()
+            .to_string()
+            .contains("KLARNA_API_HOST")
+    );
+    let err = Config::from_vars(vars(&[
+        ("KLARNA_API_HOST", "api-na.klarna.com"),
+        ("KLARNA_ENVIRONMENT", "playground"),
+    ]))
+    .unwrap_err()
+    .to_string();
+    assert!(err.contains("KLARNA_API_HOST"), "{err}");
+}
+
+#[test]
+fn read_only_and_tool_lists_decide_the_tools() {
+    let c = Config::from_vars(vars(&[("KLARNA_READ_ONLY", "true")])).unwrap();
+    assert_eq!(c.enabled_tools(), vec!["get_order", "get_capture"]);
+    let c = Config::from_vars(vars(&[("KLARNA_TOOLS", "get_order, refund_order")])).unwrap();
+    assert_eq!(c.enabled_tools(), vec!["get_order", "refund_order"]);
+    let c = Config::from_vars(vars(&[
+        ("KLARNA_TOOLS", "get_order,refund_order"),
+        ("KLARNA_READ_ONLY", "1"),
+    ]))
+    .unwrap();
+    assert_eq!(c.enabled_tools(), vec!["get_order"]);
+    let err = Config::from_vars(vars(&[("KLARNA_TOOLS", "get_order,refund")]))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("unknown tool `refund`") && err.contains("release_remaining_authorization"),
+        "{err}"
+    );
+    assert!(Config::from_vars(vars(&[("KLARNA_READ_ONLY", "maybe")])).is_err());
+}
+
+#[test]
+fn caps_confirmation_privacy_and_log_format_parse() {
+    let c = Config::from_vars(vars(&[
+        ("KLARNA_MAX_CAPTURE_AMOUNT", "50000"),
+        ("KLARNA_MAX_REFUND_AMOUNT", "100"),
+        ("KLARNA_CONFIRM_WRITES", "Always"),
+        ("KLARNA_INCLUDE_PERSONAL_DATA", "yes"),
+        ("KLARNA_LOG_FORMAT", "json"),
+    ]))
+    .unwrap();
+    assert_eq!(
+        (c.max_capture_amount, c.max_refund_amount),
+        (Some(50000), Some(100))
+    );
+    assert_eq!(c.confirm_writes, ConfirmWrites::Always);
+    assert!(c.include_personal_data);
+    assert_eq!(c.log_format, LogFormat::Json);
+    for (var, bad) in [
+        ("KLARNA_MAX_CAPTURE_AMOUNT", "0"),
+        ("KLARNA_MAX_REFUND_AMOUNT", "1.5"),
+        ("KLARNA_CONFIRM_WRITES", "sometimes"),
+        ("KLARNA_LOG_FORMAT", "xml"),
+        ("KLARNA_MAX_RETRIES", "-1"),
+        ("KLARNA_MAX_RETRIES", "11"),
+        ("KLARNA_TIMEOUT_SECS", "0"),
+        ("KLARNA_TIMEOUT_SECS", "abc"),
+    ] {
+        let err = Config::from_vars(vars(&[(var, bad)]))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains(var), "{var}={bad}: {err}");
+    }
+}
+
+#[test]
+fn retries_and_timeout_are_configurable() {
+    let c = Config::from_vars(vars(&[
+        ("KLARNA_MAX_RETRIES", "0"),
+        ("KLARNA_TIMEOUT_SECS", "5"),
+    ]))
+    .unwrap();
+    assert_eq!(c.retry.max_retries, 0);
+    assert_eq!(c.retry.attempt_timeout, Duration::from_secs(5));
+}
+
+#[test]
+fn describe_and_debug_never_show_the_password() {
+    let c = Config::from_vars(vars(&CREDS)).unwrap();
+    let text = format!("{} {:?}", c.describe(), c);
+    assert!(!text.contains("s3cret"), "{text}");
+    assert!(text.contains("merchant"), "{text}");
+}

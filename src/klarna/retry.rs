@@ -1,0 +1,102 @@
+//! When and how long to wait before trying a Klarna call again.
+//!
+//! GETs are retried on connection errors, timeouts, 429 and 500/502/503/504. Writes are
+//! retried on the same conditions, always with the same `Klarna-Idempotency-Key`, so Klarna
+//! applies them at most once and answers a repeat with the first result. Delays grow
+//! exponentially with full jitter; a `Retry-After` header (seconds) is honoured up to a cap.
+
+use std::time::Duration;
+
+/// Retry and timeout settings. `Default` is what production uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RetryPolicy {
+    /// Retries after the first attempt (`KLARNA_MAX_RETRIES`, default 2).
+    pub max_retries: u32,
+    /// Time allowed for one attempt, connect to last body byte (`KLARNA_TIMEOUT_SECS`,
+    /// default 30 s, Klarna's own gateway timeout).
+    pub attempt_timeout: Duration,
+    /// First backoff step (doubles each retry).
+    pub base_delay: Duration,
+    /// Largest backoff step.
+    pub max_delay: Duration,
+    /// Largest `Retry-After` honoured; longer values are cut to this.
+    pub retry_after_cap: Duration,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        Self {
+            max_retries: 2,
+            attempt_timeout: Duration::from_secs(30),
+            base_delay: Duration::from_millis(250),
+            max_delay: Duration::from_secs(4),
+            retry_after_cap: Duration::from_secs(10),
+        }
+    }
+}
+
+impl RetryPolicy {
+    /// Whether an HTTP status is worth another attempt.
+    pub fn retryable_status(status: u16) -> bool {
+        matches!(status, 429 | 500 | 502 | 503 | 504)
+    }
+
+    /// The wait before retry number `retry` (1-based): `Retry-After` if given (capped),
+    /// else a random duration in `[0, min(max_delay, base_delay * 2^(retry-1))]`.
+    pub fn delay(&self, retry: u32, retry_after: Option<Duration>) -> Duration {
+        if let Some(after) = retry_after {
+            return after.min(self.retry_after_cap);
+        }
+        let factor = 2_u32.saturating_pow(retry.saturating_sub(1));
+        let ceiling = self.base_delay.saturating_mul(factor).min(self.max_delay);
+        let millis = u64::try_from(ceiling.as_millis()).unwrap_or(u64::MAX);
+        Duration::from_millis(rand::random_range(0..=millis))
+    }
+}
+
+/// Parses `Retry-After` in its delay-seconds form; the HTTP-date form is ignored (the
+/// normal backoff applies instead).
+pub fn parse_retry_after(value: &str) -> Option<Duration> {
+    value.trim().parse::<u64>().ok().map(Duration::from_secs)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_stays_within_its_exponential_ceiling() {
+        let policy = RetryPolicy::default();
+        for retry in 1..=8 {
+            let ceiling = (policy.base_delay * 2_u32.pow(retry - 1)).min(policy.max_delay);
+            for _ in 0..50 {
+                assert!(policy.delay(retry, None) <= ceiling);
+            }
+        }
+    }
+
+    #[test]
+    fn retry_after_is_honoured_up_to_the_cap() {
+        let policy = RetryPolicy::default();
+        assert_eq!(
+            policy.delay(1, Some(Duration::from_secs(3))),
+            Duration::from_secs(3)
+        );
+        assert_eq!(
+            policy.delay(1, Some(Duration::from_secs(3600))),
+            policy.retry_after_cap
+        );
+        assert_eq!(parse_retry_after(" 7 "), Some(Duration::from_secs(7)));
+        assert_eq!(parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT"), None);
+    }
+
+    #[test]
+    fn only_transient_statuses_are_retried() {
+        for s in [429, 500, 502, 503, 504] {
+            assert!(RetryPolicy::retryable_status(s));
+        }
+        for s in [200, 201, 204, 400, 401, 403, 404, 409, 413, 422, 501] {
+            assert!(!RetryPolicy::retryable_status(s));
+        }
+    }
+}

@@ -1,0 +1,247 @@
+//! The `klarna-mcp` binary: command line, logging to stderr, and the stdio MCP server.
+//! Everything else lives in the library so tests can drive it.
+
+use std::{io::IsTerminal, net::SocketAddr, process::ExitCode};
+
+use clap::{Parser, Subcommand};
+use klarna_mcp::{
+    Config, KlarnaServer,
+    clients::{self, ClientKind},
+    config::LogFormat,
+    simulator::{DEMO_PASSWORD, DEMO_USERNAME, Simulator, SimulatorConfig},
+};
+use rmcp::{ServiceExt, service::ServerInitializeError, transport::stdio_pipes};
+use tokio_util::sync::CancellationToken;
+use tracing_subscriber::EnvFilter;
+
+/// MCP server for Klarna Order Management: look up, capture, refund, cancel and release
+/// Klarna orders from an AI assistant over stdio.
+///
+/// Credentials come from KLARNA_API_USERNAME / KLARNA_API_PASSWORD (environment or .env).
+/// Run with --demo to try it on a built-in simulator without a Klarna account.
+#[derive(Parser)]
+#[command(name = "klarna-mcp", version, about, long_about)]
+struct Cli {
+    /// Serve against a built-in Klarna simulator seeded with demo orders (no account, no real money).
+    #[arg(long, global = true)]
+    demo: bool,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve MCP on stdin/stdout (the default).
+    Serve,
+    /// Run only the Klarna simulator over HTTP, seeded with the demo orders, until stopped.
+    Simulator {
+        /// Address to listen on (loopback recommended).
+        #[arg(long, default_value = "127.0.0.1:8088")]
+        listen: SocketAddr,
+    },
+    /// Print a ready-to-paste configuration for an MCP client (with --demo: the demo server).
+    Config {
+        /// Which client.
+        #[arg(value_enum)]
+        client: ClientKind,
+    },
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command.unwrap_or(Command::Serve) {
+        Command::Config { client } => print_client_config(client, cli.demo),
+        Command::Simulator { listen } => run_simulator(listen).await,
+        Command::Serve => serve(cli.demo).await,
+    }
+}
+
+#[allow(clippy::print_stdout)] // prints a config for a human; no MCP on this path
+fn print_client_config(client: ClientKind, demo: bool) -> ExitCode {
+    let binary = std::env::current_exe()
+        .ok()
+        .and_then(|p| p.canonicalize().ok())
+        .map_or_else(|| "klarna-mcp".to_string(), |p| p.display().to_string());
+    // stdout is free here: this command does not speak MCP.
+    println!("{}", clients::render(client, &binary, demo));
+    eprintln!("{}", clients::where_it_goes(client));
+    ExitCode::SUCCESS
+}
+
+fn init_logging(format: LogFormat) {
+    let filter =
+        EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,rmcp=warn"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(false);
+    match format {
+        LogFormat::Json => builder.json().flatten_event(true).init(),
+        LogFormat::Text => builder.init(),
+    }
+}
+
+#[allow(clippy::print_stdout)] // simulator mode talks to humans and scripts, not MCP
+async fn run_simulator(listen: SocketAddr) -> ExitCode {
+    init_logging(LogFormat::Text);
+    let config = SimulatorConfig {
+        listen,
+        username: DEMO_USERNAME.into(),
+        password: DEMO_PASSWORD.into(),
+    };
+    let simulator = match Simulator::start(config).await {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("klarna-mcp simulator: cannot listen on {listen}: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    simulator.seed_demo_orders();
+    // This mode is for humans and scripts, not MCP: stdout is free.
+    println!("Klarna simulator listening on {}", simulator.base_url());
+    println!("Credentials: username {DEMO_USERNAME}, password {DEMO_PASSWORD} (simulator only)");
+    println!(
+        "Try: curl -u {DEMO_USERNAME}:{DEMO_PASSWORD} {}/ordermanagement/v1/orders/<order id>",
+        simulator.base_url()
+    );
+    println!(
+        "Or point the server at it: KLARNA_BASE_URL={} with the credentials above.",
+        simulator.base_url()
+    );
+    for order in klarna_mcp::simulator::demo_orders() {
+        println!(
+            "  {}  {:<14} {}",
+            order.order_id, order.state, order.summary
+        );
+    }
+    wait_for_signal().await;
+    simulator.shutdown();
+    ExitCode::SUCCESS
+}
+
+async fn wait_for_signal() {
+    #[cfg(unix)]
+    {
+        let mut term =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(s) => s,
+                Err(_) => {
+                    let _ = tokio::signal::ctrl_c().await;
+                    return;
+                }
+            };
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}
+
+async fn serve(demo: bool) -> ExitCode {
+    let config = match Config::from_env() {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("klarna-mcp: configuration error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    init_logging(config.log_format);
+
+    // Kept alive for the life of the server in demo mode.
+    let mut _simulator = None;
+    let config = if demo {
+        let simulator = match Simulator::start_demo().await {
+            Ok(s) => s,
+            Err(e) => {
+                tracing::error!("cannot start the demo simulator: {e}");
+                return ExitCode::FAILURE;
+            }
+        };
+        let url = match url::Url::parse(&simulator.base_url()) {
+            Ok(u) => u,
+            Err(e) => {
+                tracing::error!("simulator URL: {e}");
+                return ExitCode::FAILURE;
+            }
+        };
+        _simulator = Some(simulator);
+        config.into_demo(url, DEMO_USERNAME, DEMO_PASSWORD)
+    } else {
+        if let Some(url) = &config.base_url {
+            tracing::warn!(base_url = %url, "KLARNA_BASE_URL is set: every request goes there instead of the Klarna host named by apiHost");
+        }
+        if let Err(missing) = &config.credentials {
+            tracing::warn!("{missing}");
+        }
+        config
+    };
+    tracing::info!("{}", config.describe());
+    if std::io::stdin().is_terminal() {
+        eprintln!("{}", guide(&config));
+    }
+
+    let server = match KlarnaServer::new(config) {
+        Ok(s) => s,
+        Err(e) => {
+            tracing::error!("cannot build the HTTP client: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+
+    let ct = CancellationToken::new();
+    let signal_ct = ct.clone();
+    tokio::spawn(async move {
+        wait_for_signal().await;
+        signal_ct.cancel();
+    });
+
+    let service = match server.serve_with_ct(stdio_pipes(), ct).await {
+        Ok(service) => service,
+        Err(ServerInitializeError::Cancelled | ServerInitializeError::ConnectionClosed(_)) => {
+            return ExitCode::SUCCESS;
+        }
+        Err(e) => {
+            tracing::error!("MCP initialization failed: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match service.waiting().await {
+        Ok(reason) => {
+            tracing::info!(?reason, "server stopped");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            tracing::error!("server task failed: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// What a human who started the server in a terminal sees on stderr.
+fn guide(config: &Config) -> String {
+    format!(
+        "klarna-mcp {version} — {mode}\n\
+         Default host: {host}. Tools: {tools}.\n\
+         This is an MCP server speaking JSON-RPC on stdin/stdout; it waits for an MCP client.\n\
+         Connect a client instead of typing here, e.g.:\n\
+         \x20 klarna-mcp config claude-desktop{demo_flag}   (also: claude-code, cursor, vscode)\n\
+         \x20 npx @modelcontextprotocol/inspector {bin}{demo_flag}\n\
+         Press Ctrl-C to stop.",
+        version = env!("CARGO_PKG_VERSION"),
+        mode = if config.demo {
+            "DEMO mode: built-in simulator, no real money"
+        } else {
+            "live mode: real Klarna API"
+        },
+        host = config.hosts.default_host,
+        tools = config.enabled_tools().join(", "),
+        demo_flag = if config.demo { " --demo" } else { "" },
+        bin = std::env::current_exe()
+            .map_or_else(|_| "klarna-mcp".to_string(), |p| p.display().to_string()),
+    )
+}

@@ -1,0 +1,169 @@
+//! [`KlarnaServer`]: the MCP server — its tools, prompts, instructions, and the guard that
+//! keeps a panicking tool from leaving a client waiting forever.
+
+use std::{panic::AssertUnwindSafe, sync::Arc};
+
+use futures::FutureExt;
+use rmcp::{
+    ErrorData as McpError, RoleServer, ServerHandler,
+    handler::server::{
+        router::{prompt::PromptRouter, tool::ToolRouter},
+        tool::ToolCallContext,
+    },
+    model::{
+        CallToolRequestParams, CallToolResponse, CallToolResult, ContentBlock, Implementation,
+        ServerCapabilities, ServerConfig,
+    },
+    prompt_handler,
+    service::RequestContext,
+    tool_handler,
+};
+
+use crate::{
+    config::Config,
+    host::host_list,
+    klarna::KlarnaClient,
+    simulator::demo_orders,
+    tools::{self, call::Call},
+};
+
+/// Prefix of every result and of the instructions in demo mode.
+pub const DEMO_NOTICE: &str = "DEMO: simulated Klarna, no real money.";
+
+/// The MCP server. Cloning is shallow: clones share the client and configuration.
+#[derive(Clone)]
+pub struct KlarnaServer {
+    state: Arc<State>,
+    tool_router: ToolRouter<KlarnaServer>,
+    prompt_router: PromptRouter<KlarnaServer>,
+}
+
+struct State {
+    client: KlarnaClient,
+    config: Config,
+    instructions: String,
+}
+
+impl KlarnaServer {
+    /// Builds the server: one Klarna client, the tool router built once (with the tools
+    /// configuration disables removed), the instructions composed once.
+    pub fn new(config: Config) -> Result<Self, reqwest::Error> {
+        let client = KlarnaClient::new(&config)?;
+        let mut tool_router = tools::router();
+        let enabled = config.enabled_tools();
+        for name in tools::ALL_TOOLS {
+            if !enabled.contains(&name) {
+                tool_router.remove_route(name);
+            }
+        }
+        let instructions = instructions(&config, &enabled);
+        Ok(Self {
+            state: Arc::new(State {
+                client,
+                config,
+                instructions,
+            }),
+            tool_router,
+            prompt_router: Self::prompt_router(),
+        })
+    }
+
+    /// The Klarna client.
+    pub(crate) fn client(&self) -> &KlarnaClient {
+        &self.state.client
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &Config {
+        &self.state.config
+    }
+
+    /// The demo notice, in demo mode.
+    pub(crate) fn notice(&self) -> Option<&'static str> {
+        self.state.config.demo.then_some(DEMO_NOTICE)
+    }
+
+    /// Starts the bookkeeping of one tool call.
+    pub(crate) fn start_call(&self, tool: &'static str) -> Call {
+        Call::start(tool, self.notice())
+    }
+}
+
+fn instructions(config: &Config, enabled: &[&str]) -> String {
+    let mut text = String::new();
+    if config.demo {
+        text.push_str(DEMO_NOTICE);
+        text.push_str(
+            " Every order below lives in a built-in simulator; nothing reaches Klarna.\n\n",
+        );
+    }
+    text.push_str(&format!(
+        "Klarna Order Management for a merchant. Tools: {}. Amounts are integers in minor units of the order's \
+         currency (10500 = 105.00 EUR). Order ids are Klarna's UUIDs, not the merchant's order numbers. \
+         capture_order, refund_order, cancel_order and release_remaining_authorization move real money or end \
+         the authorization and cannot be undone: do them only when the user asked for that operation on that order. \
+         Each write shows its idempotency key; if a write's outcome is unknown, repeat it with the same \
+         idempotencyKey (never a new one) or check with get_order. apiHost picks Klarna's region and environment \
+         ({}); default {}.",
+        enabled.join(", "),
+        host_list(),
+        config.hosts.default_host,
+    ));
+    if config.read_only {
+        text.push_str(" This server is read-only: it cannot capture, refund, cancel or release.");
+    }
+    if config.demo {
+        text.push_str("\n\nDemo orders (use these ids):");
+        for order in demo_orders() {
+            text.push_str(&format!(
+                "\n- {} — {}: {} Try: {}",
+                order.order_id, order.state, order.summary, order.try_this
+            ));
+        }
+    }
+    text
+}
+
+#[tool_handler(router = self.tool_router)]
+#[prompt_handler(router = self.prompt_router)]
+impl ServerHandler for KlarnaServer {
+    fn get_info(&self) -> ServerConfig {
+        ServerConfig::new(
+            ServerCapabilities::builder()
+                .enable_tools()
+                .enable_prompts()
+                .build(),
+        )
+        .with_server_info(
+            Implementation::new("klarna-mcp", env!("CARGO_PKG_VERSION"))
+                .with_title("Klarna Order Management")
+                .with_description("Look up, capture, refund, cancel and release Klarna orders."),
+        )
+        .with_instructions(self.state.instructions.clone())
+    }
+
+    /// Routes a tool call, catching a panic so the client still gets an answer and the
+    /// server keeps serving.
+    async fn call_tool(
+        &self,
+        request: CallToolRequestParams,
+        context: RequestContext<RoleServer>,
+    ) -> Result<CallToolResponse, McpError> {
+        let name = request.name.clone();
+        let call = ToolCallContext::new(self, request, context);
+        match AssertUnwindSafe(self.tool_router.call(call))
+            .catch_unwind()
+            .await
+        {
+            Ok(result) => result,
+            Err(_) => {
+                tracing::error!(tool = %name, "tool panicked");
+                Ok(CallToolResult::error(vec![ContentBlock::text(format!(
+                    "Internal error in tool `{name}`; the server is still running. If this was a write, its outcome is \
+                     unknown: check the order with get_order before repeating it."
+                ))])
+                .into())
+            }
+        }
+    }
+}

@@ -1,0 +1,312 @@
+//! Capture tools: `capture_order`, `get_capture`.
+//!
+//! Reference: <https://docs.klarna.com/api/ordermanagement/#operation/captureOrder>,
+//! `#operation/getCapture`.
+
+use rmcp::{
+    Peer, RoleServer,
+    model::{CallToolResult, JsonObject},
+    tool, tool_router,
+};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use super::{
+    args::{
+        self, OrderLineArg, ShippingInfoArg, Validate, amount_schema, api_host_schema, key_schema,
+        lines_schema, shipping_schema, text_schema, uuid_schema,
+    },
+    call::{Call, Success},
+    confirm::confirm,
+    errors::{KlarnaFailure, Op, ToolError},
+    input_schema,
+    output::{CaptureView, OrderTotals},
+    output_schema,
+    receipts::CaptureReceipt,
+    write::{check_cap, write_failed},
+};
+use crate::{klarna::types::CaptureRequest, money::format_money, server::KlarnaServer};
+
+/// Arguments of `capture_order`.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct CaptureOrderArgs {
+    /// Klarna order id: a UUID such as 4f1c0b7e-2a3d-4c5e-8f90-1a2b3c4d5e6f (not the merchant's order number).
+    #[schemars(schema_with = "uuid_schema")]
+    pub order_id: String,
+    /// Amount to capture, as a whole number of minor units of the order's currency (10500 = 105.00 EUR). Omit to capture the whole remaining authorized amount. At most the remaining authorized amount.
+    #[serde(default)]
+    #[schemars(schema_with = "amount_schema")]
+    pub amount: Option<i64>,
+    /// Text shown to the customer for this capture (at most 255 characters).
+    #[serde(default)]
+    #[schemars(schema_with = "text_schema")]
+    pub description: Option<String>,
+    /// Your reference for this capture, e.g. the shipment or delivery id; appears in Klarna's settlement files (at most 255 characters).
+    #[serde(default)]
+    #[schemars(schema_with = "text_schema")]
+    pub reference: Option<String>,
+    /// The order lines this capture covers (recommended for partial captures; shown in the Klarna app). Their totalAmounts should add up to amount. Omit when capturing without line detail.
+    #[serde(default)]
+    #[schemars(schema_with = "lines_schema")]
+    pub order_lines: Option<Vec<OrderLineArg>>,
+    /// Shipment tracking for this capture (carrier, method, tracking number). Omit if not shipped or unknown.
+    #[serde(default)]
+    #[schemars(schema_with = "shipping_schema")]
+    pub shipping_info: Option<Vec<ShippingInfoArg>>,
+    /// Makes the capture safe to repeat. Omit it for a new capture: the server generates one and shows it in the result. If a call's outcome was unknown (timeout, lost connection), repeat it with the SAME key from that result, and Klarna answers with the first result instead of capturing twice. Never reuse a key for a different capture. 1-64 letters, digits, '-' or '_'.
+    #[serde(default)]
+    #[schemars(schema_with = "key_schema")]
+    pub idempotency_key: Option<String>,
+    /// Klarna host of the region and environment the order was placed in. Omit to use the server's default host. Production: api.klarna.com (Europe), api-na.klarna.com (North America), api-oc.klarna.com (Oceania); playground (test) hosts add ".playground".
+    #[serde(default)]
+    #[schemars(schema_with = "api_host_schema")]
+    pub api_host: Option<String>,
+}
+
+impl Validate for CaptureOrderArgs {
+    fn validate(&self) -> Result<(), ToolError> {
+        args::check_uuid("orderId", &self.order_id)?;
+        if let Some(amount) = self.amount {
+            args::check_amount("amount", amount)?;
+        }
+        args::check_text("description", self.description.as_deref(), args::MAX_TEXT)?;
+        args::check_text("reference", self.reference.as_deref(), args::MAX_TEXT)?;
+        args::check_lines(self.order_lines.as_deref())?;
+        args::check_shipping(self.shipping_info.as_deref())?;
+        args::check_idempotency_key(self.idempotency_key.as_deref())
+    }
+}
+
+/// Arguments of `get_capture`.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct GetCaptureArgs {
+    /// Klarna order id (UUID) the capture belongs to.
+    #[schemars(schema_with = "uuid_schema")]
+    pub order_id: String,
+    /// Capture id (UUID), as returned by capture_order or listed by get_order.
+    #[schemars(schema_with = "uuid_schema")]
+    pub capture_id: String,
+    /// Klarna host of the region and environment the order was placed in. Omit to use the server's default host. Production: api.klarna.com (Europe), api-na.klarna.com (North America), api-oc.klarna.com (Oceania); playground (test) hosts add ".playground".
+    #[serde(default)]
+    #[schemars(schema_with = "api_host_schema")]
+    pub api_host: Option<String>,
+}
+
+impl Validate for GetCaptureArgs {
+    fn validate(&self) -> Result<(), ToolError> {
+        args::check_uuid("orderId", &self.order_id)?;
+        args::check_uuid("captureId", &self.capture_id)
+    }
+}
+
+/// Result of `get_capture`. Amounts in minor units.
+#[derive(Debug, Clone, Serialize, JsonSchema, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct CaptureDetails {
+    /// Set in demo mode: nothing here is real.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub notice: Option<String>,
+    /// Klarna order id.
+    pub order_id: String,
+    /// Host it was read from.
+    pub api_host: String,
+    /// ISO 4217 currency, when the order could be read.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub currency: Option<String>,
+    /// The capture.
+    pub capture: CaptureView,
+}
+
+#[tool_router(router = captures_router, vis = "pub(crate)")]
+impl KlarnaServer {
+    #[tool(
+        name = "capture_order",
+        title = "Capture Klarna order",
+        description = "Capture (charge) all or part of a Klarna order's authorized amount, typically when goods ship. Amounts are integers in minor units. Omit amount to capture everything still authorized. Put the shipment reference in `reference`. Moves real money and cannot be undone (only refunded). Klarna refuses when the amount exceeds what remains, when the order is cancelled or expired, or while its fraud status is PENDING. Returns the capture id, the idempotency key and the order's totals afterwards.",
+        input_schema = input_schema::<CaptureOrderArgs>(),
+        output_schema = output_schema::<CaptureReceipt>(),
+        annotations(title = "Capture Klarna order", read_only_hint = false, destructive_hint = true, idempotent_hint = false, open_world_hint = true)
+    )]
+    pub(crate) async fn capture_order(
+        &self,
+        arguments: JsonObject,
+        peer: Peer<RoleServer>,
+    ) -> CallToolResult {
+        let mut call = self.start_call("capture_order");
+        let result = self.capture_inner(&mut call, arguments, &peer).await;
+        call.finish(result)
+    }
+
+    #[tool(
+        name = "get_capture",
+        title = "Get Klarna capture",
+        description = "Look up one capture of a Klarna order: captured and refunded amounts (minor units), date, description, reference, order lines and shipment tracking. Read-only.",
+        input_schema = input_schema::<GetCaptureArgs>(),
+        output_schema = output_schema::<CaptureDetails>(),
+        annotations(title = "Get Klarna capture", read_only_hint = true, destructive_hint = false, idempotent_hint = true, open_world_hint = true)
+    )]
+    pub(crate) async fn get_capture(&self, arguments: JsonObject) -> CallToolResult {
+        let mut call = self.start_call("get_capture");
+        let result = self.get_capture_inner(&mut call, arguments).await;
+        call.finish(result)
+    }
+}
+
+impl KlarnaServer {
+    async fn capture_inner(
+        &self,
+        call: &mut Call,
+        arguments: JsonObject,
+        peer: &Peer<RoleServer>,
+    ) -> Result<Success, ToolError> {
+        let a: CaptureOrderArgs = args::parse(arguments)?;
+        a.validate()?;
+        call.order_id = Some(a.order_id.clone());
+        call.amount = a.amount;
+        let host = self.resolve_host(call, a.api_host.as_deref())?;
+        let key = Self::idempotency_key(call, a.idempotency_key.clone());
+        let before = self
+            .read_before(
+                call,
+                host,
+                &a.order_id,
+                &format!("Capture on order {} at {host}", a.order_id),
+            )
+            .await?;
+        let totals = OrderTotals::of(&before);
+        let amount = match a.amount {
+            Some(amount) => amount,
+            None if totals.remaining_authorized_amount > 0 => totals.remaining_authorized_amount,
+            None => {
+                return Err(ToolError::Refused(format!(
+                    "Nothing remains to capture on order {} at {host}: it is {} with {} remaining authorized.",
+                    a.order_id,
+                    totals.status,
+                    format_money(totals.remaining_authorized_amount, &totals.currency)
+                )));
+            }
+        };
+        call.amount = Some(amount);
+        let money = format_money(amount, &totals.currency);
+        check_cap(
+            amount,
+            self.config().max_capture_amount,
+            "KLARNA_MAX_CAPTURE_AMOUNT",
+            "a capture",
+            &totals.currency,
+        )?;
+        confirm(
+            self.config().confirm_writes,
+            peer,
+            &format!("Capture {money} on order {} at {host}?", a.order_id),
+        )
+        .await?;
+
+        let body = CaptureRequest {
+            captured_amount: amount,
+            description: a.description.clone(),
+            reference: a.reference.clone(),
+            order_lines: a
+                .order_lines
+                .as_ref()
+                .map(|lines| lines.iter().map(OrderLineArg::to_wire).collect()),
+            shipping_info: a
+                .shipping_info
+                .as_ref()
+                .map(|s| s.iter().map(ShippingInfoArg::to_wire).collect()),
+        };
+        let what = format!("Capture of {money} on order {} at {host}", a.order_id);
+        let reply = self
+            .client()
+            .create_capture(host, &a.order_id, &body, &key)
+            .await
+            .map_err(|failed| {
+                write_failed(what, Op::Capture, host, failed, &key, before.clone())
+            })?;
+        call.saw(reply.status, reply.correlation_id.as_deref());
+        let receipt = CaptureReceipt {
+            facts: self.write_facts(&a.order_id, host, &key, reply.attempts, &before),
+            capture_id: reply.value.id,
+            captured_amount: amount,
+            reference: a.reference,
+            location: reply.value.location,
+            after: self.read_after(host, &a.order_id).await,
+        };
+        Success::new(&receipt, receipt.text())
+    }
+
+    async fn get_capture_inner(
+        &self,
+        call: &mut Call,
+        arguments: JsonObject,
+    ) -> Result<Success, ToolError> {
+        let a: GetCaptureArgs = args::parse(arguments)?;
+        a.validate()?;
+        call.order_id = Some(a.order_id.clone());
+        let host = self.resolve_host(call, a.api_host.as_deref())?;
+        let reply = self
+            .client()
+            .get_capture(host, &a.order_id, &a.capture_id)
+            .await
+            .map_err(|failed| {
+                ToolError::Klarna(Box::new(KlarnaFailure {
+                    what: format!(
+                        "Looking up capture {} of order {} at {host}",
+                        a.capture_id, a.order_id
+                    ),
+                    op: Op::GetCapture,
+                    host,
+                    failed,
+                    key: None,
+                    before: None,
+                }))
+            })?;
+        call.saw(reply.status, reply.correlation_id.as_deref());
+        // The capture carries no currency; the order does. Without it, amounts show bare.
+        let currency = self
+            .client()
+            .get_order(host, &a.order_id)
+            .await
+            .ok()
+            .and_then(|o| o.value.purchase_currency);
+        let capture = CaptureView::of(&reply.value);
+        let m = |v| {
+            currency
+                .as_deref()
+                .map_or_else(|| format!("{v} minor units"), |c| format_money(v, c))
+        };
+        let text = format!(
+            "Capture {} of order {} at {host}: captured {}{}, refunded {}{}{}.",
+            capture.capture_id.as_deref().unwrap_or(&a.capture_id),
+            a.order_id,
+            m(capture.captured_amount),
+            capture
+                .captured_at
+                .as_deref()
+                .map(|t| format!(" at {t}"))
+                .unwrap_or_default(),
+            m(capture.refunded_amount),
+            capture
+                .reference
+                .as_deref()
+                .map(|r| format!(", reference {r}"))
+                .unwrap_or_default(),
+            capture
+                .shipping_info
+                .first()
+                .and_then(|s| s.tracking_number.as_deref())
+                .map(|t| format!(", tracking {t}"))
+                .unwrap_or_default(),
+        );
+        let details = CaptureDetails {
+            notice: self.notice().map(str::to_string),
+            order_id: a.order_id,
+            api_host: host.to_string(),
+            currency: currency.map(|c| c.to_ascii_uppercase()),
+            capture,
+        };
+        Success::new(&details, text)
+    }
+}

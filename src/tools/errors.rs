@@ -1,0 +1,320 @@
+//! The one place where failures become MCP tool results.
+//!
+//! Every failure a model can act on is an `isError: true` result whose text reads
+//! `"<what failed>: <Klarna's reason> (HTTP 403 CAPTURE_NOT_ALLOWED, correlation id …). <next step>"`.
+//! Writes always show their idempotency key, and a write that ended without a verdict is
+//! reported as *outcome unknown* — never as a plain failure — with how to find out safely.
+
+use rmcp::model::{CallToolResult, ContentBlock};
+
+use crate::{
+    host::{ApiHost, HostError},
+    klarna::{Failed, KlarnaError, types::Order},
+    money::format_money,
+};
+
+/// The Klarna operation a failure belongs to, for choosing the next step.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Op {
+    /// `GET order` (also the read before a write).
+    GetOrder,
+    /// `GET capture`.
+    GetCapture,
+    /// `POST captures`.
+    Capture,
+    /// `POST refunds`.
+    Refund,
+    /// `POST cancel`.
+    Cancel,
+    /// `POST release-remaining-authorization`.
+    Release,
+}
+
+impl Op {
+    /// Whether the operation moves money or changes the authorization.
+    pub fn is_write(self) -> bool {
+        matches!(
+            self,
+            Self::Capture | Self::Refund | Self::Cancel | Self::Release
+        )
+    }
+}
+
+/// A Klarna call that failed, with what is needed to explain it.
+#[derive(Debug, Clone)]
+pub struct KlarnaFailure {
+    /// What was attempted, e.g. "Capture of 105.00 EUR on order … at api.klarna.com".
+    pub what: String,
+    /// Which operation.
+    pub op: Op,
+    /// Host it went to.
+    pub host: ApiHost,
+    /// The client's failure.
+    pub failed: Failed,
+    /// Idempotency key of a write.
+    pub key: Option<String>,
+    /// The order as read before the write, when it was.
+    pub before: Option<Order>,
+}
+
+/// Why a tool call did not do what was asked.
+#[derive(Debug, Clone)]
+pub enum ToolError {
+    /// An argument is malformed or out of range. Nothing was sent.
+    InvalidArgument {
+        /// Field path as the model wrote it, e.g. `orderLines[0].quantity`.
+        field: String,
+        /// What is wrong.
+        problem: String,
+        /// What to do instead.
+        fix: String,
+    },
+    /// `apiHost` refused. Nothing was sent.
+    Host(HostError),
+    /// Refused by this server's own rules (caps, nothing to capture). Nothing was sent.
+    Refused(String),
+    /// The human declined the confirmation question. Nothing was sent.
+    Declined(String),
+    /// Klarna (or the way to it) failed.
+    Klarna(Box<KlarnaFailure>),
+}
+
+impl ToolError {
+    /// Shorthand for [`ToolError::InvalidArgument`].
+    pub fn invalid(
+        field: impl Into<String>,
+        problem: impl Into<String>,
+        fix: impl Into<String>,
+    ) -> Self {
+        Self::InvalidArgument {
+            field: field.into(),
+            problem: problem.into(),
+            fix: fix.into(),
+        }
+    }
+
+    /// The audit outcome word.
+    pub fn outcome(&self) -> &'static str {
+        match self {
+            Self::InvalidArgument { .. } | Self::Host(_) => "invalid_input",
+            Self::Refused(_) => "refused",
+            Self::Declined(_) => "declined",
+            Self::Klarna(f) if f.failed.maybe_applied => "outcome_unknown",
+            Self::Klarna(_) => "klarna_error",
+        }
+    }
+
+    /// The Klarna failure, if that is what this is.
+    pub fn klarna(&self) -> Option<&KlarnaFailure> {
+        match self {
+            Self::Klarna(f) => Some(f),
+            _ => None,
+        }
+    }
+
+    /// The text the model reads.
+    pub fn message(&self) -> String {
+        const NOTHING_SENT: &str = "Nothing was sent to Klarna.";
+        match self {
+            Self::InvalidArgument {
+                field,
+                problem,
+                fix,
+            } => {
+                format!("Invalid argument `{field}`: {problem}. Fix: {fix}. {NOTHING_SENT}")
+            }
+            Self::Host(e) => format!("Invalid argument `apiHost`: {e}. {NOTHING_SENT}"),
+            Self::Refused(reason) => format!("{reason} {NOTHING_SENT}"),
+            Self::Declined(reason) => format!("{reason} {NOTHING_SENT}"),
+            Self::Klarna(f) => klarna_message(f),
+        }
+    }
+
+    /// The MCP result: `isError: true` with the message.
+    pub fn into_result(self, notice: Option<&str>) -> CallToolResult {
+        let text = match notice {
+            Some(n) => format!("{n}\n{}", self.message()),
+            None => self.message(),
+        };
+        CallToolResult::error(vec![ContentBlock::text(text)])
+    }
+}
+
+impl From<HostError> for ToolError {
+    fn from(e: HostError) -> Self {
+        Self::Host(e)
+    }
+}
+
+fn klarna_message(f: &KlarnaFailure) -> String {
+    let err = &f.failed.error;
+    let mut facts = Vec::new();
+    if let Some(status) = err.status() {
+        facts.push(match err.error_code() {
+            Some(code) => format!("HTTP {status} {code}"),
+            None => format!("HTTP {status}"),
+        });
+    }
+    if let Some(id) = err.correlation_id() {
+        facts.push(format!("correlation id {id}"));
+    }
+    if f.failed.attempts > 1 {
+        facts.push(format!("{} attempts", f.failed.attempts));
+    }
+    let reason = reason_text(err);
+    let facts = if facts.is_empty() {
+        String::new()
+    } else {
+        format!(" ({})", facts.join(", "))
+    };
+
+    if f.failed.maybe_applied {
+        let key = f.key.as_deref().unwrap_or("?");
+        return format!(
+            "OUTCOME UNKNOWN — {what}: {reason}{facts}. Klarna may or may not have applied it. \
+             Do not retry with a new key. Repeating the same call with idempotencyKey \"{key}\" is safe: \
+             Klarna applies a key at most once and answers a repeat with the first result. \
+             Or call get_order to see the order's current state. Idempotency key: {key}.",
+            what = f.what,
+        );
+    }
+    let mut text = format!("{} failed: {reason}{facts}.", f.what);
+    if let Some(step) = next_step(f) {
+        text.push(' ');
+        text.push_str(&step);
+    }
+    if let (true, Some(key)) = (f.op.is_write(), &f.key) {
+        text.push_str(&format!(
+            " Klarna did not apply it. Idempotency key: {key}."
+        ));
+    }
+    text
+}
+
+/// Klarna's reason without the "(HTTP …)" facts, which are listed separately.
+fn reason_text(err: &KlarnaError) -> String {
+    match err {
+        KlarnaError::Status {
+            body,
+            snippet,
+            status,
+            ..
+        } => body
+            .as_ref()
+            .and_then(|b| b.reason())
+            .or_else(|| (!snippet.trim().is_empty()).then(|| snippet.trim().to_string()))
+            .unwrap_or_else(|| {
+                let full = err.to_string();
+                full.rsplit_once(&format!(" (HTTP {status}"))
+                    .map_or(full.clone(), |(r, _)| r.to_string())
+            }),
+        other => other.to_string(),
+    }
+}
+
+/// What the model should do next, for the documented cases.
+fn next_step(f: &KlarnaFailure) -> Option<String> {
+    let err = &f.failed.error;
+    let host = f.host;
+    let before = f.before.as_ref();
+    let currency = before
+        .and_then(|o| o.purchase_currency.clone())
+        .unwrap_or_default();
+    let money = |amount: i64| {
+        if currency.is_empty() {
+            amount.to_string()
+        } else {
+            format_money(amount, &currency)
+        }
+    };
+    match err {
+        KlarnaError::MissingCredentials(_) => None,
+        KlarnaError::Transport { .. } => Some(format!(
+            "Check the network connection to {host} (or KLARNA_BASE_URL if set); the call can be repeated."
+        )),
+        KlarnaError::TooLarge { .. } | KlarnaError::Decode { .. } => {
+            Some("This is unexpected from Klarna; repeat the call, and report the correlation id if it persists.".into())
+        }
+        KlarnaError::Status { status, .. } => match (*status, err.error_code().unwrap_or("")) {
+            (401, _) => Some(format!(
+                "Klarna did not accept KLARNA_API_USERNAME/KLARNA_API_PASSWORD for {host}. Playground credentials work only on \
+                 *.playground.klarna.com hosts and production credentials only on production hosts, and each region \
+                 (EU api, NA api-na, OC api-oc) has its own credentials: pass the apiHost your credentials belong to, or fix the credentials."
+            )),
+            (404, "NO_SUCH_CAPTURE") => Some("Check the capture id: get_order lists the order's captures.".into()),
+            (404, _) if f.op == Op::GetCapture => Some(format!(
+                "Check the order id and capture id (get_order lists the captures), and the region: this call went to {host}."
+            )),
+            (404, _) => Some(format!(
+                "Check the order id (Klarna's order id, a UUID — not the merchant's order number) and the region: this call \
+                 went to {host}, and an order is found only on the host of the region and environment it was placed in \
+                 (apiHost: api / api-na / api-oc, .playground. for test orders)."
+            )),
+            (403, "CANCEL_NOT_ALLOWED") => Some(
+                "An order with captures (or a closed one) cannot be cancelled. To give money back use refund_order; to stop \
+                 further captures and free the rest of the authorization use release_remaining_authorization."
+                    .into(),
+            ),
+            (403, "REFUND_NOT_ALLOWED") => {
+                let captured = before.and_then(|o| o.captured_amount).unwrap_or(0);
+                let refunded = before.and_then(|o| o.refunded_amount).unwrap_or(0);
+                if before.is_some() && captured == 0 {
+                    Some("Nothing has been captured on this order, so there is nothing to refund: capture it first with capture_order (or, if it should not be charged at all, cancel_order).".into())
+                } else if before.is_some() {
+                    Some(format!(
+                        "At most {} can be refunded (captured {}, already refunded {}): refund that amount or less.",
+                        money(captured - refunded),
+                        money(captured),
+                        money(refunded)
+                    ))
+                } else {
+                    Some("Refunds need a capture first, and cannot exceed captured minus already refunded; check with get_order.".into())
+                }
+            }
+            (403, "CAPTURE_NOT_ALLOWED") => {
+                let status = before.and_then(|o| o.status.as_deref()).unwrap_or("");
+                let fraud = before.and_then(|o| o.fraud_status.as_deref()).unwrap_or("");
+                if fraud == "PENDING" || fraud == "REJECTED" {
+                    Some(format!("The order's fraud status is {fraud}: Klarna allows a capture only once it is ACCEPTED. Check again later with get_order; do not ship before then."))
+                } else if matches!(status, "CANCELLED" | "EXPIRED" | "CLOSED") {
+                    Some(format!("The order is {status} and can no longer be captured."))
+                } else if let Some(remaining) = before.and_then(|o| o.remaining_authorized_amount) {
+                    Some(format!(
+                        "At most {} remains authorized on this order: capture that amount or less (omit amount to capture all of it).",
+                        money(remaining)
+                    ))
+                } else {
+                    Some("A capture cannot exceed the remaining authorized amount; check with get_order.".into())
+                }
+            }
+            (403, _) if f.op == Op::Release => {
+                let captured = before.and_then(|o| o.captured_amount).unwrap_or(0);
+                let remaining = before.and_then(|o| o.remaining_authorized_amount).unwrap_or(0);
+                let status = before.and_then(|o| o.status.as_deref()).unwrap_or("");
+                Some(if status == "CANCELLED" {
+                    "The order is cancelled: nothing remains to release.".into()
+                } else if before.is_some() && captured == 0 {
+                    "Release applies after a partial capture. With nothing captured, use cancel_order to drop the whole authorization.".into()
+                } else if before.is_some() && remaining == 0 {
+                    "Nothing remains to release: the order is fully captured.".into()
+                } else {
+                    "Release is allowed only on a partly captured order with an authorization left; check with get_order.".into()
+                })
+            }
+            (403, _) => Some("Klarna does not allow this in the order's current state; check it with get_order.".into()),
+            (409, _) => Some("Klarna is still processing an earlier request for this order; wait a moment and repeat the call (with the same idempotencyKey for a write).".into()),
+            (400 | 422, _) => Some("Klarna rejected the request body; fix the field its message names and call again.".into()),
+            (429, _) => Some(match &f.key {
+                Some(key) => format!("Klarna's rate limit was reached; wait a few seconds and repeat the call with idempotencyKey \"{key}\"."),
+                None => "Klarna's rate limit was reached; wait a few seconds and repeat the call.".into(),
+            }),
+            (500..=599, _) => Some("Klarna had a temporary problem; repeat the call in a little while.".into()),
+            _ => None,
+        },
+    }
+}
+
+/// A one-line description of an order id for messages (the full id: models copy it).
+pub fn order_ref(order_id: &str, host: ApiHost) -> String {
+    format!("order {order_id} at {host}")
+}

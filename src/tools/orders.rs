@@ -1,0 +1,219 @@
+//! Order tools: `get_order`, `cancel_order`, `release_remaining_authorization`.
+//!
+//! Reference: <https://docs.klarna.com/api/ordermanagement/#operation/getOrder>,
+//! `#operation/cancelOrder`, `#operation/releaseRemainingAuthorization`.
+
+use rmcp::{
+    Peer, RoleServer,
+    model::{CallToolResult, JsonObject},
+    tool, tool_router,
+};
+use schemars::JsonSchema;
+use serde::Deserialize;
+
+use super::{
+    args::{self, Validate, api_host_schema, key_schema, uuid_schema},
+    call::{Call, Success},
+    confirm::confirm,
+    errors::{KlarnaFailure, Op, ToolError},
+    input_schema,
+    output::{OrderTotals, OrderView},
+    output_schema,
+    receipts::ReleaseReceipt,
+    write::write_failed,
+};
+use crate::{money::format_money, server::KlarnaServer};
+
+/// Arguments of `get_order`.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct GetOrderArgs {
+    /// Klarna order id: a UUID such as 4f1c0b7e-2a3d-4c5e-8f90-1a2b3c4d5e6f (not the merchant's order number).
+    #[schemars(schema_with = "uuid_schema")]
+    pub order_id: String,
+    /// Klarna host of the region and environment the order was placed in. Omit to use the server's default host. Production: api.klarna.com (Europe), api-na.klarna.com (North America), api-oc.klarna.com (Oceania); playground (test) hosts add ".playground".
+    #[serde(default)]
+    #[schemars(schema_with = "api_host_schema")]
+    pub api_host: Option<String>,
+}
+
+impl Validate for GetOrderArgs {
+    fn validate(&self) -> Result<(), ToolError> {
+        args::check_uuid("orderId", &self.order_id)
+    }
+}
+
+/// Arguments of `cancel_order` and `release_remaining_authorization`.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct OrderWriteArgs {
+    /// Klarna order id: a UUID such as 4f1c0b7e-2a3d-4c5e-8f90-1a2b3c4d5e6f (not the merchant's order number).
+    #[schemars(schema_with = "uuid_schema")]
+    pub order_id: String,
+    /// Makes the call safe to repeat. Omit it for a new operation: the server generates one and shows it in the result. If a call's outcome was unknown (timeout, lost connection), repeat it with the SAME key from that result, and Klarna answers with the first result instead of acting twice. Never reuse a key for a different operation. 1-64 letters, digits, '-' or '_'.
+    #[serde(default)]
+    #[schemars(schema_with = "key_schema")]
+    pub idempotency_key: Option<String>,
+    /// Klarna host of the region and environment the order was placed in. Omit to use the server's default host. Production: api.klarna.com (Europe), api-na.klarna.com (North America), api-oc.klarna.com (Oceania); playground (test) hosts add ".playground".
+    #[serde(default)]
+    #[schemars(schema_with = "api_host_schema")]
+    pub api_host: Option<String>,
+}
+
+impl Validate for OrderWriteArgs {
+    fn validate(&self) -> Result<(), ToolError> {
+        args::check_uuid("orderId", &self.order_id)?;
+        args::check_idempotency_key(self.idempotency_key.as_deref())
+    }
+}
+
+/// Which of the two authorization-ending writes.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum EndKind {
+    Cancel,
+    Release,
+}
+
+#[tool_router(router = orders_router, vis = "pub(crate)")]
+impl KlarnaServer {
+    #[tool(
+        name = "get_order",
+        title = "Get Klarna order",
+        description = "Look up a Klarna order: status, fraud status, currency, order / original / captured / refunded / remaining-authorized amounts (integers in minor units, e.g. 10500 = 105.00 EUR), merchant and Klarna references, creation and expiry dates, order lines, captures and refunds. Read-only.",
+        input_schema = input_schema::<GetOrderArgs>(),
+        output_schema = output_schema::<OrderView>(),
+        annotations(title = "Get Klarna order", read_only_hint = true, destructive_hint = false, idempotent_hint = true, open_world_hint = true)
+    )]
+    pub(crate) async fn get_order(&self, arguments: JsonObject) -> CallToolResult {
+        let mut call = self.start_call("get_order");
+        let result = self.get_order_inner(&mut call, arguments).await;
+        call.finish(result)
+    }
+
+    #[tool(
+        name = "cancel_order",
+        title = "Cancel Klarna order",
+        description = "Cancel a Klarna order that has NOT been captured at all: the whole authorization is released and the order can no longer be captured. Cannot be undone. If anything was captured, Klarna refuses: use refund_order to give money back, or release_remaining_authorization to drop the uncaptured rest.",
+        input_schema = input_schema::<OrderWriteArgs>(),
+        output_schema = output_schema::<ReleaseReceipt>(),
+        annotations(title = "Cancel Klarna order", read_only_hint = false, destructive_hint = true, idempotent_hint = true, open_world_hint = true)
+    )]
+    pub(crate) async fn cancel_order(
+        &self,
+        arguments: JsonObject,
+        peer: Peer<RoleServer>,
+    ) -> CallToolResult {
+        let mut call = self.start_call("cancel_order");
+        let result = self
+            .end_authorization(&mut call, arguments, &peer, EndKind::Cancel)
+            .await;
+        call.finish(result)
+    }
+
+    #[tool(
+        name = "release_remaining_authorization",
+        title = "Release remaining authorization",
+        description = "After the final partial capture of a Klarna order, release the part of the authorization that will not be captured, so the customer is not charged for it. Cannot be undone; no further captures are possible afterwards. Klarna refuses when nothing was captured (use cancel_order) or when the order is fully captured.",
+        input_schema = input_schema::<OrderWriteArgs>(),
+        output_schema = output_schema::<ReleaseReceipt>(),
+        annotations(title = "Release remaining authorization", read_only_hint = false, destructive_hint = true, idempotent_hint = true, open_world_hint = true)
+    )]
+    pub(crate) async fn release_remaining_authorization(
+        &self,
+        arguments: JsonObject,
+        peer: Peer<RoleServer>,
+    ) -> CallToolResult {
+        let mut call = self.start_call("release_remaining_authorization");
+        let result = self
+            .end_authorization(&mut call, arguments, &peer, EndKind::Release)
+            .await;
+        call.finish(result)
+    }
+}
+
+impl KlarnaServer {
+    async fn get_order_inner(
+        &self,
+        call: &mut Call,
+        arguments: JsonObject,
+    ) -> Result<Success, ToolError> {
+        let a: GetOrderArgs = args::parse(arguments)?;
+        a.validate()?;
+        call.order_id = Some(a.order_id.clone());
+        let host = self.resolve_host(call, a.api_host.as_deref())?;
+        let reply = self
+            .client()
+            .get_order(host, &a.order_id)
+            .await
+            .map_err(|failed| {
+                ToolError::Klarna(Box::new(KlarnaFailure {
+                    what: format!("Looking up order {} at {host}", a.order_id),
+                    op: Op::GetOrder,
+                    host,
+                    failed,
+                    key: None,
+                    before: None,
+                }))
+            })?;
+        call.saw(reply.status, reply.correlation_id.as_deref());
+        let mut view = OrderView::of(
+            &reply.value,
+            &a.order_id,
+            host.as_str(),
+            self.config().include_personal_data,
+        );
+        view.notice = self.notice().map(str::to_string);
+        Success::new(&view, view.text())
+    }
+
+    async fn end_authorization(
+        &self,
+        call: &mut Call,
+        arguments: JsonObject,
+        peer: &Peer<RoleServer>,
+        kind: EndKind,
+    ) -> Result<Success, ToolError> {
+        let a: OrderWriteArgs = args::parse(arguments)?;
+        a.validate()?;
+        call.order_id = Some(a.order_id.clone());
+        let host = self.resolve_host(call, a.api_host.as_deref())?;
+        let key = Self::idempotency_key(call, a.idempotency_key);
+        let (verb, op) = match kind {
+            EndKind::Cancel => ("Cancel", Op::Cancel),
+            EndKind::Release => ("Release the remaining authorization of", Op::Release),
+        };
+        let what = format!("{verb} order {} at {host}", a.order_id);
+        let before = self.read_before(call, host, &a.order_id, &what).await?;
+        let totals = OrderTotals::of(&before);
+        let open = totals.remaining_authorized_amount;
+        call.amount = Some(open);
+        let question = format!(
+            "{verb} order {} at {host} ({} still authorized)?",
+            a.order_id,
+            format_money(open, &totals.currency)
+        );
+        confirm(self.config().confirm_writes, peer, &question).await?;
+
+        let sent = match kind {
+            EndKind::Cancel => self.client().cancel_order(host, &a.order_id, &key).await,
+            EndKind::Release => {
+                self.client()
+                    .release_remaining_authorization(host, &a.order_id, &key)
+                    .await
+            }
+        };
+        let reply =
+            sent.map_err(|failed| write_failed(what, op, host, failed, &key, before.clone()))?;
+        call.saw(reply.status, reply.correlation_id.as_deref());
+        let receipt = ReleaseReceipt {
+            facts: self.write_facts(&a.order_id, host, &key, reply.attempts, &before),
+            released_amount: open,
+            after: self.read_after(host, &a.order_id).await,
+        };
+        let text = receipt.text(match kind {
+            EndKind::Cancel => "Cancelled",
+            EndKind::Release => "Released the remaining authorization of",
+        });
+        Success::new(&receipt, text)
+    }
+}

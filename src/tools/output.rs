@@ -1,0 +1,361 @@
+//! What the tools return: camelCase structured content (with an `outputSchema` derived
+//! from these types) and the short human text beside it.
+//!
+//! Personal data (names, e-mail, phone, addresses, date of birth, national id) is left out
+//! unless `KLARNA_INCLUDE_PERSONAL_DATA=true`: the wire types carry it as opaque JSON and
+//! only [`PersonalData`] passes it on.
+
+use schemars::JsonSchema;
+use serde::Serialize;
+
+use crate::{
+    klarna::types::{Capture, Order, OrderLine, Refund, ShippingInfo},
+    money::format_money,
+};
+
+/// Status and totals of an order. Amounts are integers in minor units of `currency`.
+#[derive(Debug, Clone, Serialize, JsonSchema, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct OrderTotals {
+    /// AUTHORIZED, PART_CAPTURED, CAPTURED, CANCELLED, EXPIRED or CLOSED.
+    pub status: String,
+    /// ACCEPTED, PENDING or REJECTED; capture only when ACCEPTED.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fraud_status: Option<String>,
+    /// ISO 4217 currency of every amount.
+    pub currency: String,
+    /// Current authorized total.
+    pub order_amount: i64,
+    /// Total at purchase.
+    pub original_order_amount: i64,
+    /// Sum of all captures.
+    pub captured_amount: i64,
+    /// Sum of all refunds.
+    pub refunded_amount: i64,
+    /// Still capturable.
+    pub remaining_authorized_amount: i64,
+    /// Still refundable: captured minus refunded.
+    pub refundable_amount: i64,
+}
+
+impl OrderTotals {
+    /// Reads the totals of a Klarna order (missing numbers read as 0).
+    pub fn of(order: &Order) -> Self {
+        let captured = order.captured_amount.unwrap_or(0);
+        let refunded = order.refunded_amount.unwrap_or(0);
+        Self {
+            status: order.status.clone().unwrap_or_else(|| "UNKNOWN".into()),
+            fraud_status: order.fraud_status.clone(),
+            currency: order
+                .purchase_currency
+                .clone()
+                .unwrap_or_default()
+                .to_ascii_uppercase(),
+            order_amount: order.order_amount.unwrap_or(0),
+            original_order_amount: order.original_order_amount.unwrap_or(0),
+            captured_amount: captured,
+            refunded_amount: refunded,
+            remaining_authorized_amount: order.remaining_authorized_amount.unwrap_or(0),
+            refundable_amount: (captured - refunded).max(0),
+        }
+    }
+
+    /// `"CAPTURED (fraud ACCEPTED): order 105.00 EUR (10500), captured …"`.
+    pub fn line(&self) -> String {
+        let m = |a| format_money(a, &self.currency);
+        let fraud = self
+            .fraud_status
+            .as_deref()
+            .map(|f| format!(" (fraud status {f})"))
+            .unwrap_or_default();
+        format!(
+            "{}{fraud}: order amount {}, captured {}, refunded {}, remaining authorized {}",
+            self.status,
+            m(self.order_amount),
+            m(self.captured_amount),
+            m(self.refunded_amount),
+            m(self.remaining_authorized_amount)
+        )
+    }
+}
+
+/// One order line. Amounts in minor units.
+#[derive(Debug, Clone, Serialize, JsonSchema, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct LineView {
+    /// Product name.
+    pub name: String,
+    /// SKU or article number.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reference: Option<String>,
+    /// Line type (physical, discount, shipping_fee, …).
+    #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
+    pub kind: Option<String>,
+    /// Units.
+    pub quantity: i64,
+    /// Price per unit, tax included.
+    pub unit_price: i64,
+    /// Line total.
+    pub total_amount: i64,
+    /// Tax rate, two implicit decimals (2500 = 25%).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tax_rate: Option<i64>,
+}
+
+impl LineView {
+    fn of(line: &OrderLine) -> Self {
+        Self {
+            name: line.name.clone(),
+            reference: line.reference.clone().filter(|r| !r.is_empty()),
+            kind: line.kind.clone(),
+            quantity: line.quantity,
+            unit_price: line.unit_price,
+            total_amount: line.total_amount,
+            tax_rate: line.tax_rate,
+        }
+    }
+}
+
+/// Shipment tracking of a capture.
+#[derive(Debug, Clone, Serialize, JsonSchema, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct ShippingView {
+    /// Carrier.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub shipping_company: Option<String>,
+    /// Shipping method.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub shipping_method: Option<String>,
+    /// Tracking number.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tracking_number: Option<String>,
+    /// Tracking URL.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tracking_uri: Option<String>,
+}
+
+impl ShippingView {
+    fn of(s: &ShippingInfo) -> Self {
+        Self {
+            shipping_company: s.shipping_company.clone(),
+            shipping_method: s.shipping_method.clone(),
+            tracking_number: s.tracking_number.clone(),
+            tracking_uri: s.tracking_uri.clone(),
+        }
+    }
+}
+
+/// A capture. Amounts in minor units.
+#[derive(Debug, Clone, Serialize, JsonSchema, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct CaptureView {
+    /// Capture id (UUID): pass it to get_capture.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub capture_id: Option<String>,
+    /// Klarna's reference for the capture.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub klarna_reference: Option<String>,
+    /// Amount captured.
+    pub captured_amount: i64,
+    /// Amount refunded against this capture.
+    pub refunded_amount: i64,
+    /// When (ISO 8601).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub captured_at: Option<String>,
+    /// Description shown to the customer.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// Merchant reference, e.g. shipment id.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reference: Option<String>,
+    /// Lines captured.
+    pub order_lines: Vec<LineView>,
+    /// Tracking data.
+    pub shipping_info: Vec<ShippingView>,
+}
+
+impl CaptureView {
+    /// From Klarna's capture.
+    pub fn of(c: &Capture) -> Self {
+        Self {
+            capture_id: c.capture_id.clone(),
+            klarna_reference: c.klarna_reference.clone(),
+            captured_amount: c.captured_amount.unwrap_or(0),
+            refunded_amount: c.refunded_amount.unwrap_or(0),
+            captured_at: c.captured_at.clone(),
+            description: c.description.clone().filter(|d| !d.is_empty()),
+            reference: c.reference.clone().filter(|r| !r.is_empty()),
+            order_lines: c.order_lines.iter().map(LineView::of).collect(),
+            shipping_info: c.shipping_info.iter().map(ShippingView::of).collect(),
+        }
+    }
+}
+
+/// A refund. Amounts in minor units.
+#[derive(Debug, Clone, Serialize, JsonSchema, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct RefundView {
+    /// Refund id (UUID); missing on some older orders.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub refund_id: Option<String>,
+    /// Amount refunded.
+    pub refunded_amount: i64,
+    /// When (ISO 8601).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub refunded_at: Option<String>,
+    /// Description shown to the customer.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// Merchant reference.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reference: Option<String>,
+}
+
+impl RefundView {
+    fn of(r: &Refund) -> Self {
+        Self {
+            refund_id: r.refund_id.clone(),
+            refunded_amount: r.refunded_amount.unwrap_or(0),
+            refunded_at: r.refunded_at.clone(),
+            description: r.description.clone().filter(|d| !d.is_empty()),
+            reference: r.reference.clone().filter(|r| !r.is_empty()),
+        }
+    }
+}
+
+/// Personal data of the buyer, only when `KLARNA_INCLUDE_PERSONAL_DATA=true`.
+#[derive(Debug, Clone, Serialize, JsonSchema, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct PersonalData {
+    /// Date of birth, national id.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub customer: Option<serde_json::Value>,
+    /// Billing address (name, e-mail, phone, street…).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub billing_address: Option<serde_json::Value>,
+    /// Shipping address.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub shipping_address: Option<serde_json::Value>,
+}
+
+/// A Klarna order as `get_order` returns it.
+#[derive(Debug, Clone, Serialize, JsonSchema, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct OrderView {
+    /// Set in demo mode: nothing here is real.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub notice: Option<String>,
+    /// Klarna order id (UUID).
+    pub order_id: String,
+    /// Host the order was read from.
+    pub api_host: String,
+    /// Status and totals (minor units).
+    #[serde(flatten)]
+    pub totals: OrderTotals,
+    /// Country of purchase (ISO 3166-1 alpha-2).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub purchase_country: Option<String>,
+    /// Merchant's order number.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub merchant_reference1: Option<String>,
+    /// Merchant's internal reference.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub merchant_reference2: Option<String>,
+    /// Short reference the customer sees.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub klarna_reference: Option<String>,
+    /// Payment method chosen at purchase.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub payment_method: Option<String>,
+    /// When the order was placed (ISO 8601).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub created_at: Option<String>,
+    /// Capture deadline (ISO 8601): after it the authorization expires.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expires_at: Option<String>,
+    /// Lines of the order.
+    pub order_lines: Vec<LineView>,
+    /// Captures so far.
+    pub captures: Vec<CaptureView>,
+    /// Refunds so far.
+    pub refunds: Vec<RefundView>,
+    /// Buyer's personal data; absent unless the server is configured to include it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub personal_data: Option<PersonalData>,
+}
+
+impl OrderView {
+    /// Builds the view; personal data only when `include_personal_data`.
+    pub fn of(order: &Order, order_id: &str, api_host: &str, include_personal_data: bool) -> Self {
+        let personal_data = include_personal_data.then(|| PersonalData {
+            customer: order.customer.clone(),
+            billing_address: order.billing_address.clone(),
+            shipping_address: order.shipping_address.clone(),
+        });
+        Self {
+            notice: None,
+            order_id: order
+                .order_id
+                .clone()
+                .unwrap_or_else(|| order_id.to_string()),
+            api_host: api_host.to_string(),
+            totals: OrderTotals::of(order),
+            purchase_country: order.purchase_country.clone(),
+            merchant_reference1: order.merchant_reference1.clone().filter(|r| !r.is_empty()),
+            merchant_reference2: order.merchant_reference2.clone().filter(|r| !r.is_empty()),
+            klarna_reference: order.klarna_reference.clone(),
+            payment_method: order
+                .initial_payment_method
+                .as_ref()
+                .and_then(|p| p.kind.clone().or(p.description.clone())),
+            created_at: order.created_at.clone(),
+            expires_at: order.expires_at.clone(),
+            order_lines: order.order_lines.iter().map(LineView::of).collect(),
+            captures: order.captures.iter().map(CaptureView::of).collect(),
+            refunds: order.refunds.iter().map(RefundView::of).collect(),
+            personal_data,
+        }
+    }
+
+    /// The human summary.
+    pub fn text(&self) -> String {
+        let t = &self.totals;
+        let m = |a| format_money(a, &t.currency);
+        let mut out = format!(
+            "Order {} at {}: {}.",
+            self.order_id,
+            self.api_host,
+            t.line()
+        );
+        if let Some(r) = &self.merchant_reference1 {
+            out.push_str(&format!(" Merchant reference {r}."));
+        }
+        if let Some(e) = &self.expires_at {
+            out.push_str(&format!(" Authorization expires {e}."));
+        }
+        for c in &self.captures {
+            out.push_str(&format!(
+                "\n- capture {}: {}{}{}",
+                c.capture_id.as_deref().unwrap_or("(no id)"),
+                m(c.captured_amount),
+                if c.refunded_amount > 0 {
+                    format!(", {} refunded", m(c.refunded_amount))
+                } else {
+                    String::new()
+                },
+                c.reference
+                    .as_deref()
+                    .map(|r| format!(", reference {r}"))
+                    .unwrap_or_default()
+            ));
+        }
+        for r in &self.refunds {
+            out.push_str(&format!(
+                "\n- refund {}: {}",
+                r.refund_id.as_deref().unwrap_or("(no id)"),
+                m(r.refunded_amount)
+            ));
+        }
+        out
+    }
+}

@@ -1,0 +1,161 @@
+//! What the four write tools return: what was done (ids, amounts, idempotency key) and the
+//! order's status and totals afterwards, so "confirm the new refunded total" needs no second
+//! call. Amounts are integers in minor units of `currency`.
+
+use schemars::JsonSchema;
+use serde::Serialize;
+
+use super::output::OrderTotals;
+use crate::money::format_money;
+
+/// The order as read right after the write.
+#[derive(Debug, Clone, Serialize, JsonSchema, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct After {
+    /// Status and totals after the write; absent if the read failed (the write itself succeeded).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub order_after: Option<OrderTotals>,
+    /// Why `orderAfter` is missing; call get_order to see the state.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub order_after_unavailable: Option<String>,
+}
+
+impl After {
+    /// Text line about the state afterwards.
+    pub fn line(&self) -> String {
+        match (&self.order_after, &self.order_after_unavailable) {
+            (Some(t), _) => format!("Order now {}.", t.line()),
+            (None, Some(why)) => {
+                format!("The order could not be read afterwards ({why}); call get_order to see it.")
+            }
+            (None, None) => String::new(),
+        }
+    }
+}
+
+/// Facts every write result carries.
+#[derive(Debug, Clone, Serialize, JsonSchema, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct WriteFacts {
+    /// Set in demo mode: nothing here is real.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub notice: Option<String>,
+    /// Klarna order id.
+    pub order_id: String,
+    /// Host the write went to.
+    pub api_host: String,
+    /// The `Klarna-Idempotency-Key` sent. Repeating the call with it can never apply it twice.
+    pub idempotency_key: String,
+    /// HTTP attempts made (more than 1 when transient failures were retried with the same key).
+    pub attempts: u32,
+    /// ISO 4217 currency of the amounts.
+    pub currency: String,
+}
+
+/// Result of `capture_order`.
+#[derive(Debug, Clone, Serialize, JsonSchema, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct CaptureReceipt {
+    /// Common facts.
+    #[serde(flatten)]
+    pub facts: WriteFacts,
+    /// The new capture's id (UUID), for get_capture.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub capture_id: Option<String>,
+    /// Amount captured.
+    pub captured_amount: i64,
+    /// Reference sent with the capture (e.g. shipment id).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reference: Option<String>,
+    /// Klarna's URL of the new capture.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub location: Option<String>,
+    /// The order afterwards.
+    #[serde(flatten)]
+    pub after: After,
+}
+
+impl CaptureReceipt {
+    /// Human text.
+    pub fn text(&self) -> String {
+        let f = &self.facts;
+        format!(
+            "Captured {} on order {} at {}: capture id {}{}, idempotency key {}.\n{}",
+            format_money(self.captured_amount, &f.currency),
+            f.order_id,
+            f.api_host,
+            self.capture_id.as_deref().unwrap_or("(not returned)"),
+            self.reference
+                .as_deref()
+                .map(|r| format!(", reference {r}"))
+                .unwrap_or_default(),
+            f.idempotency_key,
+            self.after.line()
+        )
+    }
+}
+
+/// Result of `refund_order`.
+#[derive(Debug, Clone, Serialize, JsonSchema, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct RefundReceipt {
+    /// Common facts.
+    #[serde(flatten)]
+    pub facts: WriteFacts,
+    /// The new refund's id (UUID).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub refund_id: Option<String>,
+    /// Amount refunded.
+    pub refunded_amount: i64,
+    /// Klarna's URL of the new refund.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub location: Option<String>,
+    /// The order afterwards (see `orderAfter.refundedAmount` for the new refunded total).
+    #[serde(flatten)]
+    pub after: After,
+}
+
+impl RefundReceipt {
+    /// Human text.
+    pub fn text(&self) -> String {
+        let f = &self.facts;
+        format!(
+            "Refunded {} on order {} at {}: refund id {}, idempotency key {}.\n{}",
+            format_money(self.refunded_amount, &f.currency),
+            f.order_id,
+            f.api_host,
+            self.refund_id.as_deref().unwrap_or("(not returned)"),
+            f.idempotency_key,
+            self.after.line()
+        )
+    }
+}
+
+/// Result of `cancel_order` and `release_remaining_authorization`.
+#[derive(Debug, Clone, Serialize, JsonSchema, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct ReleaseReceipt {
+    /// Common facts.
+    #[serde(flatten)]
+    pub facts: WriteFacts,
+    /// Authorized amount that was still open before and is now released (minor units).
+    pub released_amount: i64,
+    /// The order afterwards.
+    #[serde(flatten)]
+    pub after: After,
+}
+
+impl ReleaseReceipt {
+    /// Human text; `verb` is "Cancelled" or "Released the remaining authorization of".
+    pub fn text(&self, what: &str) -> String {
+        let f = &self.facts;
+        format!(
+            "{what} order {} at {}: {} of authorization released, idempotency key {}.\n{}",
+            f.order_id,
+            f.api_host,
+            format_money(self.released_amount, &f.currency),
+            f.idempotency_key,
+            self.after.line()
+        )
+    }
+}

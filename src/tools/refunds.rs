@@ -1,0 +1,155 @@
+//! Refund tool: `refund_order`.
+//!
+//! Reference: <https://docs.klarna.com/api/ordermanagement/#operation/refundOrder>
+
+use rmcp::{
+    Peer, RoleServer,
+    model::{CallToolResult, JsonObject},
+    tool, tool_router,
+};
+use schemars::JsonSchema;
+use serde::Deserialize;
+
+use super::{
+    args::{
+        self, OrderLineArg, Validate, amount_schema, api_host_schema, key_schema, lines_schema,
+        text_schema, uuid_schema,
+    },
+    call::{Call, Success},
+    confirm::confirm,
+    errors::{Op, ToolError},
+    input_schema,
+    output::OrderTotals,
+    output_schema,
+    receipts::RefundReceipt,
+    write::{check_cap, write_failed},
+};
+use crate::{klarna::types::RefundRequest, money::format_money, server::KlarnaServer};
+
+/// Arguments of `refund_order`.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct RefundOrderArgs {
+    /// Klarna order id: a UUID such as 4f1c0b7e-2a3d-4c5e-8f90-1a2b3c4d5e6f (not the merchant's order number).
+    #[schemars(schema_with = "uuid_schema")]
+    pub order_id: String,
+    /// Amount to refund, as a whole number of minor units of the order's currency (2500 = 25.00 EUR). Required. At most the captured amount minus what was already refunded.
+    #[schemars(schema_with = "amount_schema")]
+    pub amount: i64,
+    /// Text shown to the customer for this refund, e.g. the reason (at most 255 characters).
+    #[serde(default)]
+    #[schemars(schema_with = "text_schema")]
+    pub description: Option<String>,
+    /// Your reference for this refund, e.g. the return or RMA number; appears in settlement files (at most 255 characters).
+    #[serde(default)]
+    #[schemars(schema_with = "text_schema")]
+    pub reference: Option<String>,
+    /// The order lines refunded, with the same references as on the capture, so Klarna can allocate the refund to the right capture. Their totalAmounts should add up to amount. Omit to refund an amount without line detail.
+    #[serde(default)]
+    #[schemars(schema_with = "lines_schema")]
+    pub order_lines: Option<Vec<OrderLineArg>>,
+    /// Makes the refund safe to repeat. Omit it for a new refund: the server generates one and shows it in the result. If a call's outcome was unknown (timeout, lost connection), repeat it with the SAME key from that result, and Klarna answers with the first result instead of refunding twice. Never reuse a key for a different refund. 1-64 letters, digits, '-' or '_'.
+    #[serde(default)]
+    #[schemars(schema_with = "key_schema")]
+    pub idempotency_key: Option<String>,
+    /// Klarna host of the region and environment the order was placed in. Omit to use the server's default host. Production: api.klarna.com (Europe), api-na.klarna.com (North America), api-oc.klarna.com (Oceania); playground (test) hosts add ".playground".
+    #[serde(default)]
+    #[schemars(schema_with = "api_host_schema")]
+    pub api_host: Option<String>,
+}
+
+impl Validate for RefundOrderArgs {
+    fn validate(&self) -> Result<(), ToolError> {
+        args::check_uuid("orderId", &self.order_id)?;
+        args::check_amount("amount", self.amount)?;
+        args::check_text("description", self.description.as_deref(), args::MAX_TEXT)?;
+        args::check_text("reference", self.reference.as_deref(), args::MAX_TEXT)?;
+        args::check_lines(self.order_lines.as_deref())?;
+        args::check_idempotency_key(self.idempotency_key.as_deref())
+    }
+}
+
+#[tool_router(router = refunds_router, vis = "pub(crate)")]
+impl KlarnaServer {
+    #[tool(
+        name = "refund_order",
+        title = "Refund Klarna order",
+        description = "Refund part or all of what was captured on a Klarna order. The amount is an integer in minor units and is required. Moves real money back to the customer and cannot be undone. Klarna refuses when nothing was captured yet or when the amount exceeds captured minus already refunded. Returns the refund id, the idempotency key and the order's totals afterwards (including the new refunded total).",
+        input_schema = input_schema::<RefundOrderArgs>(),
+        output_schema = output_schema::<RefundReceipt>(),
+        annotations(title = "Refund Klarna order", read_only_hint = false, destructive_hint = true, idempotent_hint = false, open_world_hint = true)
+    )]
+    pub(crate) async fn refund_order(
+        &self,
+        arguments: JsonObject,
+        peer: Peer<RoleServer>,
+    ) -> CallToolResult {
+        let mut call = self.start_call("refund_order");
+        let result = self.refund_inner(&mut call, arguments, &peer).await;
+        call.finish(result)
+    }
+}
+
+impl KlarnaServer {
+    async fn refund_inner(
+        &self,
+        call: &mut Call,
+        arguments: JsonObject,
+        peer: &Peer<RoleServer>,
+    ) -> Result<Success, ToolError> {
+        let a: RefundOrderArgs = args::parse(arguments)?;
+        a.validate()?;
+        call.order_id = Some(a.order_id.clone());
+        call.amount = Some(a.amount);
+        let host = self.resolve_host(call, a.api_host.as_deref())?;
+        let key = Self::idempotency_key(call, a.idempotency_key.clone());
+        let before = self
+            .read_before(
+                call,
+                host,
+                &a.order_id,
+                &format!("Refund on order {} at {host}", a.order_id),
+            )
+            .await?;
+        let currency = OrderTotals::of(&before).currency;
+        let money = format_money(a.amount, &currency);
+        check_cap(
+            a.amount,
+            self.config().max_refund_amount,
+            "KLARNA_MAX_REFUND_AMOUNT",
+            "a refund",
+            &currency,
+        )?;
+        confirm(
+            self.config().confirm_writes,
+            peer,
+            &format!("Refund {money} on order {} at {host}?", a.order_id),
+        )
+        .await?;
+
+        let body = RefundRequest {
+            refunded_amount: a.amount,
+            description: a.description.clone(),
+            reference: a.reference.clone(),
+            order_lines: a
+                .order_lines
+                .as_ref()
+                .map(|lines| lines.iter().map(OrderLineArg::to_wire).collect()),
+        };
+        let what = format!("Refund of {money} on order {} at {host}", a.order_id);
+        let reply = self
+            .client()
+            .create_refund(host, &a.order_id, &body, &key)
+            .await
+            .map_err(|failed| write_failed(what, Op::Refund, host, failed, &key, before.clone()))?;
+        call.saw(reply.status, reply.correlation_id.as_deref());
+        let receipt = RefundReceipt {
+            facts: self.write_facts(&a.order_id, host, &key, reply.attempts, &before),
+            refund_id: reply.value.id,
+            refunded_amount: a.amount,
+            location: reply.value.location,
+            after: self.read_after(host, &a.order_id).await,
+        };
+        Success::new(&receipt, receipt.text())
+    }
+}
