@@ -16,22 +16,27 @@ pub fn minor_unit_exponent(_currency: &str) -> u32 {
     2
 }
 
-/// Formats an amount in minor units as `"105.00 EUR (10500)"`.
+/// Formats an amount in minor units as `"105.00 EUR (10500)"`: what a person reads, and the
+/// integer the tools take.
 pub fn format_money(amount: i64, currency: &str) -> String {
+    format!("{} ({amount})", format_major(amount, currency))
+}
+
+/// Formats an amount in minor units as `"105.00 EUR"`, for questions put to people.
+pub fn format_major(amount: i64, currency: &str) -> String {
     let currency = currency.to_ascii_uppercase();
     let exponent = minor_unit_exponent(&currency);
     let scale = 10_i128.pow(exponent);
     let value = i128::from(amount);
     let sign = if value < 0 { "-" } else { "" };
     let abs = value.abs();
-    let major = abs / scale;
-    let minor = abs % scale;
-    let major_part = group_thousands(major);
+    let major_part = group_thousands(abs / scale);
     if exponent == 0 {
-        format!("{sign}{major_part} {currency} ({amount})")
+        format!("{sign}{major_part} {currency}")
     } else {
         format!(
-            "{sign}{major_part}.{minor:0width$} {currency} ({amount})",
+            "{sign}{major_part}.{:0width$} {currency}",
+            abs % scale,
             width = exponent as usize
         )
     }

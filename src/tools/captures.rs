@@ -25,7 +25,11 @@ use super::{
     receipts::CaptureReceipt,
     write::{check_cap, write_failed},
 };
-use crate::{klarna::types::CaptureRequest, money::format_money, server::KlarnaServer};
+use crate::{
+    klarna::types::CaptureRequest,
+    money::{format_major, format_money},
+    server::KlarnaServer,
+};
 
 /// Arguments of `capture_order`.
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -190,6 +194,7 @@ impl KlarnaServer {
         };
         call.amount = Some(amount);
         let money = format_money(amount, &totals.currency);
+        let plain = format_major(amount, &totals.currency);
         check_cap(
             amount,
             self.config().max_capture_amount,
@@ -200,7 +205,7 @@ impl KlarnaServer {
         confirm(
             self.config().confirm_writes,
             peer,
-            &format!("Capture {money} on order {} at {host}?", a.order_id),
+            &format!("Capture {plain} on order {} at {host}?", a.order_id),
         )
         .await?;
 

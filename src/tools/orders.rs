@@ -22,7 +22,7 @@ use super::{
     receipts::ReleaseReceipt,
     write::write_failed,
 };
-use crate::{money::format_money, server::KlarnaServer};
+use crate::{money::format_major, server::KlarnaServer};
 
 /// Arguments of `get_order`.
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -190,7 +190,7 @@ impl KlarnaServer {
         let question = format!(
             "{verb} order {} at {host} ({} still authorized)?",
             a.order_id,
-            format_money(open, &totals.currency)
+            format_major(open, &totals.currency)
         );
         confirm(self.config().confirm_writes, peer, &question).await?;
 

@@ -24,7 +24,11 @@ use super::{
     receipts::RefundReceipt,
     write::{check_cap, write_failed},
 };
-use crate::{klarna::types::RefundRequest, money::format_money, server::KlarnaServer};
+use crate::{
+    klarna::types::RefundRequest,
+    money::{format_major, format_money},
+    server::KlarnaServer,
+};
 
 /// Arguments of `refund_order`.
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -113,6 +117,7 @@ impl KlarnaServer {
             .await?;
         let currency = OrderTotals::of(&before).currency;
         let money = format_money(a.amount, &currency);
+        let plain = format_major(a.amount, &currency);
         check_cap(
             a.amount,
             self.config().max_refund_amount,
@@ -123,7 +128,7 @@ impl KlarnaServer {
         confirm(
             self.config().confirm_writes,
             peer,
-            &format!("Refund {money} on order {} at {host}?", a.order_id),
+            &format!("Refund {plain} on order {} at {host}?", a.order_id),
         )
         .await?;
 

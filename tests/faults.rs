@@ -1,0 +1,280 @@
+//! Exactly-once writes under faults: the simulator drops connections after committing,
+//! answers 5xx or 429, or answers too late. For each write tool and each fault, exactly one
+//! capture/refund (or one state change) exists afterwards, and the tool result is right:
+//! success after a retry with the same key, or OUTCOME UNKNOWN with the key.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod common;
+
+use std::time::Duration;
+
+use common::{Harness, order_args, start, start_with};
+use klarna_mcp::simulator::{Fault, FaultRule, Operation, SeedOrder};
+use serde_json::{Value, json};
+
+#[derive(Clone, Copy, Debug)]
+enum Write {
+    Capture,
+    Refund,
+    Cancel,
+    Release,
+}
+
+const WRITES: [Write; 4] = [Write::Capture, Write::Refund, Write::Cancel, Write::Release];
+
+impl Write {
+    fn seed(self) -> SeedOrder {
+        match self {
+            Write::Capture | Write::Cancel => SeedOrder::new(10000, "EUR"),
+            Write::Refund => SeedOrder::new(10000, "EUR").captured(10000),
+            Write::Release => SeedOrder::new(10000, "EUR").captured(4000),
+        }
+    }
+    fn tool(self) -> &'static str {
+        match self {
+            Write::Capture => "capture_order",
+            Write::Refund => "refund_order",
+            Write::Cancel => "cancel_order",
+            Write::Release => "release_remaining_authorization",
+        }
+    }
+    fn op(self) -> Operation {
+        match self {
+            Write::Capture => Operation::Capture,
+            Write::Refund => Operation::Refund,
+            Write::Cancel => Operation::Cancel,
+            Write::Release => Operation::Release,
+        }
+    }
+    fn args(self, id: &str) -> Value {
+        match self {
+            Write::Capture => order_args(id, json!({ "amount": 3000 })),
+            Write::Refund => order_args(id, json!({ "amount": 3000 })),
+            _ => order_args(id, json!({})),
+        }
+    }
+    /// Asserts the write took effect exactly once.
+    fn assert_applied_once(self, h: &Harness, id: &str) {
+        let s = h.sim.snapshot(id).unwrap();
+        match self {
+            Write::Capture => {
+                assert_eq!(s.captures.len(), 1, "{self:?}: {s:?}");
+                assert_eq!(s.captured_amount, 3000);
+            }
+            Write::Refund => {
+                assert_eq!(s.refunds.len(), 1, "{self:?}: {s:?}");
+                assert_eq!(s.refunded_amount, 3000);
+            }
+            Write::Cancel => assert_eq!(s.status, "CANCELLED"),
+            Write::Release => {
+                assert_eq!(s.remaining_authorized_amount, 0);
+                assert_eq!(s.captured_amount, 4000);
+            }
+        }
+    }
+    fn assert_not_applied(self, h: &Harness, id: &str) {
+        let s = h.sim.snapshot(id).unwrap();
+        match self {
+            Write::Capture => assert!(s.captures.is_empty(), "{s:?}"),
+            Write::Refund => assert!(s.refunds.is_empty(), "{s:?}"),
+            Write::Cancel => assert_eq!(s.status, "AUTHORIZED"),
+            Write::Release => assert_eq!(s.remaining_authorized_amount, 6000),
+        }
+    }
+}
+
+/// The POSTs the simulator received for this write, with their keys.
+fn posts(h: &Harness) -> Vec<Option<String>> {
+    h.sim
+        .requests()
+        .into_iter()
+        .filter(|r| r.method == "POST")
+        .map(|r| r.idempotency_key)
+        .collect()
+}
+
+async fn survives(fault: Fault) {
+    for write in WRITES {
+        let h = start_with(|c| c.retry.attempt_timeout = Duration::from_millis(400)).await;
+        let id = h.seed(write.seed());
+        h.sim.inject_fault(FaultRule {
+            operation: write.op(),
+            fault: fault.clone(),
+            times: 1,
+        });
+
+        let result = h.call(write.tool(), write.args(&id)).await;
+
+        assert_eq!(
+            result.is_error,
+            Some(false),
+            "{write:?} {fault:?}: {}",
+            common::text(&result)
+        );
+        let receipt = result.structured_content.unwrap();
+        assert_eq!(receipt["attempts"], 2, "{write:?} {fault:?}");
+        write.assert_applied_once(&h, &id);
+        let keys = posts(&h);
+        assert_eq!(keys.len(), 2, "{write:?} {fault:?}: {keys:?}");
+        assert!(
+            keys.iter()
+                .all(|k| k.as_deref() == receipt["idempotencyKey"].as_str()),
+            "{keys:?}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn commit_then_dropped_connection_is_retried_with_the_same_key_and_applied_once() {
+    survives(Fault::CommitThenDrop).await;
+}
+
+#[tokio::test]
+async fn http_500_is_retried_and_applied_once() {
+    survives(Fault::Status(500)).await;
+}
+
+#[tokio::test]
+async fn commit_then_500_is_retried_and_replayed_not_repeated() {
+    survives(Fault::CommitThenStatus(500)).await;
+}
+
+#[tokio::test]
+async fn http_503_is_retried_and_applied_once() {
+    survives(Fault::Status(503)).await;
+}
+
+#[tokio::test]
+async fn http_429_with_retry_after_is_retried_and_applied_once() {
+    survives(Fault::TooManyRequests {
+        retry_after_secs: Some(1),
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_response_slower_than_the_timeout_is_retried_and_replayed() {
+    survives(Fault::Delay(Duration::from_millis(900))).await;
+}
+
+#[tokio::test]
+async fn when_retries_run_out_after_a_commit_the_outcome_is_unknown_and_the_key_makes_repeating_safe()
+ {
+    for write in WRITES {
+        // given every attempt commits (or replays) and then loses the answer
+        let h = start().await;
+        let id = h.seed(write.seed());
+        h.sim.inject_fault(FaultRule {
+            operation: write.op(),
+            fault: Fault::CommitThenDrop,
+            times: 3,
+        });
+
+        // when the tool runs out of retries
+        let text = h.err(write.tool(), write.args(&id)).await;
+
+        // then it says the outcome is unknown, with the key, and nothing was applied twice
+        assert!(text.contains("OUTCOME UNKNOWN"), "{write:?}: {text}");
+        assert!(text.contains("may or may not"), "{text}");
+        assert!(text.contains("get_order"), "{text}");
+        let key = posts(&h)[0].clone().unwrap();
+        assert!(text.contains(&key), "{text}");
+        assert_eq!(posts(&h).len(), 3);
+        write.assert_applied_once(&h, &id);
+
+        // and repeating with that key answers with the first result without applying again
+        let mut args = write.args(&id);
+        args["idempotencyKey"] = json!(key);
+        let receipt = h.ok(write.tool(), args).await;
+        assert_eq!(receipt["idempotencyKey"], key.as_str());
+        write.assert_applied_once(&h, &id);
+    }
+}
+
+#[tokio::test]
+async fn when_retries_run_out_on_5xx_the_outcome_is_unknown_and_a_repeat_applies_it_once() {
+    for write in WRITES {
+        let h = start().await;
+        let id = h.seed(write.seed());
+        h.sim.inject_fault(FaultRule {
+            operation: write.op(),
+            fault: Fault::Status(503),
+            times: 3,
+        });
+        let text = h.err(write.tool(), write.args(&id)).await;
+        assert!(
+            text.contains("OUTCOME UNKNOWN") && text.contains("HTTP 503"),
+            "{write:?}: {text}"
+        );
+        write.assert_not_applied(&h, &id);
+        let key = posts(&h)[0].clone().unwrap();
+        let mut args = write.args(&id);
+        args["idempotencyKey"] = json!(key);
+        h.ok(write.tool(), args).await;
+        write.assert_applied_once(&h, &id);
+    }
+}
+
+#[tokio::test]
+async fn rate_limited_to_the_end_is_a_definite_failure_not_an_unknown_outcome() {
+    let h = start().await;
+    let id = h.seed(Write::Capture.seed());
+    h.sim.inject_fault(FaultRule {
+        operation: Operation::Capture,
+        fault: Fault::TooManyRequests {
+            retry_after_secs: None,
+        },
+        times: 3,
+    });
+    let text = h.err("capture_order", Write::Capture.args(&id)).await;
+    assert!(text.contains("HTTP 429"), "{text}");
+    assert!(!text.contains("OUTCOME UNKNOWN"), "{text}");
+    assert!(text.contains("Klarna did not apply it"), "{text}");
+    Write::Capture.assert_not_applied(&h, &id);
+}
+
+#[tokio::test]
+async fn a_caller_supplied_key_is_sent_and_a_repeat_replays_the_first_capture() {
+    let h = start().await;
+    let id = h.seed(SeedOrder::new(10000, "EUR"));
+    let args = order_args(
+        &id,
+        json!({ "amount": 1000, "idempotencyKey": "order-42-shipment-1" }),
+    );
+    let first = h.ok("capture_order", args.clone()).await;
+    let second = h.ok("capture_order", args).await;
+    assert_eq!(first["captureId"], second["captureId"]);
+    assert_eq!(h.sim.snapshot(&id).unwrap().captures.len(), 1);
+    assert!(
+        posts(&h)
+            .iter()
+            .all(|k| k.as_deref() == Some("order-42-shipment-1"))
+    );
+}
+
+#[tokio::test]
+async fn reads_are_retried_on_transient_failures() {
+    let h = start().await;
+    let id = h.seed(SeedOrder::new(10000, "EUR"));
+    h.sim.inject_fault(FaultRule {
+        operation: Operation::GetOrder,
+        fault: Fault::Status(502),
+        times: 2,
+    });
+    h.ok("get_order", json!({ "orderId": id })).await;
+    assert_eq!(h.sim.request_count(), 3);
+}
+
+#[tokio::test]
+async fn each_new_write_without_a_key_gets_a_fresh_key() {
+    let h = start().await;
+    let id = h.seed(SeedOrder::new(10000, "EUR"));
+    let a = h
+        .ok("capture_order", order_args(&id, json!({ "amount": 1000 })))
+        .await;
+    let b = h
+        .ok("capture_order", order_args(&id, json!({ "amount": 1000 })))
+        .await;
+    assert_ne!(a["idempotencyKey"], b["idempotencyKey"]);
+    assert_eq!(h.sim.snapshot(&id).unwrap().captures.len(), 2);
+}

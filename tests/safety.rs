@@ -1,0 +1,323 @@
+//! Server-side guards: which tools exist, caps, confirmation, environments, credentials.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod common;
+
+use std::sync::{Arc, Mutex};
+
+use common::{config_for, order_args, start, start_with};
+use klarna_mcp::{
+    KlarnaServer,
+    config::{ConfirmWrites, MissingCredential},
+    host::{ApiHost, Environment},
+    simulator::{SeedOrder, Simulator, SimulatorConfig},
+};
+use rmcp::{
+    ClientHandler, ErrorData as McpError, RoleClient, ServiceExt,
+    model::{
+        CallToolRequestParams, ClientCapabilities, ClientConfig, ElicitRequestParams, ElicitResult,
+        ElicitationAction, Implementation,
+    },
+    service::RequestContext,
+};
+use serde_json::json;
+
+async fn tool_names(h: &common::Harness) -> Vec<String> {
+    let mut names: Vec<String> = h
+        .client
+        .list_all_tools()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|t| t.name.to_string())
+        .collect();
+    names.sort();
+    names
+}
+
+#[tokio::test]
+async fn read_only_registers_only_the_two_read_tools_and_writes_cannot_be_called() {
+    let h = start_with(|c| c.read_only = true).await;
+    assert_eq!(tool_names(&h).await, vec!["get_capture", "get_order"]);
+    let id = h.seed(SeedOrder::new(1000, "EUR").captured(1000));
+    for tool in [
+        "capture_order",
+        "refund_order",
+        "cancel_order",
+        "release_remaining_authorization",
+    ] {
+        let params = CallToolRequestParams::new(tool).with_arguments(rmcp::model::object(
+            order_args(&id, json!({ "amount": 100 })),
+        ));
+        assert!(
+            h.client.call_tool(params).await.is_err(),
+            "{tool} was callable in read-only mode"
+        );
+    }
+    assert!(h.sim.requests().iter().all(|r| r.method == "GET"));
+    let info = h.client.peer_info().unwrap();
+    assert!(info.instructions.as_deref().unwrap().contains("read-only"));
+}
+
+#[tokio::test]
+async fn tool_list_registers_exactly_the_named_tools_and_read_only_wins() {
+    let h =
+        start_with(|c| c.tools = Some(["get_order", "refund_order"].into_iter().collect())).await;
+    assert_eq!(tool_names(&h).await, vec!["get_order", "refund_order"]);
+    let h = start_with(|c| {
+        c.tools = Some(["get_order", "refund_order"].into_iter().collect());
+        c.read_only = true;
+    })
+    .await;
+    assert_eq!(tool_names(&h).await, vec!["get_order"]);
+}
+
+#[tokio::test]
+async fn capture_above_the_cap_is_refused_before_sending_even_when_amount_is_omitted() {
+    let h = start_with(|c| c.max_capture_amount = Some(5000)).await;
+    let id = h.seed(SeedOrder::new(10000, "EUR"));
+    let text = h
+        .err("capture_order", order_args(&id, json!({ "amount": 6000 })))
+        .await;
+    assert!(
+        text.contains("KLARNA_MAX_CAPTURE_AMOUNT=5000") && text.contains("50.00 EUR"),
+        "{text}"
+    );
+    let text = h.err("capture_order", json!({ "orderId": id })).await;
+    assert!(
+        text.contains("100.00 EUR (10000)") && text.contains("KLARNA_MAX_CAPTURE_AMOUNT"),
+        "{text}"
+    );
+    assert!(h.sim.requests().iter().all(|r| r.method == "GET"));
+    h.ok("capture_order", order_args(&id, json!({ "amount": 5000 })))
+        .await;
+}
+
+#[tokio::test]
+async fn refund_above_the_cap_is_refused_before_sending() {
+    let h = start_with(|c| c.max_refund_amount = Some(1000)).await;
+    let id = h.seed(SeedOrder::new(10000, "EUR").captured(10000));
+    let text = h
+        .err("refund_order", order_args(&id, json!({ "amount": 1001 })))
+        .await;
+    assert!(text.contains("KLARNA_MAX_REFUND_AMOUNT=1000"), "{text}");
+    assert!(h.sim.requests().iter().all(|r| r.method == "GET"));
+    h.ok("refund_order", order_args(&id, json!({ "amount": 1000 })))
+        .await;
+}
+
+#[tokio::test]
+async fn environment_restriction_refuses_other_hosts_before_sending() {
+    let h = start_with(|c| {
+        c.hosts.restriction = Some((
+            Environment::Playground,
+            "KLARNA_ENVIRONMENT=playground".into(),
+        ))
+    })
+    .await;
+    for tool in ["get_order", "capture_order"] {
+        let text = h
+            .err(
+                tool,
+                json!({ "orderId": common::UNKNOWN_ORDER, "apiHost": "api.klarna.com" }),
+            )
+            .await;
+        assert!(
+            text.contains("KLARNA_ENVIRONMENT=playground")
+                && text.contains("api.playground.klarna.com"),
+            "{text}"
+        );
+    }
+    assert_eq!(h.sim.request_count(), 0);
+    let h = start_with(|c| {
+        c.hosts.restriction = Some((
+            Environment::Production,
+            "the API key in KLARNA_API_PASSWORD is a production key".into(),
+        ))
+    })
+    .await;
+    let text = h
+        .err(
+            "get_order",
+            json!({ "orderId": common::UNKNOWN_ORDER, "apiHost": "api-oc.playground.klarna.com" }),
+        )
+        .await;
+    assert!(
+        text.contains("production key") && text.contains("api-oc.klarna.com"),
+        "{text}"
+    );
+    assert_eq!(h.sim.request_count(), 0);
+}
+
+#[tokio::test]
+async fn default_host_comes_from_configuration() {
+    let h = start_with(|c| c.hosts.default_host = ApiHost::OcPlayground).await;
+    let id = h.seed(SeedOrder::new(1000, "AUD"));
+    let order = h.ok("get_order", json!({ "orderId": id })).await;
+    assert_eq!(order["apiHost"], "api-oc.playground.klarna.com");
+}
+
+#[tokio::test]
+async fn missing_credentials_still_list_tools_and_every_call_names_the_variable() {
+    let h = start_with(|c| c.credentials = Err(MissingCredential("KLARNA_API_PASSWORD"))).await;
+    assert_eq!(tool_names(&h).await.len(), 6);
+    let text = h
+        .err("get_order", json!({ "orderId": common::UNKNOWN_ORDER }))
+        .await;
+    assert!(text.contains("KLARNA_API_PASSWORD is not set"), "{text}");
+    let text = h
+        .err(
+            "capture_order",
+            json!({ "orderId": common::UNKNOWN_ORDER, "amount": 5 }),
+        )
+        .await;
+    assert!(text.contains("KLARNA_API_PASSWORD is not set"), "{text}");
+    assert_eq!(h.sim.request_count(), 0);
+}
+
+/// An MCP client that supports elicitation and answers every question the same way,
+/// remembering the questions.
+#[derive(Clone)]
+struct Human {
+    answer: ElicitationAction,
+    confirm: bool,
+    asked: Arc<Mutex<Vec<String>>>,
+}
+
+impl ClientHandler for Human {
+    async fn create_elicitation(
+        &self,
+        request: ElicitRequestParams,
+        _: RequestContext<RoleClient>,
+    ) -> Result<ElicitResult, McpError> {
+        if let ElicitRequestParams::FormElicitationParams { message, .. } = request {
+            self.asked.lock().unwrap().push(message);
+        }
+        let result = ElicitResult::new(self.answer.clone());
+        Ok(if self.answer == ElicitationAction::Accept {
+            result.with_content(json!({ "confirm": self.confirm }))
+        } else {
+            result
+        })
+    }
+
+    fn get_info(&self) -> ClientConfig {
+        ClientConfig::new(
+            ClientCapabilities::builder().enable_elicitation().build(),
+            Implementation::new("test-human", "1"),
+        )
+    }
+}
+
+async fn with_human(
+    mode: ConfirmWrites,
+    answer: ElicitationAction,
+    confirm: bool,
+) -> (
+    Simulator,
+    rmcp::service::RunningService<RoleClient, Human>,
+    Arc<Mutex<Vec<String>>>,
+) {
+    let sim = Simulator::start(SimulatorConfig::demo()).await.unwrap();
+    let mut config = config_for(&sim);
+    config.confirm_writes = mode;
+    let server = KlarnaServer::new(config).unwrap();
+    let (server_io, client_io) = tokio::io::duplex(1 << 20);
+    tokio::spawn(async move {
+        if let Ok(running) = server.serve(server_io).await {
+            let _ = running.waiting().await;
+        }
+    });
+    let asked = Arc::new(Mutex::new(Vec::new()));
+    let client = Human {
+        answer,
+        confirm,
+        asked: asked.clone(),
+    }
+    .serve(client_io)
+    .await
+    .unwrap();
+    (sim, client, asked)
+}
+
+async fn capture(
+    client: &rmcp::service::RunningService<RoleClient, Human>,
+    id: &str,
+) -> rmcp::model::CallToolResult {
+    client
+        .call_tool(
+            CallToolRequestParams::new("capture_order").with_arguments(rmcp::model::object(
+                json!({ "orderId": id, "amount": 10500 }),
+            )),
+        )
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_client_that_can_ask_gets_one_plain_question_and_yes_sends_the_write() {
+    let (sim, client, asked) =
+        with_human(ConfirmWrites::Auto, ElicitationAction::Accept, true).await;
+    let id = sim.seed(SeedOrder::new(10500, "EUR"));
+    let result = capture(&client, &id).await;
+    assert_eq!(result.is_error, Some(false), "{}", common::text(&result));
+    let asked = asked.lock().unwrap().clone();
+    assert_eq!(
+        asked,
+        vec![format!(
+            "Capture 105.00 EUR on order {id} at api.klarna.com?"
+        )]
+    );
+    assert_eq!(sim.snapshot(&id).unwrap().captured_amount, 10500);
+}
+
+#[tokio::test]
+async fn declining_cancelling_or_unticking_sends_nothing() {
+    for (answer, confirm) in [
+        (ElicitationAction::Decline, false),
+        (ElicitationAction::Cancel, false),
+        (ElicitationAction::Accept, false),
+    ] {
+        let (sim, client, asked) = with_human(ConfirmWrites::Auto, answer.clone(), confirm).await;
+        let id = sim.seed(SeedOrder::new(10500, "EUR"));
+        let result = capture(&client, &id).await;
+        assert_eq!(result.is_error, Some(true));
+        let text = common::text(&result);
+        assert!(
+            text.contains("The user declined") && text.contains("Nothing was sent"),
+            "{answer:?}: {text}"
+        );
+        assert_eq!(asked.lock().unwrap().len(), 1);
+        assert!(sim.requests().iter().all(|r| r.method == "GET"));
+    }
+}
+
+#[tokio::test]
+async fn never_mode_does_not_ask() {
+    let (sim, client, asked) =
+        with_human(ConfirmWrites::Never, ElicitationAction::Decline, false).await;
+    let id = sim.seed(SeedOrder::new(10500, "EUR"));
+    assert_eq!(capture(&client, &id).await.is_error, Some(false));
+    assert!(asked.lock().unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn always_mode_refuses_writes_when_the_client_cannot_ask() {
+    let h = start_with(|c| c.confirm_writes = ConfirmWrites::Always).await;
+    let id = h.seed(SeedOrder::new(10500, "EUR"));
+    let text = h.err("capture_order", json!({ "orderId": id })).await;
+    assert!(
+        text.contains("KLARNA_CONFIRM_WRITES=always") && text.contains("Nothing was sent"),
+        "{text}"
+    );
+    assert!(h.sim.requests().iter().all(|r| r.method == "GET"));
+    // reads are never asked about
+    h.ok("get_order", json!({ "orderId": id })).await;
+}
+
+#[tokio::test]
+async fn auto_mode_proceeds_without_asking_when_the_client_cannot_ask() {
+    let h = start().await;
+    let id = h.seed(SeedOrder::new(10500, "EUR"));
+    h.ok("capture_order", json!({ "orderId": id })).await;
+}
