@@ -35,7 +35,7 @@ async fn demo_mode_over_stdio_lists_six_tools_and_runs_a_capture() {
     let client = ().serve(transport).await.unwrap();
 
     let info = client.peer_info().unwrap();
-    assert_eq!(info.server_info.name, "klarna-mcp");
+    assert_eq!(info.server_info.as_ref().unwrap().name, "klarna-mcp");
     let instructions = info.instructions.clone().unwrap();
     assert!(instructions.starts_with("DEMO: simulated Klarna, no real money."), "{instructions}");
     for order in demo_orders() {
@@ -60,7 +60,7 @@ async fn demo_mode_over_stdio_lists_six_tools_and_runs_a_capture() {
 /// message: nothing else may ever appear there.
 #[tokio::test]
 async fn stdout_carries_nothing_but_json_rpc() {
-    let mut child = command(&["--demo"]).env("RUST_LOG", "trace").stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+    let mut child = command(&["--demo"]).env("RUST_LOG", "trace").stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::null()).spawn().unwrap();
     let mut stdin = child.stdin.take().unwrap();
     let mut stdout = BufReader::new(child.stdout.take().unwrap()).lines();
     let order = demo_orders()[0].order_id;

@@ -1,34 +1,235 @@
-//! TEMPORARY STUB — replaced by the real simulator.
-pub const DEMO_USERNAME: &str = "demo-merchant";
-pub const DEMO_PASSWORD: &str = "demo-password";
-pub struct DemoOrder {
-    pub order_id: &'static str,
-    pub state: &'static str,
-    pub summary: &'static str,
-    pub try_this: &'static str,
-}
-pub fn demo_orders() -> &'static [DemoOrder] {
-    &[]
-}
-#[derive(Clone)]
-pub struct Simulator;
-impl Simulator {
-    pub async fn start_demo() -> std::io::Result<Simulator> {
-        Ok(Simulator)
-    }
-    pub fn base_url(&self) -> String {
-        String::new()
-    }
-}
+//! A stateful, in-process simulator of Klarna's Order Management (OM) REST API.
+//!
+//! The simulator speaks plain HTTP/1.1 on a loopback socket and behaves like
+//! `https://api.klarna.com/ordermanagement/v1/orders/{order_id}…` for the
+//! operations `klarna-mcp` uses: read an order, create / list / read captures,
+//! create / read refunds, cancel, and release the remaining authorization.
+//! It is used by the integration tests and by `klarna-mcp --demo`.
+//!
+//! What it models (see `api-notes.md` §3–§6 and §11 for the sources):
+//!
+//! * HTTP Basic auth on every request (401 with a plain-text body otherwise);
+//! * the order state machine AUTHORIZED → PART_CAPTURED → CAPTURED, CANCELLED,
+//!   EXPIRED (28 days of simulated time after `created_at`), CLOSED, with
+//!   Klarna's refusal codes and messages (403 `CAPTURE_NOT_ALLOWED`, …);
+//! * request-body validation (400 `BAD_REQUEST`, 422 `UNPROCESSABLE_ENTITY`,
+//!   413 `REQUEST_TOO_LARGE`);
+//! * `Klarna-Idempotency-Key` replay, scoped per (username, method, path) and
+//!   kept for 24 hours of simulated time;
+//! * fault injection ([`FaultRule`]) including committing an operation and then
+//!   dropping the TCP connection without a response;
+//! * a request log, a request counter and a TCP connection counter, so tests can
+//!   assert on what a client really sent.
+//!
+//! Lifetime: [`Simulator`] is a cheap, clonable handle. The server task stops
+//! when [`Simulator::shutdown`] is called on any handle, or when the last handle
+//! is dropped. Stopping closes the listener and every open connection.
+//!
+//! ```no_run
+//! # async fn demo() -> std::io::Result<()> {
+//! use klarna_mcp::simulator::{SeedOrder, Simulator};
+//! let sim = Simulator::start_demo().await?;
+//! let id = sim.seed(SeedOrder::new(10_000, "EUR").captured(4_000));
+//! println!("{}/ordermanagement/v1/orders/{id}", sim.base_url());
+//! # Ok(()) }
+//! ```
+
+mod auth;
+mod demo;
+mod faults;
+mod idempotency;
+mod ops;
+mod order;
+mod pipeline;
+mod record;
+mod render;
+mod respond;
+mod routes;
+mod seed;
+mod server;
+mod shared;
+mod snapshot;
+mod state;
+mod validate;
+
+use std::net::{Ipv4Addr, SocketAddr};
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+
+use tokio_util::sync::{CancellationToken, DropGuard};
+
+pub use demo::{DEMO_PASSWORD, DEMO_USERNAME, DemoOrder, demo_orders};
+pub use faults::{Fault, FaultRule, Operation};
+pub use record::RecordedRequest;
+pub use seed::SeedOrder;
+pub use snapshot::{CaptureSnapshot, OrderSnapshot, RefundSnapshot};
+
+use shared::Shared;
+
+/// Where the simulator listens and which Basic-auth credentials it accepts.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SimulatorConfig {
-    pub listen: std::net::SocketAddr,
+    /// Address to bind; use port 0 for an ephemeral port.
+    pub listen: SocketAddr,
+    /// The only accepted API username.
     pub username: String,
+    /// The password that goes with `username`.
     pub password: String,
 }
-impl Simulator {
-    pub async fn start(_c: SimulatorConfig) -> std::io::Result<Simulator> {
-        Ok(Simulator)
+
+impl SimulatorConfig {
+    /// `127.0.0.1:0` with [`DEMO_USERNAME`] / [`DEMO_PASSWORD`].
+    pub fn demo() -> Self {
+        Self {
+            listen: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
+            username: DEMO_USERNAME.to_owned(),
+            password: DEMO_PASSWORD.to_owned(),
+        }
     }
-    pub fn seed_demo_orders(&self) {}
-    pub fn shutdown(&self) {}
+}
+
+/// Handle to a running simulator. Cloning is cheap; all clones share state.
+///
+/// The server stops on [`Simulator::shutdown`] or when the last clone is dropped.
+#[derive(Clone)]
+pub struct Simulator {
+    shared: Arc<Shared>,
+    addr: SocketAddr,
+    shutdown: CancellationToken,
+    _guard: Arc<DropGuard>,
+}
+
+impl std::fmt::Debug for Simulator {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Simulator")
+            .field("addr", &self.addr)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Simulator {
+    /// Binds `config.listen`, spawns the server on the current Tokio runtime and
+    /// returns at once. No orders are seeded.
+    pub async fn start(config: SimulatorConfig) -> std::io::Result<Simulator> {
+        let listener = tokio::net::TcpListener::bind(config.listen).await?;
+        let addr = listener.local_addr()?;
+        let shared = Arc::new(Shared::new(config.username, config.password, addr));
+        let shutdown = CancellationToken::new();
+        let router = routes::router(Arc::clone(&shared));
+        tokio::spawn(server::serve(
+            listener,
+            router,
+            Arc::clone(&shared),
+            shutdown.clone(),
+        ));
+        Ok(Simulator {
+            shared,
+            addr,
+            _guard: Arc::new(shutdown.clone().drop_guard()),
+            shutdown,
+        })
+    }
+
+    /// Starts on `127.0.0.1:0` with the demo credentials and seeds [`demo_orders`].
+    pub async fn start_demo() -> std::io::Result<Simulator> {
+        let sim = Self::start(SimulatorConfig::demo()).await?;
+        sim.seed_demo_orders();
+        Ok(sim)
+    }
+
+    /// The bound socket address (with the real port when port 0 was requested).
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// `http://IP:PORT`, without a trailing slash.
+    pub fn base_url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// Inserts (or replaces) an order and returns its id.
+    pub fn seed(&self, order: SeedOrder) -> String {
+        let mut inner = self.shared.lock_inner();
+        let now = inner.now();
+        let built = order.build(now);
+        let id = built.order_id.clone();
+        inner.orders.insert(id.clone(), built);
+        id
+    }
+
+    /// Seeds every order listed by [`demo_orders`] (replacing earlier copies).
+    pub fn seed_demo_orders(&self) {
+        for order in demo::demo_seeds() {
+            self.seed(order);
+        }
+    }
+
+    /// The JSON that `GET /ordermanagement/v1/orders/{order_id}` returns now.
+    pub fn order_json(&self, order_id: &str) -> Option<serde_json::Value> {
+        let inner = self.shared.lock_inner();
+        let now = inner.now();
+        let order = inner.orders.get(&normalize_id(order_id))?;
+        Some(render::order_value(order, now))
+    }
+
+    /// Amounts, statuses, captures and refunds of an order, as of simulated now.
+    pub fn snapshot(&self, order_id: &str) -> Option<OrderSnapshot> {
+        let inner = self.shared.lock_inner();
+        let now = inner.now();
+        let order = inner.orders.get(&normalize_id(order_id))?;
+        Some(order.snapshot(now))
+    }
+
+    /// Every HTTP request received so far, including refused, 401 and 404 ones.
+    pub fn request_count(&self) -> u64 {
+        self.shared.request_count.load(Ordering::SeqCst)
+    }
+
+    /// The most recent completed requests (at most 10 000), oldest first.
+    pub fn requests(&self) -> Vec<RecordedRequest> {
+        self.shared.lock_log().all()
+    }
+
+    /// TCP connections accepted so far.
+    pub fn connections_accepted(&self) -> u64 {
+        self.shared.connections.load(Ordering::SeqCst)
+    }
+
+    /// Queues a fault rule; rules are consumed in FIFO order (see [`FaultRule`]).
+    pub fn inject_fault(&self, fault: FaultRule) {
+        self.shared.lock_faults().push(fault);
+    }
+
+    /// Removes every queued fault rule.
+    pub fn clear_faults(&self) {
+        self.shared.lock_faults().clear();
+    }
+
+    /// Sleeps this long before sending every response (concurrent requests are
+    /// delayed in parallel, not one after another). `Duration::ZERO` turns it off.
+    pub fn set_latency(&self, latency: Duration) {
+        let nanos = u64::try_from(latency.as_nanos()).unwrap_or(u64::MAX);
+        self.shared.latency_nanos.store(nanos, Ordering::SeqCst);
+    }
+
+    /// Moves simulated time forward. Authorizations expire 28 days after
+    /// `created_at`; idempotency keys are kept for 24 hours.
+    pub fn advance_clock(&self, by: Duration) {
+        let mut inner = self.shared.lock_inner();
+        inner.clock_offset = inner.clock_offset.saturating_add(by);
+    }
+
+    /// Stops accepting connections and closes every open one. Idempotent.
+    pub fn shutdown(&self) {
+        self.shutdown.cancel();
+    }
+}
+
+/// Canonical (lower-case, hyphenated) form of a UUID string; other strings unchanged.
+pub(crate) fn normalize_id(id: &str) -> String {
+    match uuid::Uuid::try_parse(id) {
+        Ok(u) if id.len() == 36 => u.hyphenated().to_string(),
+        _ => id.to_owned(),
+    }
 }

@@ -77,6 +77,13 @@ fn hint(path: &str) -> String {
     }
 }
 
+/// For `#[serde(default, deserialize_with = "present")]`: the field may be left out, but an
+/// explicit `null` is refused instead of being read as "left out" — for `capture_order`'s
+/// `amount`, leaving it out means "capture everything", which a stray `null` must not trigger.
+pub fn present<'de, D: serde::Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Option<T>, D::Error> {
+    T::deserialize(d).map(Some)
+}
+
 /// Checks what serde cannot: ranges, lengths, formats.
 pub trait Validate {
     /// Returns the first problem found.

@@ -39,7 +39,7 @@ pub struct CaptureOrderArgs {
     #[schemars(schema_with = "uuid_schema")]
     pub order_id: String,
     /// Amount to capture, as a whole number of minor units of the order's currency (10500 = 105.00 EUR). Omit to capture the whole remaining authorized amount. At most the remaining authorized amount.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "args::present")]
     #[schemars(schema_with = "amount_schema")]
     pub amount: Option<i64>,
     /// Text shown to the customer for this capture (at most 255 characters).

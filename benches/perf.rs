@@ -1,0 +1,239 @@
+//! `cargo bench --bench perf`: start-up, per-call overhead, parallelism, connection reuse
+//! and memory of the release binary, against the built-in simulator on loopback.
+//!
+//! Prints one table. Figures are wall-clock and vary with the machine; the ratios are what
+//! to compare. Set `PERF_QUICK=1` for a fast smoke run with fewer iterations.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::print_stdout)]
+
+use std::{
+    process::Stdio,
+    time::{Duration, Instant},
+};
+
+use klarna_mcp::simulator::{DEMO_PASSWORD, DEMO_USERNAME, SeedOrder, Simulator, SimulatorConfig};
+use serde_json::{Value, json};
+use tokio::{
+    io::{AsyncBufReadExt, AsyncWriteExt, BufReader, Lines},
+    process::{Child, ChildStdin, ChildStdout},
+};
+
+const BIN: &str = env!("CARGO_BIN_EXE_klarna-mcp");
+
+/// The server as a child process spoken to in raw JSON-RPC lines.
+struct Server {
+    child: Child,
+    stdin: ChildStdin,
+    stdout: Lines<BufReader<ChildStdout>>,
+    next_id: u64,
+}
+
+impl Server {
+    fn spawn(sim: &Simulator) -> Server {
+        let mut child = tokio::process::Command::new(BIN)
+            .env_clear()
+            .env("KLARNA_API_USERNAME", DEMO_USERNAME)
+            .env("KLARNA_API_PASSWORD", DEMO_PASSWORD)
+            .env("KLARNA_BASE_URL", sim.base_url())
+            .env("RUST_LOG", "warn")
+            .current_dir(std::env::temp_dir())
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .kill_on_drop(true)
+            .spawn()
+            .unwrap_or_else(|e| panic!("spawn {BIN}: {e}"));
+        let stdin = child.stdin.take().unwrap();
+        let stdout = BufReader::new(child.stdout.take().unwrap()).lines();
+        Server { child, stdin, stdout, next_id: 0 }
+    }
+
+    async fn send(&mut self, method: &str, params: Value) -> u64 {
+        self.next_id += 1;
+        let msg = json!({ "jsonrpc": "2.0", "id": self.next_id, "method": method, "params": params });
+        self.stdin.write_all(format!("{msg}\n").as_bytes()).await.unwrap();
+        self.next_id
+    }
+
+    async fn notify(&mut self, method: &str) {
+        let msg = json!({ "jsonrpc": "2.0", "method": method });
+        self.stdin.write_all(format!("{msg}\n").as_bytes()).await.unwrap();
+    }
+
+    async fn recv(&mut self) -> Value {
+        loop {
+            let line = self.stdout.next_line().await.unwrap().expect("server closed stdout");
+            let v: Value = serde_json::from_str(&line).unwrap();
+            if v.get("id").is_some() {
+                return v;
+            }
+        }
+    }
+
+    async fn request(&mut self, method: &str, params: Value) -> Value {
+        self.send(method, params).await;
+        self.recv().await
+    }
+
+    async fn initialize(&mut self) -> Value {
+        let params = json!({ "protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": { "name": "perf", "version": "0" } });
+        let reply = self.request("initialize", params).await;
+        self.notify("notifications/initialized").await;
+        reply
+    }
+
+    async fn get_order(&mut self, order_id: &str) {
+        let reply = self.request("tools/call", json!({ "name": "get_order", "arguments": { "orderId": order_id } })).await;
+        assert_eq!(reply["result"]["isError"], false, "{reply}");
+    }
+
+    fn rss_kib(&self) -> u64 {
+        let pid = self.child.id().unwrap();
+        let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+        status
+            .lines()
+            .find(|l| l.starts_with("VmRSS:"))
+            .and_then(|l| l.split_whitespace().nth(1))
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0)
+    }
+
+    async fn close(mut self) {
+        drop(self.stdin);
+        let _ = self.child.wait().await;
+    }
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    let idx = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[idx.min(sorted.len() - 1)]
+}
+
+fn ms(d: Duration) -> String {
+    format!("{:.3} ms", d.as_secs_f64() * 1000.0)
+}
+
+#[tokio::main]
+async fn main() {
+    let quick = std::env::var_os("PERF_QUICK").is_some();
+    let (starts, calls, rss_calls) = if quick { (5, 100, 1_000) } else { (30, 2_000, 10_000) };
+    let sim = Simulator::start(SimulatorConfig::demo()).await.unwrap();
+    let order = sim.seed(SeedOrder::new(10500, "EUR").captured(5000));
+    let mut rows: Vec<(String, String, String)> = Vec::new();
+
+    // 1. cold start: spawn → initialize answered; then tools/list.
+    let mut init = Vec::new();
+    let mut list = Vec::new();
+    for _ in 0..starts {
+        let t0 = Instant::now();
+        let mut server = Server::spawn(&sim);
+        server.initialize().await;
+        init.push(t0.elapsed());
+        let t1 = Instant::now();
+        let tools = server.request("tools/list", json!({})).await;
+        list.push(t1.elapsed());
+        assert_eq!(tools["result"]["tools"].as_array().unwrap().len(), 6);
+        server.close().await;
+    }
+    init.sort();
+    list.sort();
+    rows.push((
+        "cold start → initialize answered".into(),
+        format!("median {}, p90 {} ({starts} runs)", ms(percentile(&init, 0.5)), ms(percentile(&init, 0.9))),
+        "median ≤ 20 ms".into(),
+    ));
+    rows.push(("tools/list right after".into(), format!("median {}", ms(percentile(&list, 0.5))), "-".into()));
+
+    // 2. per-call overhead: MCP get_order vs a direct keep-alive GET of the same order.
+    let mut server = Server::spawn(&sim);
+    server.initialize().await;
+    for _ in 0..50 {
+        server.get_order(&order).await;
+    }
+    let connections_before = sim.connections_accepted();
+    let mut mcp = Vec::with_capacity(calls);
+    for _ in 0..calls {
+        let t = Instant::now();
+        server.get_order(&order).await;
+        mcp.push(t.elapsed());
+    }
+    let connections_used = sim.connections_accepted() - connections_before;
+    let http = reqwest::Client::new();
+    let url = format!("{}/ordermanagement/v1/orders/{order}", sim.base_url());
+    let mut raw = Vec::with_capacity(calls);
+    for i in 0..(calls + 50) {
+        let t = Instant::now();
+        let body = http.get(&url).basic_auth(DEMO_USERNAME, Some(DEMO_PASSWORD)).send().await.unwrap().bytes().await.unwrap();
+        assert!(!body.is_empty());
+        if i >= 50 {
+            raw.push(t.elapsed());
+        }
+    }
+    mcp.sort();
+    raw.sort();
+    let ratio = percentile(&mcp, 0.5).as_secs_f64() / percentile(&raw, 0.5).as_secs_f64();
+    rows.push((
+        format!("get_order via MCP stdio ({calls} calls)"),
+        format!("p50 {}, p99 {}", ms(percentile(&mcp, 0.5)), ms(percentile(&mcp, 0.99))),
+        "-".into(),
+    ));
+    rows.push((
+        format!("direct keep-alive HTTP GET ({calls} calls)"),
+        format!("p50 {}, p99 {}", ms(percentile(&raw, 0.5)), ms(percentile(&raw, 0.99))),
+        "-".into(),
+    ));
+    rows.push(("per-call ratio MCP / raw (p50)".into(), format!("{ratio:.2}×"), "≤ 2.0×".into()));
+
+    // 4. connection reuse, measured over the sequential calls above.
+    rows.push((format!("TCP connections for {calls} sequential calls"), connections_used.to_string(), "1".into()));
+
+    // 3. parallelism: 64 concurrent calls with 100 ms of simulated Klarna latency.
+    sim.set_latency(Duration::from_millis(100));
+    let t = Instant::now();
+    server.get_order(&order).await;
+    let one = t.elapsed();
+    let t = Instant::now();
+    for _ in 0..64 {
+        server.send("tools/call", json!({ "name": "get_order", "arguments": { "orderId": order } })).await;
+    }
+    for _ in 0..64 {
+        let reply = server.recv().await;
+        assert_eq!(reply["result"]["isError"], false, "{reply}");
+    }
+    let sixty_four = t.elapsed();
+    sim.set_latency(Duration::ZERO);
+    rows.push((
+        "64 parallel get_order, 100 ms latency".into(),
+        format!("{} vs one call {} = {:.2}×", ms(sixty_four), ms(one), sixty_four.as_secs_f64() / one.as_secs_f64()),
+        "≤ 1.5×".into(),
+    ));
+    server.close().await;
+
+    // 5. memory: RSS after 100 and after `rss_calls` calls; binary size.
+    let mut server = Server::spawn(&sim);
+    server.initialize().await;
+    for _ in 0..100 {
+        server.get_order(&order).await;
+    }
+    let rss_100 = server.rss_kib();
+    for _ in 100..rss_calls {
+        server.get_order(&order).await;
+    }
+    let rss_n = server.rss_kib();
+    server.close().await;
+    rows.push(("RSS after 100 calls".into(), format!("{:.1} MiB", rss_100 as f64 / 1024.0), "-".into()));
+    rows.push((
+        format!("RSS after {rss_calls} calls"),
+        format!("{:.1} MiB ({:.2}× of 100)", rss_n as f64 / 1024.0, rss_n as f64 / rss_100.max(1) as f64),
+        "≤ 1.2×".into(),
+    ));
+    let size = std::fs::metadata(BIN).map(|m| m.len()).unwrap_or(0);
+    rows.push(("release binary size".into(), format!("{:.1} MiB", size as f64 / (1024.0 * 1024.0)), "-".into()));
+
+    println!("\nklarna-mcp performance ({} cores, {})", std::thread::available_parallelism().map(|n| n.get()).unwrap_or(0), if quick { "PERF_QUICK" } else { "full run" });
+    println!("| measure | result | target |");
+    println!("|---|---|---|");
+    for (m, r, t) in rows {
+        println!("| {m} | {r} | {t} |");
+    }
+    sim.shutdown();
+}

@@ -1,0 +1,257 @@
+//! The axum router and its thin handlers. Each handler consults the fault
+//! queue, then the idempotency store, then runs the operation in `ops` with
+//! the state lock held (no await while locked), and finally applies the
+//! post-commit part of a fault.
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{Extension, Path, State};
+use axum::http::{HeaderMap, Uri, header};
+use axum::response::Response;
+use axum::routing::{get, post};
+use time::OffsetDateTime;
+
+use super::faults::{Fault, Operation};
+use super::idempotency::IdempotencyScope;
+use super::ops::{self, Call, OpResult};
+use super::pipeline::{self, AuthedUser, DelayResponse, DropConnection};
+use super::respond::SimResponse;
+use super::shared::{Inner, Shared};
+
+type St = State<Arc<Shared>>;
+
+const ORDER: &str = "/ordermanagement/v1/orders/{order_id}";
+
+/// Builds the router with the request pipeline (auth, body limit, logging,
+/// latency, connection dropping) wrapped around every route and fallback.
+pub(crate) fn router(shared: Arc<Shared>) -> Router {
+    Router::new()
+        .route(ORDER, get(get_order))
+        .route(
+            &format!("{ORDER}/captures"),
+            get(list_captures).post(post_capture),
+        )
+        .route(
+            &format!("{ORDER}/captures/{{capture_id}}"),
+            get(get_capture),
+        )
+        .route(&format!("{ORDER}/refunds"), post(post_refund))
+        .route(&format!("{ORDER}/refunds/{{refund_id}}"), get(get_refund))
+        .route(&format!("{ORDER}/cancel"), post(post_cancel))
+        .route(
+            &format!("{ORDER}/release-remaining-authorization"),
+            post(post_release),
+        )
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(axum::middleware::from_fn_with_state(
+            Arc::clone(&shared),
+            pipeline::pipeline,
+        ))
+        .with_state(shared)
+}
+
+/// Runs one operation with faults and (for POSTs with a key) idempotency.
+fn run(
+    sh: &Shared,
+    op: Operation,
+    scope: Option<IdempotencyScope>,
+    apply: impl FnOnce(&mut Inner, OffsetDateTime) -> OpResult,
+) -> Response {
+    let fault = sh.lock_faults().take(op);
+    match fault {
+        Some(Fault::Status(status)) => return SimResponse::fault_status(status).into_response(),
+        Some(Fault::TooManyRequests { retry_after_secs }) => {
+            return SimResponse::too_many_requests(retry_after_secs).into_response();
+        }
+        _ => {}
+    }
+    let outcome = {
+        let mut inner = sh.lock_inner();
+        let now = inner.now();
+        let replay = scope.as_ref().and_then(|s| inner.idempotency.get(s, now));
+        match replay {
+            Some(stored) => stored,
+            None => {
+                let fresh = apply(&mut inner, now).unwrap_or_else(|e| e);
+                if let Some(scope) = scope {
+                    inner.idempotency.store(scope, &fresh, now);
+                }
+                fresh
+            }
+        }
+    };
+    match fault {
+        Some(Fault::CommitThenStatus(status)) => SimResponse::fault_status(status).into_response(),
+        Some(Fault::CommitThenDrop) => {
+            let mut resp = outcome.into_response();
+            resp.extensions_mut().insert(DropConnection);
+            resp
+        }
+        Some(Fault::Delay(d)) => {
+            let mut resp = outcome.into_response();
+            resp.extensions_mut().insert(DelayResponse(d));
+            resp
+        }
+        _ => outcome.into_response(),
+    }
+}
+
+/// Request data shared by the POST handlers.
+struct Post {
+    scope: Option<IdempotencyScope>,
+    host: String,
+    content_type: Option<String>,
+    body: Bytes,
+}
+
+impl Post {
+    fn new(
+        sh: &Shared,
+        user: Option<Extension<AuthedUser>>,
+        uri: &Uri,
+        headers: &HeaderMap,
+        body: Bytes,
+    ) -> Self {
+        let text = |name| {
+            headers
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned)
+        };
+        // Klarna does not document an empty key; we choose to treat it as absent
+        // because an empty string cannot identify one operation.
+        let scope = text(pipeline::IDEMPOTENCY_HEADER)
+            .filter(|k| !k.is_empty())
+            .map(|key| IdempotencyScope {
+                username: user.map_or_else(|| sh.username.clone(), |Extension(AuthedUser(u))| u),
+                method: "POST".to_owned(),
+                path: uri.path().to_owned(),
+                key,
+            });
+        Self {
+            scope,
+            host: text(header::HOST.as_str()).unwrap_or_else(|| sh.addr.to_string()),
+            content_type: text(header::CONTENT_TYPE.as_str()),
+            body,
+        }
+    }
+
+    fn call(&self) -> Call<'_> {
+        Call {
+            host: &self.host,
+            content_type: self.content_type.as_deref(),
+            body: &self.body,
+        }
+    }
+}
+
+async fn get_order(State(sh): St, Path(id): Path<String>) -> Response {
+    run(&sh, Operation::GetOrder, None, |inner, now| {
+        ops::get_order(inner, &id, now)
+    })
+}
+
+async fn list_captures(State(sh): St, Path(id): Path<String>) -> Response {
+    run(&sh, Operation::GetCapture, None, |inner, _| {
+        ops::list_captures(inner, &id)
+    })
+}
+
+async fn get_capture(State(sh): St, Path((id, cid)): Path<(String, String)>) -> Response {
+    run(&sh, Operation::GetCapture, None, |inner, _| {
+        ops::get_capture(inner, &id, &cid)
+    })
+}
+
+async fn get_refund(State(sh): St, Path((id, rid)): Path<(String, String)>) -> Response {
+    // Only `Operation::Any` rules match a refund read: the public Operation
+    // enum has no GetRefund, and matching `Refund` would let a read consume a
+    // fault meant for a refund write.
+    run(&sh, Operation::Any, None, |inner, _| {
+        ops::get_refund(inner, &id, &rid)
+    })
+}
+
+async fn post_capture(
+    State(sh): St,
+    Path(id): Path<String>,
+    user: Option<Extension<AuthedUser>>,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let p = Post::new(&sh, user, &uri, &headers, body);
+    run(&sh, Operation::Capture, p.scope.clone(), |inner, now| {
+        ops::capture(inner, &id, &p.call(), now)
+    })
+}
+
+async fn post_refund(
+    State(sh): St,
+    Path(id): Path<String>,
+    user: Option<Extension<AuthedUser>>,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let p = Post::new(&sh, user, &uri, &headers, body);
+    run(&sh, Operation::Refund, p.scope.clone(), |inner, now| {
+        ops::refund(inner, &id, &p.call(), now)
+    })
+}
+
+async fn post_cancel(
+    State(sh): St,
+    Path(id): Path<String>,
+    user: Option<Extension<AuthedUser>>,
+    uri: Uri,
+    headers: HeaderMap,
+) -> Response {
+    let p = Post::new(&sh, user, &uri, &headers, Bytes::new());
+    run(&sh, Operation::Cancel, p.scope, |inner, now| {
+        ops::cancel(inner, &id, now)
+    })
+}
+
+async fn post_release(
+    State(sh): St,
+    Path(id): Path<String>,
+    user: Option<Extension<AuthedUser>>,
+    uri: Uri,
+    headers: HeaderMap,
+) -> Response {
+    let p = Post::new(&sh, user, &uri, &headers, Bytes::new());
+    run(&sh, Operation::Release, p.scope, |inner, now| {
+        ops::release(inner, &id, now)
+    })
+}
+
+// Klarna does not document the error code for an unknown route (its newer
+// enum lists both NOT_FOUND and RESOURCE_NOT_FOUND); we choose
+// RESOURCE_NOT_FOUND because it keeps unknown routes distinguishable from the
+// NOT_FOUND of an unknown refund.
+/// Unknown paths, including `release_remaining_authorization` (underscores).
+async fn not_found(uri: Uri) -> Response {
+    SimResponse::error1(
+        404,
+        "RESOURCE_NOT_FOUND",
+        format!("No resource found at {}", uri.path()),
+    )
+    .into_response()
+}
+
+// Klarna does not document the answer to a wrong method; we choose 405 with
+// Klarna's error shape (code METHOD_NOT_ALLOWED) because that is what HTTP
+// prescribes and clients can parse it like any other error.
+/// Known path, wrong method.
+async fn method_not_allowed() -> Response {
+    SimResponse::error1(
+        405,
+        "METHOD_NOT_ALLOWED",
+        "Method not allowed for this resource",
+    )
+    .into_response()
+}

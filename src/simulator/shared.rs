@@ -1,0 +1,81 @@
+//! State shared between the [`super::Simulator`] handle and the server task.
+//!
+//! Locks are only ever held for short, synchronous sections; nothing awaits
+//! while holding one, so `set_latency` and `Fault::Delay` never serialize
+//! concurrent requests.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::atomic::AtomicU64;
+use std::sync::{Mutex, MutexGuard};
+use std::time::Duration;
+
+use time::OffsetDateTime;
+
+use super::faults::FaultQueue;
+use super::idempotency::IdempotencyStore;
+use super::order::Order;
+use super::record::RequestLog;
+
+/// Everything the server and the handle share.
+pub(crate) struct Shared {
+    pub(crate) username: String,
+    pub(crate) password: String,
+    /// Bound address; used for `Location` when a request has no `Host` header.
+    pub(crate) addr: SocketAddr,
+    inner: Mutex<Inner>,
+    faults: Mutex<FaultQueue>,
+    log: Mutex<RequestLog>,
+    pub(crate) request_count: AtomicU64,
+    pub(crate) connections: AtomicU64,
+    pub(crate) latency_nanos: AtomicU64,
+}
+
+/// Orders, idempotency records and the simulated clock, guarded together so an
+/// idempotent lookup-apply-store is atomic.
+pub(crate) struct Inner {
+    pub(crate) orders: HashMap<String, Order>,
+    pub(crate) idempotency: IdempotencyStore,
+    /// How far simulated time is ahead of the wall clock.
+    pub(crate) clock_offset: Duration,
+}
+
+impl Inner {
+    /// Simulated now: wall clock plus the accumulated `advance_clock` offset.
+    pub(crate) fn now(&self) -> OffsetDateTime {
+        let offset = time::Duration::try_from(self.clock_offset).unwrap_or(time::Duration::MAX);
+        OffsetDateTime::now_utc().saturating_add(offset)
+    }
+}
+
+impl Shared {
+    pub(crate) fn new(username: String, password: String, addr: SocketAddr) -> Self {
+        Self {
+            username,
+            password,
+            addr,
+            inner: Mutex::new(Inner {
+                orders: HashMap::new(),
+                idempotency: IdempotencyStore::default(),
+                clock_offset: Duration::ZERO,
+            }),
+            faults: Mutex::new(FaultQueue::default()),
+            log: Mutex::new(RequestLog::default()),
+            request_count: AtomicU64::new(0),
+            connections: AtomicU64::new(0),
+            latency_nanos: AtomicU64::new(0),
+        }
+    }
+
+    pub(crate) fn lock_inner(&self) -> MutexGuard<'_, Inner> {
+        self.inner.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    pub(crate) fn lock_faults(&self) -> MutexGuard<'_, FaultQueue> {
+        self.faults.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    pub(crate) fn lock_log(&self) -> MutexGuard<'_, RequestLog> {
+        self.log.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
