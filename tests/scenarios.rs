@@ -91,3 +91,31 @@ async fn prompts_refuse_bad_arguments() {
         assert!(result.is_err(), "{name} {args}");
     }
 }
+
+/// The 2026-07-28 lifecycle (no `initialize`: `server/discover` and per-request `_meta`)
+/// serves the same tools and results.
+#[tokio::test]
+async fn the_2026_lifecycle_serves_tools_and_structured_results() {
+    use rmcp::{ClientLifecycleMode, ClientServiceExt, ServiceExt, model::ProtocolVersion};
+    let sim = klarna_mcp::simulator::Simulator::start(klarna_mcp::simulator::SimulatorConfig::demo()).await.unwrap();
+    let id = sim.seed(SeedOrder::new(10500, "EUR"));
+    let server = klarna_mcp::KlarnaServer::new(common::config_for(&sim)).unwrap();
+    let (server_io, client_io) = tokio::io::duplex(1 << 20);
+    tokio::spawn(async move {
+        if let Ok(running) = server.serve(server_io).await {
+            let _ = running.waiting().await;
+        }
+    });
+    let client = ()
+        .serve_with_lifecycle(client_io, ClientLifecycleMode::Discover { preferred_versions: vec![ProtocolVersion::V_2026_07_28] })
+        .await
+        .unwrap();
+    assert_eq!(client.peer_info().unwrap().protocol_version, ProtocolVersion::V_2026_07_28);
+    assert_eq!(client.list_all_tools().await.unwrap().len(), 6);
+    let result = client
+        .call_tool(rmcp::model::CallToolRequestParams::new("capture_order").with_arguments(rmcp::model::object(json!({ "orderId": id }))))
+        .await
+        .unwrap();
+    assert_eq!(result.is_error, Some(false), "{}", common::text(&result));
+    assert_eq!(result.structured_content.unwrap()["capturedAmount"], 10500);
+}
