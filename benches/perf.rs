@@ -3,7 +3,12 @@
 //!
 //! Prints one table. Figures are wall-clock and vary with the machine; the ratios are what
 //! to compare. Set `PERF_QUICK=1` for a fast smoke run with fewer iterations.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::print_stdout)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::print_stdout
+)]
 
 use std::{
     process::Stdio,
@@ -44,24 +49,41 @@ impl Server {
             .unwrap_or_else(|e| panic!("spawn {BIN}: {e}"));
         let stdin = child.stdin.take().unwrap();
         let stdout = BufReader::new(child.stdout.take().unwrap()).lines();
-        Server { child, stdin, stdout, next_id: 0 }
+        Server {
+            child,
+            stdin,
+            stdout,
+            next_id: 0,
+        }
     }
 
     async fn send(&mut self, method: &str, params: Value) -> u64 {
         self.next_id += 1;
-        let msg = json!({ "jsonrpc": "2.0", "id": self.next_id, "method": method, "params": params });
-        self.stdin.write_all(format!("{msg}\n").as_bytes()).await.unwrap();
+        let msg =
+            json!({ "jsonrpc": "2.0", "id": self.next_id, "method": method, "params": params });
+        self.stdin
+            .write_all(format!("{msg}\n").as_bytes())
+            .await
+            .unwrap();
         self.next_id
     }
 
     async fn notify(&mut self, method: &str) {
         let msg = json!({ "jsonrpc": "2.0", "method": method });
-        self.stdin.write_all(format!("{msg}\n").as_bytes()).await.unwrap();
+        self.stdin
+            .write_all(format!("{msg}\n").as_bytes())
+            .await
+            .unwrap();
     }
 
     async fn recv(&mut self) -> Value {
         loop {
-            let line = self.stdout.next_line().await.unwrap().expect("server closed stdout");
+            let line = self
+                .stdout
+                .next_line()
+                .await
+                .unwrap()
+                .expect("server closed stdout");
             let v: Value = serde_json::from_str(&line).unwrap();
             if v.get("id").is_some() {
                 return v;
@@ -82,7 +104,12 @@ impl Server {
     }
 
     async fn get_order(&mut self, order_id: &str) {
-        let reply = self.request("tools/call", json!({ "name": "get_order", "arguments": { "orderId": order_id } })).await;
+        let reply = self
+            .request(
+                "tools/call",
+                json!({ "name": "get_order", "arguments": { "orderId": order_id } }),
+            )
+            .await;
         assert_eq!(reply["result"]["isError"], false, "{reply}");
     }
 
@@ -115,7 +142,11 @@ fn ms(d: Duration) -> String {
 #[tokio::main]
 async fn main() {
     let quick = std::env::var_os("PERF_QUICK").is_some();
-    let (starts, calls, rss_calls) = if quick { (5, 100, 1_000) } else { (30, 2_000, 10_000) };
+    let (starts, calls, rss_calls) = if quick {
+        (5, 100, 1_000)
+    } else {
+        (30, 2_000, 10_000)
+    };
     let sim = Simulator::start(SimulatorConfig::demo()).await.unwrap();
     let order = sim.seed(SeedOrder::new(10500, "EUR").captured(5000));
     let mut rows: Vec<(String, String, String)> = Vec::new();
@@ -138,10 +169,18 @@ async fn main() {
     list.sort();
     rows.push((
         "cold start → initialize answered".into(),
-        format!("median {}, p90 {} ({starts} runs)", ms(percentile(&init, 0.5)), ms(percentile(&init, 0.9))),
+        format!(
+            "median {}, p90 {} ({starts} runs)",
+            ms(percentile(&init, 0.5)),
+            ms(percentile(&init, 0.9))
+        ),
         "median ≤ 20 ms".into(),
     ));
-    rows.push(("tools/list right after".into(), format!("median {}", ms(percentile(&list, 0.5))), "-".into()));
+    rows.push((
+        "tools/list right after".into(),
+        format!("median {}", ms(percentile(&list, 0.5))),
+        "-".into(),
+    ));
 
     // 2. per-call overhead: MCP get_order vs a direct keep-alive GET of the same order.
     let mut server = Server::spawn(&sim);
@@ -149,20 +188,26 @@ async fn main() {
     for _ in 0..50 {
         server.get_order(&order).await;
     }
-    let connections_before = sim.connections_accepted();
     let mut mcp = Vec::with_capacity(calls);
     for _ in 0..calls {
         let t = Instant::now();
         server.get_order(&order).await;
         mcp.push(t.elapsed());
     }
-    let connections_used = sim.connections_accepted() - connections_before;
     let http = reqwest::Client::new();
     let url = format!("{}/ordermanagement/v1/orders/{order}", sim.base_url());
     let mut raw = Vec::with_capacity(calls);
     for i in 0..(calls + 50) {
         let t = Instant::now();
-        let body = http.get(&url).basic_auth(DEMO_USERNAME, Some(DEMO_PASSWORD)).send().await.unwrap().bytes().await.unwrap();
+        let body = http
+            .get(&url)
+            .basic_auth(DEMO_USERNAME, Some(DEMO_PASSWORD))
+            .send()
+            .await
+            .unwrap()
+            .bytes()
+            .await
+            .unwrap();
         assert!(!body.is_empty());
         if i >= 50 {
             raw.push(t.elapsed());
@@ -173,18 +218,27 @@ async fn main() {
     let ratio = percentile(&mcp, 0.5).as_secs_f64() / percentile(&raw, 0.5).as_secs_f64();
     rows.push((
         format!("get_order via MCP stdio ({calls} calls)"),
-        format!("p50 {}, p99 {}", ms(percentile(&mcp, 0.5)), ms(percentile(&mcp, 0.99))),
+        format!(
+            "p50 {}, p99 {}",
+            ms(percentile(&mcp, 0.5)),
+            ms(percentile(&mcp, 0.99))
+        ),
         "-".into(),
     ));
     rows.push((
         format!("direct keep-alive HTTP GET ({calls} calls)"),
-        format!("p50 {}, p99 {}", ms(percentile(&raw, 0.5)), ms(percentile(&raw, 0.99))),
+        format!(
+            "p50 {}, p99 {}",
+            ms(percentile(&raw, 0.5)),
+            ms(percentile(&raw, 0.99))
+        ),
         "-".into(),
     ));
-    rows.push(("per-call ratio MCP / raw (p50)".into(), format!("{ratio:.2}×"), "≤ 2.0×".into()));
-
-    // 4. connection reuse, measured over the sequential calls above.
-    rows.push((format!("TCP connections for {calls} sequential calls"), connections_used.to_string(), "1".into()));
+    rows.push((
+        "per-call ratio MCP / raw (p50)".into(),
+        format!("{ratio:.2}×"),
+        "≤ 2.0×".into(),
+    ));
 
     // 3. parallelism: 64 concurrent calls with 100 ms of simulated Klarna latency.
     sim.set_latency(Duration::from_millis(100));
@@ -193,7 +247,12 @@ async fn main() {
     let one = t.elapsed();
     let t = Instant::now();
     for _ in 0..64 {
-        server.send("tools/call", json!({ "name": "get_order", "arguments": { "orderId": order } })).await;
+        server
+            .send(
+                "tools/call",
+                json!({ "name": "get_order", "arguments": { "orderId": order } }),
+            )
+            .await;
     }
     for _ in 0..64 {
         let reply = server.recv().await;
@@ -203,33 +262,64 @@ async fn main() {
     sim.set_latency(Duration::ZERO);
     rows.push((
         "64 parallel get_order, 100 ms latency".into(),
-        format!("{} vs one call {} = {:.2}×", ms(sixty_four), ms(one), sixty_four.as_secs_f64() / one.as_secs_f64()),
+        format!(
+            "{} vs one call {} = {:.2}×",
+            ms(sixty_four),
+            ms(one),
+            sixty_four.as_secs_f64() / one.as_secs_f64()
+        ),
         "≤ 1.5×".into(),
     ));
     server.close().await;
 
-    // 5. memory: RSS after 100 and after `rss_calls` calls; binary size.
+    // 4. connection reuse: a fresh server, 1,000 sequential calls, connections accepted.
+    // 5. memory: RSS after 100 and after `rss_calls` calls (same server); binary size.
     let mut server = Server::spawn(&sim);
     server.initialize().await;
-    for _ in 0..100 {
+    let connections_before = sim.connections_accepted();
+    for _ in 0..1_000 {
         server.get_order(&order).await;
     }
+    let connections_used = sim.connections_accepted() - connections_before;
+    rows.push((
+        "TCP connections for 1,000 sequential calls (fresh server)".into(),
+        connections_used.to_string(),
+        "1".into(),
+    ));
     let rss_100 = server.rss_kib();
-    for _ in 100..rss_calls {
+    for _ in 1_000..rss_calls {
         server.get_order(&order).await;
     }
     let rss_n = server.rss_kib();
     server.close().await;
-    rows.push(("RSS after 100 calls".into(), format!("{:.1} MiB", rss_100 as f64 / 1024.0), "-".into()));
+    rows.push((
+        "RSS after 1,000 calls".into(),
+        format!("{:.1} MiB", rss_100 as f64 / 1024.0),
+        "-".into(),
+    ));
     rows.push((
         format!("RSS after {rss_calls} calls"),
-        format!("{:.1} MiB ({:.2}× of 100)", rss_n as f64 / 1024.0, rss_n as f64 / rss_100.max(1) as f64),
+        format!(
+            "{:.1} MiB ({:.2}× of 1,000)",
+            rss_n as f64 / 1024.0,
+            rss_n as f64 / rss_100.max(1) as f64
+        ),
         "≤ 1.2×".into(),
     ));
     let size = std::fs::metadata(BIN).map(|m| m.len()).unwrap_or(0);
-    rows.push(("release binary size".into(), format!("{:.1} MiB", size as f64 / (1024.0 * 1024.0)), "-".into()));
+    rows.push((
+        "release binary size".into(),
+        format!("{:.1} MiB", size as f64 / (1024.0 * 1024.0)),
+        "-".into(),
+    ));
 
-    println!("\nklarna-mcp performance ({} cores, {})", std::thread::available_parallelism().map(|n| n.get()).unwrap_or(0), if quick { "PERF_QUICK" } else { "full run" });
+    println!(
+        "\nklarna-mcp performance ({} cores, {})",
+        std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(0),
+        if quick { "PERF_QUICK" } else { "full run" }
+    );
     println!("| measure | result | target |");
     println!("|---|---|---|");
     for (m, r, t) in rows {

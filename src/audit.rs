@@ -7,7 +7,7 @@
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AuditLine<'a> {
     /// Tool name.
-    pub tool: &'static str,
+    pub tool: &'a str,
     /// Host called, if it got that far.
     pub api_host: Option<&'a str>,
     /// Order id, if valid.

@@ -260,7 +260,7 @@ impl Config {
                         "use a whole number of seconds from 1 to 300",
                     )
                 })?;
-            retry.attempt_timeout = Duration::from_secs(secs);
+            retry.budget = Duration::from_secs(secs);
         }
 
         Ok(Self {
@@ -325,7 +325,7 @@ impl Config {
             self.confirm_writes,
             self.include_personal_data,
             self.retry.max_retries,
-            self.retry.attempt_timeout.as_secs(),
+            self.retry.budget.as_secs(),
         )
     }
 }

@@ -72,6 +72,11 @@ fn print_client_config(client: ClientKind, demo: bool) -> ExitCode {
 fn init_logging(format: LogFormat) {
     let filter =
         EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,rmcp=warn"));
+    // The audit trail is not optional: whatever RUST_LOG says, audit lines are written.
+    let filter = match "audit=info".parse() {
+        Ok(directive) => filter.add_directive(directive),
+        Err(_) => filter,
+    };
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
@@ -198,6 +203,10 @@ async fn serve(demo: bool) -> ExitCode {
     tokio::spawn(async move {
         wait_for_signal().await;
         signal_ct.cancel();
+        // When stdin is not a pipe (a terminal, or a socket some hosts use), a blocked read
+        // cannot be cancelled; give in-flight answers a moment, then leave regardless.
+        tokio::time::sleep(std::time::Duration::from_secs(3)).await;
+        std::process::exit(0);
     });
 
     let service = match server.serve_with_ct(stdio_pipes(), ct).await {
@@ -210,16 +219,19 @@ async fn serve(demo: bool) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match service.waiting().await {
+    let code = match service.waiting().await {
         Ok(reason) => {
             tracing::info!(?reason, "server stopped");
-            ExitCode::SUCCESS
+            0
         }
         Err(e) => {
             tracing::error!("server task failed: {e}");
-            ExitCode::FAILURE
+            1
         }
-    }
+    };
+    // Exit now rather than wait for the runtime to join a blocking stdin read that may never
+    // return (rmcp 3.11 notes, "Serving on stdio, shutdown").
+    std::process::exit(code)
 }
 
 /// What a human who started the server in a terminal sees on stderr.

@@ -85,7 +85,7 @@ impl KlarnaServer {
 
     /// Starts the bookkeeping of one tool call.
     pub(crate) fn start_call(&self, tool: &'static str) -> Call {
-        Call::start(tool, self.notice())
+        Call::start(tool, self.notice(), self.state.config.retry.budget)
     }
 }
 
@@ -158,6 +158,17 @@ impl ServerHandler for KlarnaServer {
             Ok(result) => result,
             Err(_) => {
                 tracing::error!(tool = %name, "tool panicked");
+                crate::audit::record(&crate::audit::AuditLine {
+                    tool: &name,
+                    api_host: None,
+                    order_id: None,
+                    amount: None,
+                    idempotency_key: None,
+                    outcome: "internal_error",
+                    http_status: None,
+                    correlation_id: None,
+                    duration_ms: 0,
+                });
                 Ok(CallToolResult::error(vec![ContentBlock::text(format!(
                     "Internal error in tool `{name}`; the server is still running. If this was a write, its outcome is \
                      unknown: check the order with get_order before repeating it."

@@ -211,3 +211,67 @@ async fn order_lines_that_do_not_add_up_are_refused_before_sending() {
     assert!(text.contains("orderLines[0].totalAmount"), "{text}");
     assert_eq!(h.sim.request_count(), 0);
 }
+
+#[tokio::test]
+async fn order_lines_must_add_up_to_the_amount_and_need_an_amount() {
+    let h = start().await;
+    let id = h.seed(SeedOrder::new(10000, "EUR"));
+    let line = json!({ "name": "A", "quantity": 2, "unitPrice": 500, "totalAmount": 1000 });
+    let text = h
+        .err(
+            "capture_order",
+            order_args(&id, json!({ "amount": 1500, "orderLines": [line.clone()] })),
+        )
+        .await;
+    assert!(
+        text.contains("`orderLines`") && text.contains("add up to 1000"),
+        "{text}"
+    );
+    let text = h
+        .err(
+            "capture_order",
+            order_args(&id, json!({ "orderLines": [line.clone()] })),
+        )
+        .await;
+    assert!(
+        text.contains("`amount`") && text.contains("pass amount 1000"),
+        "{text}"
+    );
+    let text = h
+        .err(
+            "refund_order",
+            order_args(&id, json!({ "amount": 999, "orderLines": [line] })),
+        )
+        .await;
+    assert!(text.contains("`orderLines`"), "{text}");
+    assert_eq!(h.sim.request_count(), 0);
+}
+
+#[tokio::test]
+async fn write_refusals_by_this_server_still_show_the_idempotency_key() {
+    let h = start().await;
+    let id = h.seed(SeedOrder::new(5000, "EUR").captured(5000));
+    let text = h
+        .err(
+            "capture_order",
+            json!({ "orderId": id, "idempotencyKey": "k-123" }),
+        )
+        .await;
+    assert!(
+        text.contains("Nothing remains") && text.contains("k-123"),
+        "{text}"
+    );
+    let text = h
+        .err(
+            "refund_order",
+            order_args(
+                common::UNKNOWN_ORDER,
+                json!({ "amount": 5, "idempotencyKey": "k-456" }),
+            ),
+        )
+        .await;
+    assert!(
+        text.contains("NO_SUCH_ORDER") && text.contains("k-456"),
+        "{text}"
+    );
+}

@@ -8,8 +8,17 @@ use serde_json::Value;
 const BIN: &str = env!("CARGO_BIN_EXE_klarna-mcp");
 
 fn run(args: &[&str]) -> (bool, String, String) {
-    let out = Command::new(BIN).args(args).env_clear().env("PATH", std::env::var("PATH").unwrap_or_default()).output().unwrap();
-    (out.status.success(), String::from_utf8(out.stdout).unwrap(), String::from_utf8(out.stderr).unwrap())
+    let out = Command::new(BIN)
+        .args(args)
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .output()
+        .unwrap();
+    (
+        out.status.success(),
+        String::from_utf8(out.stdout).unwrap(),
+        String::from_utf8(out.stderr).unwrap(),
+    )
 }
 
 #[test]
@@ -20,7 +29,10 @@ fn help_lists_the_subcommands_and_demo() {
         assert!(out.contains(word), "--help lacks {word}: {out}");
     }
     let (ok, out, _) = run(&["--version"]);
-    assert!(ok && out.trim() == format!("klarna-mcp {}", env!("CARGO_PKG_VERSION")), "{out}");
+    assert!(
+        ok && out.trim() == format!("klarna-mcp {}", env!("CARGO_PKG_VERSION")),
+        "{out}"
+    );
 }
 
 #[test]
@@ -34,7 +46,8 @@ fn json_configs_parse_and_point_at_this_binary() {
             }
             let (ok, out, err) = run(&args);
             assert!(ok, "{client}: {err}");
-            let v: Value = serde_json::from_str(&out).unwrap_or_else(|e| panic!("{client} printed invalid JSON ({e}): {out}"));
+            let v: Value = serde_json::from_str(&out)
+                .unwrap_or_else(|e| panic!("{client} printed invalid JSON ({e}): {out}"));
             let servers = v.get("mcpServers").or_else(|| v.get("servers")).unwrap();
             let entry = servers.as_object().unwrap().values().next().unwrap();
             let command = entry["command"].as_str().unwrap();
@@ -57,7 +70,10 @@ fn configs_show_placeholders_never_the_real_credentials() {
         .output()
         .unwrap();
     let text = String::from_utf8_lossy(&out.stdout);
-    assert!(!text.contains("real-secret-456") && !text.contains("real-user-123"), "{text}");
+    assert!(
+        !text.contains("real-secret-456") && !text.contains("real-user-123"),
+        "{text}"
+    );
     assert!(text.contains("<your Klarna API password>"));
 }
 
@@ -65,5 +81,8 @@ fn configs_show_placeholders_never_the_real_credentials() {
 fn claude_code_prints_a_claude_mcp_add_line() {
     let (ok, out, _) = run(&["config", "claude-code", "--demo"]);
     assert!(ok);
-    assert!(out.starts_with("claude mcp add klarna-demo -- ") && out.trim_end().ends_with("--demo"), "{out}");
+    assert!(
+        out.starts_with("claude mcp add klarna-demo -- ") && out.trim_end().ends_with("--demo"),
+        "{out}"
+    );
 }

@@ -278,3 +278,84 @@ async fn each_new_write_without_a_key_gets_a_fresh_key() {
     assert_ne!(a["idempotencyKey"], b["idempotencyKey"]);
     assert_eq!(h.sim.snapshot(&id).unwrap().captures.len(), 2);
 }
+
+#[tokio::test]
+async fn reusing_a_key_reports_what_klarna_replayed_not_what_was_asked() {
+    let h = start().await;
+    let id = h.seed(SeedOrder::new(10000, "EUR"));
+    let first = h
+        .ok(
+            "capture_order",
+            order_args(&id, json!({ "amount": 1000, "idempotencyKey": "ship-1" })),
+        )
+        .await;
+    assert_eq!(first["replayed"], false);
+    // same key, different amount: Klarna ignores the body and replays the first capture
+    let result = h
+        .call(
+            "capture_order",
+            order_args(&id, json!({ "amount": 4000, "idempotencyKey": "ship-1" })),
+        )
+        .await;
+    assert_eq!(result.is_error, Some(false));
+    let second = result.structured_content.clone().unwrap();
+    assert_eq!(second["replayed"], true);
+    assert_eq!(second["captureId"], first["captureId"]);
+    assert_eq!(second["capturedAmount"], 1000);
+    assert!(
+        common::text(&result).contains("nothing new was applied"),
+        "{}",
+        common::text(&result)
+    );
+    assert_eq!(h.sim.snapshot(&id).unwrap().captured_amount, 1000);
+}
+
+#[tokio::test]
+async fn a_call_that_runs_out_of_its_time_budget_mid_write_reports_an_unknown_outcome() {
+    let h = start_with(|c| c.retry.budget = Duration::from_millis(600)).await;
+    let id = h.seed(SeedOrder::new(10000, "EUR"));
+    h.sim.inject_fault(FaultRule {
+        operation: Operation::Capture,
+        fault: Fault::Delay(Duration::from_secs(2)),
+        times: 1,
+    });
+    let text = h
+        .err("capture_order", order_args(&id, json!({ "amount": 3000 })))
+        .await;
+    assert!(
+        text.contains("OUTCOME UNKNOWN") && text.contains("amount 3000"),
+        "{text}"
+    );
+    assert_eq!(posts(&h).len(), 1, "no retry fits in the budget");
+    // the capture was in fact applied; repeating with the key replays it
+    let key = posts(&h)[0].clone().unwrap();
+    let h2 = h
+        .ok(
+            "capture_order",
+            order_args(&id, json!({ "amount": 3000, "idempotencyKey": key })),
+        )
+        .await;
+    assert_eq!(h2["replayed"], true);
+    assert_eq!(h.sim.snapshot(&id).unwrap().captures.len(), 1);
+}
+
+#[tokio::test]
+async fn retry_after_is_waited_for() {
+    // given a Retry-After of 1 s and a cap above it
+    let h = start_with(|c| c.retry.retry_after_cap = Duration::from_secs(5)).await;
+    let id = h.seed(SeedOrder::new(10000, "EUR"));
+    h.sim.inject_fault(FaultRule {
+        operation: Operation::GetOrder,
+        fault: Fault::TooManyRequests {
+            retry_after_secs: Some(1),
+        },
+        times: 1,
+    });
+    // when
+    let started = std::time::Instant::now();
+    h.ok("get_order", json!({ "orderId": id })).await;
+    // then the retry waited at least the second Klarna asked for (a lower bound: a sleep
+    // never ends early, however busy the machine)
+    assert!(started.elapsed() >= Duration::from_secs(1));
+    assert_eq!(h.sim.request_count(), 2);
+}

@@ -20,7 +20,8 @@ async fn listed_tools() -> Vec<rmcp::model::Tool> {
 #[tokio::test]
 async fn tools_list_matches_the_reviewed_snapshot() {
     let actual = serde_json::to_string_pretty(&listed_tools().await).unwrap() + "\n";
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/snapshots/tools_list.json");
+    let path =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/snapshots/tools_list.json");
     if std::env::var_os("UPDATE_SNAPSHOTS").is_some() {
         std::fs::write(&path, &actual).unwrap();
         return;
@@ -33,7 +34,10 @@ async fn tools_list_matches_the_reviewed_snapshot() {
         ),
         Err(_) if std::env::var_os("CI").is_none() => {
             std::fs::write(&path, &actual).unwrap();
-            panic!("snapshot was missing and has been written to {}; review and commit it", path.display());
+            panic!(
+                "snapshot was missing and has been written to {}; review and commit it",
+                path.display()
+            );
         }
         Err(e) => panic!("snapshot {} missing in CI: {e}", path.display()),
     }
@@ -55,22 +59,49 @@ async fn every_tool_has_a_title_all_four_annotations_and_both_schemas() {
         let name = tool.name.to_string();
         let hints = &expected[&name];
         assert!(tool.title.is_some(), "{name}: no title");
-        let a = tool.annotations.clone().unwrap_or_else(|| panic!("{name}: no annotations"));
+        let a = tool
+            .annotations
+            .clone()
+            .unwrap_or_else(|| panic!("{name}: no annotations"));
         assert!(a.title.is_some(), "{name}");
-        assert_eq!(a.read_only_hint, Some(hints[0].as_bool().unwrap()), "{name} readOnlyHint");
-        assert_eq!(a.destructive_hint, Some(hints[1].as_bool().unwrap()), "{name} destructiveHint");
-        assert_eq!(a.idempotent_hint, Some(hints[2].as_bool().unwrap()), "{name} idempotentHint");
+        assert_eq!(
+            a.read_only_hint,
+            Some(hints[0].as_bool().unwrap()),
+            "{name} readOnlyHint"
+        );
+        assert_eq!(
+            a.destructive_hint,
+            Some(hints[1].as_bool().unwrap()),
+            "{name} destructiveHint"
+        );
+        assert_eq!(
+            a.idempotent_hint,
+            Some(hints[2].as_bool().unwrap()),
+            "{name} idempotentHint"
+        );
         assert_eq!(a.open_world_hint, Some(true), "{name} openWorldHint");
         let input = Value::Object((*tool.input_schema).clone());
         assert_eq!(input["type"], "object", "{name}");
         assert_eq!(input["additionalProperties"], false, "{name}");
         assert_eq!(input["properties"]["orderId"]["format"], "uuid", "{name}");
-        assert_eq!(input["properties"]["apiHost"]["enum"].as_array().unwrap().len(), 6, "{name}");
+        assert_eq!(
+            input["properties"]["apiHost"]["enum"]
+                .as_array()
+                .unwrap()
+                .len(),
+            6,
+            "{name}"
+        );
         for (prop, schema) in input["properties"].as_object().unwrap() {
-            let doc = schema["description"].as_str().unwrap_or_else(|| panic!("{name}.{prop} has no description"));
+            let doc = schema["description"]
+                .as_str()
+                .unwrap_or_else(|| panic!("{name}.{prop} has no description"));
             assert!(doc.len() > 15, "{name}.{prop}: {doc}");
         }
-        let output = tool.output_schema.clone().unwrap_or_else(|| panic!("{name}: no output schema"));
+        let output = tool
+            .output_schema
+            .clone()
+            .unwrap_or_else(|| panic!("{name}: no output schema"));
         assert_eq!(output.get("type"), Some(&json!("object")), "{name}");
         assert!(tool.description.as_deref().unwrap().len() > 80, "{name}");
     }
@@ -81,14 +112,25 @@ async fn amounts_say_minor_units_and_write_tools_explain_idempotency_keys() {
     for tool in listed_tools().await {
         let input = Value::Object((*tool.input_schema).clone());
         if let Some(amount) = input["properties"].get("amount") {
-            assert!(amount["description"].as_str().unwrap().contains("minor units"), "{}", tool.name);
+            assert!(
+                amount["description"]
+                    .as_str()
+                    .unwrap()
+                    .contains("minor units"),
+                "{}",
+                tool.name
+            );
             assert_eq!(amount["type"], "integer");
             assert_eq!(amount["minimum"], 1);
             assert_eq!(amount["maximum"], 200_000_000);
         }
         if let Some(key) = input["properties"].get("idempotencyKey") {
             let doc = key["description"].as_str().unwrap();
-            assert!(doc.contains("SAME key") && doc.contains("new"), "{}: {doc}", tool.name);
+            assert!(
+                doc.contains("SAME key") && doc.contains("new"),
+                "{}: {doc}",
+                tool.name
+            );
         }
     }
 }

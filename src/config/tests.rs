@@ -201,7 +201,7 @@ fn retries_and_timeout_are_configurable() {
     ]))
     .unwrap();
     assert_eq!(c.retry.max_retries, 0);
-    assert_eq!(c.retry.attempt_timeout, Duration::from_secs(5));
+    assert_eq!(c.retry.budget, Duration::from_secs(5));
 }
 
 #[test]

@@ -5,7 +5,10 @@
 //! `send` that owns timeouts and retries. Requests go to `https://{host}` for one of the six
 //! [`ApiHost`]s, or to the configured base URL (simulator, proxy, gateway).
 
-use std::{sync::Arc, time::Duration};
+use std::{
+    sync::Arc,
+    time::{Duration, Instant},
+};
 
 use reqwest::{Method, StatusCode, header::HeaderMap, redirect};
 use secrecy::ExposeSecret;
@@ -114,6 +117,9 @@ impl KlarnaClient {
         let http = reqwest::Client::builder()
             .user_agent(USER_AGENT)
             .redirect(redirect::Policy::none())
+            // Never through a proxy from the environment (HTTP_PROXY, ALL_PROXY): the Basic
+            // auth header goes to Klarna's host or the configured base URL, nowhere else.
+            .no_proxy()
             .connect_timeout(config.retry.attempt_timeout.min(Duration::from_secs(10)))
             .pool_idle_timeout(Duration::from_secs(90))
             .tcp_nodelay(true)
@@ -129,11 +135,16 @@ impl KlarnaClient {
     }
 
     /// `GET /ordermanagement/v1/orders/{order_id}`.
-    pub async fn get_order(&self, host: ApiHost, order_id: &str) -> Result<Reply<Order>, Failed> {
-        let raw = self
-            .send(Method::GET, host, &[order_id], None, None)
+    pub async fn get_order(
+        &self,
+        host: ApiHost,
+        order_id: &str,
+        deadline: Instant,
+    ) -> Result<Reply<Order>, Failed> {
+        let (raw, attempts) = self
+            .send(Method::GET, host, &[order_id], None, None, deadline)
             .await?;
-        decode(raw.0, raw.1)
+        decode(raw, attempts)
     }
 
     /// `GET /ordermanagement/v1/orders/{order_id}/captures/{capture_id}`.
@@ -142,17 +153,13 @@ impl KlarnaClient {
         host: ApiHost,
         order_id: &str,
         capture_id: &str,
+        deadline: Instant,
     ) -> Result<Reply<Capture>, Failed> {
-        let raw = self
-            .send(
-                Method::GET,
-                host,
-                &[order_id, "captures", capture_id],
-                None,
-                None,
-            )
+        let segments = [order_id, "captures", capture_id];
+        let (raw, attempts) = self
+            .send(Method::GET, host, &segments, None, None, deadline)
             .await?;
-        decode(raw.0, raw.1)
+        decode(raw, attempts)
     }
 
     /// `POST …/captures` → 201 with `Capture-Id` and `Location`.
@@ -162,15 +169,18 @@ impl KlarnaClient {
         order_id: &str,
         body: &CaptureRequest,
         idempotency_key: &str,
+        deadline: Instant,
     ) -> Result<Reply<Created>, Failed> {
-        let json = to_json(body)?;
+        let json = Some(to_json(body)?);
+        let segments = [order_id, "captures"];
         let (raw, attempts) = self
             .send(
                 Method::POST,
                 host,
-                &[order_id, "captures"],
-                Some(json),
+                &segments,
+                json,
                 Some(idempotency_key),
+                deadline,
             )
             .await?;
         created(raw, attempts, "Capture-Id")
@@ -184,15 +194,18 @@ impl KlarnaClient {
         order_id: &str,
         body: &RefundRequest,
         idempotency_key: &str,
+        deadline: Instant,
     ) -> Result<Reply<Created>, Failed> {
-        let json = to_json(body)?;
+        let json = Some(to_json(body)?);
+        let segments = [order_id, "refunds"];
         let (raw, attempts) = self
             .send(
                 Method::POST,
                 host,
-                &[order_id, "refunds"],
-                Some(json),
+                &segments,
+                json,
                 Some(idempotency_key),
+                deadline,
             )
             .await?;
         created(raw, attempts, "Refund-Id")
@@ -204,14 +217,17 @@ impl KlarnaClient {
         host: ApiHost,
         order_id: &str,
         idempotency_key: &str,
+        deadline: Instant,
     ) -> Result<Reply<()>, Failed> {
+        let segments = [order_id, "cancel"];
         let (raw, attempts) = self
             .send(
                 Method::POST,
                 host,
-                &[order_id, "cancel"],
+                &segments,
                 None,
                 Some(idempotency_key),
+                deadline,
             )
             .await?;
         Ok(no_content(raw, attempts))
@@ -223,10 +239,18 @@ impl KlarnaClient {
         host: ApiHost,
         order_id: &str,
         idempotency_key: &str,
+        deadline: Instant,
     ) -> Result<Reply<()>, Failed> {
         let segments = [order_id, "release-remaining-authorization"];
         let (raw, attempts) = self
-            .send(Method::POST, host, &segments, None, Some(idempotency_key))
+            .send(
+                Method::POST,
+                host,
+                &segments,
+                None,
+                Some(idempotency_key),
+                deadline,
+            )
             .await?;
         Ok(no_content(raw, attempts))
     }
@@ -250,8 +274,9 @@ impl KlarnaClient {
         Ok(url)
     }
 
-    /// Sends one logical request, retrying transient failures. Writes carry the same
-    /// idempotency key on every attempt. Returns the final 2xx answer and the attempt count.
+    /// Sends one logical request, retrying transient failures until `deadline`. Writes carry
+    /// the same idempotency key on every attempt. Returns the final 2xx answer and the
+    /// attempt count.
     async fn send(
         &self,
         method: Method,
@@ -259,6 +284,7 @@ impl KlarnaClient {
         segments: &[&str],
         body: Option<Vec<u8>>,
         idempotency_key: Option<&str>,
+        deadline: Instant,
     ) -> Result<(Raw, u32), Failed> {
         let credentials = self
             .inner
@@ -267,9 +293,22 @@ impl KlarnaClient {
             .map_err(|m| KlarnaError::MissingCredentials(*m))?;
         let url = self.url(host, segments)?;
         let policy = self.inner.retry;
-        let mut ambiguous_seen = false;
+        let is_write = idempotency_key.is_some();
+        let mut unclear_before = false;
         let mut attempt: u32 = 0;
         loop {
+            let remaining = deadline.saturating_duration_since(Instant::now());
+            if remaining.is_zero() {
+                let error = KlarnaError::Transport {
+                    kind: TransportKind::Timeout,
+                    detail: String::new(),
+                };
+                return Err(Failed {
+                    error,
+                    attempts: attempt,
+                    maybe_applied: is_write && unclear_before,
+                });
+            }
             attempt += 1;
             let mut request = self
                 .inner
@@ -288,7 +327,8 @@ impl KlarnaClient {
                     .header(reqwest::header::CONTENT_TYPE, "application/json")
                     .body(bytes.clone());
             }
-            let outcome = tokio::time::timeout(policy.attempt_timeout, execute(request)).await;
+            let outcome =
+                tokio::time::timeout(policy.attempt_timeout.min(remaining), execute(request)).await;
             let (error, retry_after) = match outcome {
                 Err(_elapsed) => (
                     KlarnaError::Transport {
@@ -311,29 +351,37 @@ impl KlarnaClient {
                     (status_error(&raw), retry_after)
                 }
             };
-            tracing::debug!(%method, path = url.path(), attempt, error = %error, "klarna call failed");
             let retryable = match &error {
                 KlarnaError::Transport { .. } => true,
                 KlarnaError::Status { status, .. } => RetryPolicy::retryable_status(*status),
                 _ => false,
             };
-            let ambiguous_now = idempotency_key.is_some() && error.is_ambiguous();
-            ambiguous_seen |= ambiguous_now;
-            if !retryable || attempt > policy.max_retries {
-                // A definitive refusal (4xx other than 409/429) under the same key means
-                // Klarna has not applied the key; anything else after an unclear attempt
-                // leaves the outcome open.
-                let definitive = matches!(error.status(), Some(s) if (400..500).contains(&s) && s != 409 && s != 429);
-                let maybe_applied =
-                    idempotency_key.is_some() && (ambiguous_now || (ambiguous_seen && !definitive));
+            // A write is unclear when no verdict came back (timeout, broken connection, 5xx)
+            // or Klarna said it is still busy with the key (409). Once an attempt was unclear,
+            // no later answer proves the first one was not applied.
+            let unclear_now = is_write && (error.is_ambiguous() || error.status() == Some(409));
+            let delay = policy.delay(attempt, retry_after);
+            let out_of_time = Instant::now() + delay >= deadline;
+            if !retryable || attempt > policy.max_retries || out_of_time {
+                let maybe_applied = is_write && (unclear_now || unclear_before);
+                tracing::warn!(
+                    %method,
+                    path = url.path(),
+                    attempt,
+                    status = error.status(),
+                    error_code = error.error_code(),
+                    correlation_id = error.correlation_id(),
+                    maybe_applied,
+                    "klarna call failed: {error}"
+                );
                 return Err(Failed {
                     error,
                     attempts: attempt,
                     maybe_applied,
                 });
             }
-            let delay = policy.delay(attempt, retry_after);
-            tracing::info!(%method, path = url.path(), attempt, delay_ms = delay.as_millis() as u64, "retrying klarna call");
+            unclear_before |= unclear_now;
+            tracing::info!(%method, path = url.path(), attempt, delay_ms = delay.as_millis() as u64, "retrying klarna call: {error}");
             tokio::time::sleep(delay).await;
         }
     }

@@ -12,9 +12,13 @@ use std::time::Duration;
 pub struct RetryPolicy {
     /// Retries after the first attempt (`KLARNA_MAX_RETRIES`, default 2).
     pub max_retries: u32,
-    /// Time allowed for one attempt, connect to last body byte (`KLARNA_TIMEOUT_SECS`,
-    /// default 30 s, Klarna's own gateway timeout).
+    /// Time allowed for one attempt, connect to last body byte (default 30 s, Klarna's own
+    /// gateway timeout). Never more than what is left of the budget.
     pub attempt_timeout: Duration,
+    /// Time allowed for one whole tool call — every request, retry and wait in it
+    /// (`KLARNA_TIMEOUT_SECS`, default 45 s: under the 60 s after which common MCP clients
+    /// give up on a call, so the model sees the idempotency key of a slow write).
+    pub budget: Duration,
     /// First backoff step (doubles each retry).
     pub base_delay: Duration,
     /// Largest backoff step.
@@ -28,6 +32,7 @@ impl Default for RetryPolicy {
         Self {
             max_retries: 2,
             attempt_timeout: Duration::from_secs(30),
+            budget: Duration::from_secs(45),
             base_delay: Duration::from_millis(250),
             max_delay: Duration::from_secs(4),
             retry_after_cap: Duration::from_secs(10),

@@ -1,10 +1,11 @@
 //! [`Call`]: one tool call's facts, gathered as it runs and written as one audit line when
 //! it ends — the single exit through which every tool answers.
 
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use rmcp::model::{CallToolResult, ContentBlock};
 use serde::Serialize;
+use tokio_util::sync::CancellationToken;
 
 use super::errors::ToolError;
 use crate::host::ApiHost;
@@ -31,6 +32,10 @@ impl Success {
 pub struct Call {
     tool: &'static str,
     started: Instant,
+    /// When the whole call must be done (`KLARNA_TIMEOUT_SECS` from the start).
+    pub deadline: Instant,
+    /// Fires when the client cancels the call.
+    pub cancelled: CancellationToken,
     /// Host called.
     pub host: Option<ApiHost>,
     /// Order id (after validation).
@@ -47,11 +52,15 @@ pub struct Call {
 }
 
 impl Call {
-    /// Starts timing a call of `tool`; `notice` prefixes every text (demo mode).
-    pub fn start(tool: &'static str, notice: Option<&'static str>) -> Self {
+    /// Starts timing a call of `tool` with `budget` to finish; `notice` prefixes every text
+    /// (demo mode).
+    pub fn start(tool: &'static str, notice: Option<&'static str>, budget: Duration) -> Self {
+        let started = Instant::now();
         Self {
             tool,
-            started: Instant::now(),
+            started,
+            deadline: started + budget,
+            cancelled: CancellationToken::new(),
             host: None,
             order_id: None,
             amount: None,
@@ -59,6 +68,18 @@ impl Call {
             http_status: None,
             correlation_id: None,
             notice,
+        }
+    }
+
+    /// Refuses to go on once the client has cancelled the call: checked right before a write
+    /// is sent, so a call the client gave up on never moves money afterwards.
+    pub fn ensure_not_cancelled(&self) -> Result<(), ToolError> {
+        if self.cancelled.is_cancelled() {
+            Err(ToolError::Refused(
+                "The client cancelled this call before the write was sent.".into(),
+            ))
+        } else {
+            Ok(())
         }
     }
 
@@ -103,7 +124,7 @@ impl Call {
                 out.structured_content = Some(success.structured);
                 out
             }
-            Err(error) => error.into_result(self.notice),
+            Err(error) => error.into_result(self.notice, self.key.as_deref()),
         }
     }
 }

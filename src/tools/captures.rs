@@ -10,20 +10,19 @@ use rmcp::{
 };
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
+use tokio_util::sync::CancellationToken;
 
 use super::{
-    args::{
-        self, OrderLineArg, ShippingInfoArg, Validate, amount_schema, api_host_schema, key_schema,
-        lines_schema, shipping_schema, text_schema, uuid_schema,
-    },
+    args::{self, Validate, amount_schema, api_host_schema, key_schema, text_schema, uuid_schema},
     call::{Call, Success},
     confirm::confirm,
     errors::{KlarnaFailure, Op, ToolError},
     input_schema,
+    lines::{self, OrderLineArg, ShippingInfoArg, lines_schema, shipping_schema},
     output::{CaptureView, OrderTotals},
     output_schema,
     receipts::CaptureReceipt,
-    write::{check_cap, write_failed},
+    write::{WriteContext, check_cap, write_failed},
 };
 use crate::{
     klarna::types::CaptureRequest,
@@ -34,7 +33,7 @@ use crate::{
 /// Arguments of `capture_order`.
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct CaptureOrderArgs {
+pub struct CaptureOrderParams {
     /// Klarna order id: a UUID such as 4f1c0b7e-2a3d-4c5e-8f90-1a2b3c4d5e6f (not the merchant's order number).
     #[schemars(schema_with = "uuid_schema")]
     pub order_id: String,
@@ -68,7 +67,7 @@ pub struct CaptureOrderArgs {
     pub api_host: Option<String>,
 }
 
-impl Validate for CaptureOrderArgs {
+impl Validate for CaptureOrderParams {
     fn validate(&self) -> Result<(), ToolError> {
         args::check_uuid("orderId", &self.order_id)?;
         if let Some(amount) = self.amount {
@@ -76,8 +75,9 @@ impl Validate for CaptureOrderArgs {
         }
         args::check_text("description", self.description.as_deref(), args::MAX_TEXT)?;
         args::check_text("reference", self.reference.as_deref(), args::MAX_TEXT)?;
-        args::check_lines(self.order_lines.as_deref())?;
-        args::check_shipping(self.shipping_info.as_deref())?;
+        lines::check_lines(self.order_lines.as_deref())?;
+        lines::check_lines_total(self.order_lines.as_deref(), self.amount, "capture")?;
+        lines::check_shipping(self.shipping_info.as_deref())?;
         args::check_idempotency_key(self.idempotency_key.as_deref())
     }
 }
@@ -85,7 +85,7 @@ impl Validate for CaptureOrderArgs {
 /// Arguments of `get_capture`.
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct GetCaptureArgs {
+pub struct GetCaptureParams {
     /// Klarna order id (UUID) the capture belongs to.
     #[schemars(schema_with = "uuid_schema")]
     pub order_id: String,
@@ -98,7 +98,7 @@ pub struct GetCaptureArgs {
     pub api_host: Option<String>,
 }
 
-impl Validate for GetCaptureArgs {
+impl Validate for GetCaptureParams {
     fn validate(&self) -> Result<(), ToolError> {
         args::check_uuid("orderId", &self.order_id)?;
         args::check_uuid("captureId", &self.capture_id)
@@ -129,7 +129,7 @@ impl KlarnaServer {
         name = "capture_order",
         title = "Capture Klarna order",
         description = "Capture (charge) all or part of a Klarna order's authorized amount, typically when goods ship. Amounts are integers in minor units. Omit amount to capture everything still authorized. Put the shipment reference in `reference`. Moves real money and cannot be undone (only refunded). Klarna refuses when the amount exceeds what remains, when the order is cancelled or expired, or while its fraud status is PENDING. Returns the capture id, the idempotency key and the order's totals afterwards.",
-        input_schema = input_schema::<CaptureOrderArgs>(),
+        input_schema = input_schema::<CaptureOrderParams>(),
         output_schema = output_schema::<CaptureReceipt>(),
         annotations(title = "Capture Klarna order", read_only_hint = false, destructive_hint = true, idempotent_hint = false, open_world_hint = true)
     )]
@@ -137,8 +137,10 @@ impl KlarnaServer {
         &self,
         arguments: JsonObject,
         peer: Peer<RoleServer>,
+        ct: CancellationToken,
     ) -> CallToolResult {
         let mut call = self.start_call("capture_order");
+        call.cancelled = ct;
         let result = self.capture_inner(&mut call, arguments, &peer).await;
         call.finish(result)
     }
@@ -147,7 +149,7 @@ impl KlarnaServer {
         name = "get_capture",
         title = "Get Klarna capture",
         description = "Look up one capture of a Klarna order: captured and refunded amounts (minor units), date, description, reference, order lines and shipment tracking. Read-only.",
-        input_schema = input_schema::<GetCaptureArgs>(),
+        input_schema = input_schema::<GetCaptureParams>(),
         output_schema = output_schema::<CaptureDetails>(),
         annotations(title = "Get Klarna capture", read_only_hint = true, destructive_hint = false, idempotent_hint = true, open_world_hint = true)
     )]
@@ -165,28 +167,29 @@ impl KlarnaServer {
         arguments: JsonObject,
         peer: &Peer<RoleServer>,
     ) -> Result<Success, ToolError> {
-        let a: CaptureOrderArgs = args::parse(arguments)?;
-        a.validate()?;
-        call.order_id = Some(a.order_id.clone());
-        call.amount = a.amount;
-        let host = self.resolve_host(call, a.api_host.as_deref())?;
-        let key = Self::idempotency_key(call, a.idempotency_key.clone());
+        let p: CaptureOrderParams = args::parse(arguments)?;
+        p.validate()?;
+        call.order_id = Some(p.order_id.clone());
+        call.amount = p.amount;
+        let host = self.resolve_host(call, p.api_host.as_deref())?;
+        let key = Self::idempotency_key(call, p.idempotency_key.clone());
         let before = self
             .read_before(
                 call,
                 host,
-                &a.order_id,
-                &format!("Capture on order {} at {host}", a.order_id),
+                &p.order_id,
+                &format!("Capture on order {} at {host}", p.order_id),
             )
             .await?;
         let totals = OrderTotals::of(&before);
-        let amount = match a.amount {
+        let amount = match p.amount {
             Some(amount) => amount,
             None if totals.remaining_authorized_amount > 0 => totals.remaining_authorized_amount,
             None => {
                 return Err(ToolError::Refused(format!(
-                    "Nothing remains to capture on order {} at {host}: it is {} with {} remaining authorized.",
-                    a.order_id,
+                    "Nothing remains to capture on order {} at {host}: it is {} with {} remaining authorized. \
+                     (Repeating an earlier capture whose outcome was unknown? Pass its amount with the same idempotencyKey.)",
+                    p.order_id,
                     totals.status,
                     format_money(totals.remaining_authorized_amount, &totals.currency)
                 )));
@@ -205,39 +208,52 @@ impl KlarnaServer {
         confirm(
             self.config().confirm_writes,
             peer,
-            &format!("Capture {plain} on order {} at {host}?", a.order_id),
+            &format!("Capture {plain} on order {} at {host}?", p.order_id),
         )
         .await?;
+        call.ensure_not_cancelled()?;
 
         let body = CaptureRequest {
             captured_amount: amount,
-            description: a.description.clone(),
-            reference: a.reference.clone(),
-            order_lines: a
+            description: p.description.clone(),
+            reference: p.reference.clone(),
+            order_lines: p
                 .order_lines
                 .as_ref()
                 .map(|lines| lines.iter().map(OrderLineArg::to_wire).collect()),
-            shipping_info: a
+            shipping_info: p
                 .shipping_info
                 .as_ref()
                 .map(|s| s.iter().map(ShippingInfoArg::to_wire).collect()),
         };
-        let what = format!("Capture of {money} on order {} at {host}", a.order_id);
+        let ctx = WriteContext {
+            what: format!("Capture of {money} on order {} at {host}", p.order_id),
+            op: Op::Capture,
+            host,
+            key: &key,
+            amount: Some(amount),
+        };
         let reply = self
             .client()
-            .create_capture(host, &a.order_id, &body, &key)
+            .create_capture(host, &p.order_id, &body, &key, call.deadline)
             .await
-            .map_err(|failed| {
-                write_failed(what, Op::Capture, host, failed, &key, before.clone())
-            })?;
+            .map_err(|failed| write_failed(ctx, failed, &before))?;
         call.saw(reply.status, reply.correlation_id.as_deref());
+        // A capture id the order already had means Klarna replayed an earlier call with this
+        // key: report what that call captured, not what this one asked for.
+        let earlier = reply.value.id.as_deref().and_then(|id| {
+            before
+                .captures
+                .iter()
+                .find(|c| c.capture_id.as_deref() == Some(id))
+        });
         let receipt = CaptureReceipt {
-            facts: self.write_facts(&a.order_id, host, &key, reply.attempts, &before),
-            capture_id: reply.value.id,
-            captured_amount: amount,
-            reference: a.reference,
+            facts: self.write_facts(call, host, reply.attempts, &before, earlier.is_some()),
+            capture_id: reply.value.id.clone(),
+            captured_amount: earlier.and_then(|c| c.captured_amount).unwrap_or(amount),
+            reference: earlier.map_or(p.reference, |c| c.reference.clone()),
             location: reply.value.location,
-            after: self.read_after(host, &a.order_id).await,
+            after: self.read_after(call, host, &p.order_id).await,
         };
         Success::new(&receipt, receipt.text())
     }
@@ -247,32 +263,33 @@ impl KlarnaServer {
         call: &mut Call,
         arguments: JsonObject,
     ) -> Result<Success, ToolError> {
-        let a: GetCaptureArgs = args::parse(arguments)?;
-        a.validate()?;
-        call.order_id = Some(a.order_id.clone());
-        let host = self.resolve_host(call, a.api_host.as_deref())?;
+        let p: GetCaptureParams = args::parse(arguments)?;
+        p.validate()?;
+        call.order_id = Some(p.order_id.clone());
+        let host = self.resolve_host(call, p.api_host.as_deref())?;
         let reply = self
             .client()
-            .get_capture(host, &a.order_id, &a.capture_id)
+            .get_capture(host, &p.order_id, &p.capture_id, call.deadline)
             .await
             .map_err(|failed| {
                 ToolError::Klarna(Box::new(KlarnaFailure {
                     what: format!(
                         "Looking up capture {} of order {} at {host}",
-                        a.capture_id, a.order_id
+                        p.capture_id, p.order_id
                     ),
                     op: Op::GetCapture,
                     host,
                     failed,
                     key: None,
                     before: None,
+                    amount: None,
                 }))
             })?;
         call.saw(reply.status, reply.correlation_id.as_deref());
         // The capture carries no currency; the order does. Without it, amounts show bare.
         let currency = self
             .client()
-            .get_order(host, &a.order_id)
+            .get_order(host, &p.order_id, call.deadline)
             .await
             .ok()
             .and_then(|o| o.value.purchase_currency);
@@ -284,8 +301,8 @@ impl KlarnaServer {
         };
         let text = format!(
             "Capture {} of order {} at {host}: captured {}{}, refunded {}{}{}.",
-            capture.capture_id.as_deref().unwrap_or(&a.capture_id),
-            a.order_id,
+            capture.capture_id.as_deref().unwrap_or(&p.capture_id),
+            p.order_id,
             m(capture.captured_amount),
             capture
                 .captured_at
@@ -307,7 +324,7 @@ impl KlarnaServer {
         );
         let details = CaptureDetails {
             notice: self.notice().map(str::to_string),
-            order_id: a.order_id,
+            order_id: p.order_id,
             api_host: host.to_string(),
             currency: currency.map(|c| c.to_ascii_uppercase()),
             capture,

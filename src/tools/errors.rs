@@ -55,6 +55,9 @@ pub struct KlarnaFailure {
     pub key: Option<String>,
     /// The order as read before the write, when it was.
     pub before: Option<Order>,
+    /// The amount a write sent, so a repeat can name it (a capture without `amount` would
+    /// otherwise resolve "everything remaining" again, against a changed order).
+    pub amount: Option<i64>,
 }
 
 /// Why a tool call did not do what was asked.
@@ -130,12 +133,18 @@ impl ToolError {
         }
     }
 
-    /// The MCP result: `isError: true` with the message.
-    pub fn into_result(self, notice: Option<&str>) -> CallToolResult {
-        let text = match notice {
-            Some(n) => format!("{n}\n{}", self.message()),
-            None => self.message(),
-        };
+    /// The MCP result: `isError: true` with the message. A write's idempotency key is always
+    /// shown, so the model can repeat the call safely whatever went wrong.
+    pub fn into_result(self, notice: Option<&str>, key: Option<&str>) -> CallToolResult {
+        let mut text = self.message();
+        if let Some(key) = key
+            && !text.contains(key)
+        {
+            text.push_str(&format!(" Idempotency key: {key}."));
+        }
+        if let Some(n) = notice {
+            text = format!("{n}\n{text}");
+        }
         CallToolResult::error(vec![ContentBlock::text(text)])
     }
 }
@@ -170,11 +179,17 @@ fn klarna_message(f: &KlarnaFailure) -> String {
 
     if f.failed.maybe_applied {
         let key = f.key.as_deref().unwrap_or("?");
+        let same = match f.amount {
+            Some(amount) => {
+                format!("the same call with amount {amount} and idempotencyKey \"{key}\"")
+            }
+            None => format!("the same call with idempotencyKey \"{key}\""),
+        };
         return format!(
             "OUTCOME UNKNOWN — {what}: {reason}{facts}. Klarna may or may not have applied it. \
-             Do not retry with a new key. Repeating the same call with idempotencyKey \"{key}\" is safe: \
-             Klarna applies a key at most once and answers a repeat with the first result. \
-             Or call get_order to see the order's current state. Idempotency key: {key}.",
+             Do not retry with a new key. Repeating {same} is safe: Klarna applies a key at most once \
+             and answers a repeat with the first result. Or call get_order to see the order's current \
+             state. Idempotency key: {key}.",
             what = f.what,
         );
     }
@@ -263,7 +278,7 @@ fn next_step(f: &KlarnaFailure) -> Option<String> {
                 } else if before.is_some() {
                     Some(format!(
                         "At most {} can be refunded (captured {}, already refunded {}): refund that amount or less.",
-                        money(captured - refunded),
+                        money(captured.saturating_sub(refunded)),
                         money(captured),
                         money(refunded)
                     ))
@@ -303,6 +318,7 @@ fn next_step(f: &KlarnaFailure) -> Option<String> {
             }
             (403, _) => Some("Klarna does not allow this in the order's current state; check it with get_order.".into()),
             (409, _) => Some("Klarna is still processing an earlier request for this order; wait a moment and repeat the call (with the same idempotencyKey for a write).".into()),
+            (413, _) => Some("The request was too large for Klarna (over 1 MB): send fewer or shorter orderLines.".into()),
             (400 | 422, _) => Some("Klarna rejected the request body; fix the field its message names and call again.".into()),
             (429, _) => Some(match &f.key {
                 Some(key) => format!("Klarna's rate limit was reached; wait a few seconds and repeat the call with idempotencyKey \"{key}\"."),
@@ -312,9 +328,4 @@ fn next_step(f: &KlarnaFailure) -> Option<String> {
             _ => None,
         },
     }
-}
-
-/// A one-line description of an order id for messages (the full id: models copy it).
-pub fn order_ref(order_id: &str, host: ApiHost) -> String {
-    format!("order {order_id} at {host}")
 }

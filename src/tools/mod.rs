@@ -19,6 +19,7 @@ pub(crate) mod call;
 mod captures;
 mod confirm;
 pub mod errors;
+pub mod lines;
 mod orders;
 pub mod output;
 pub mod receipts;
@@ -62,7 +63,91 @@ pub(crate) fn input_schema<T: JsonSchema + 'static>() -> Arc<JsonObject> {
         .unwrap_or_else(|_| rmcp::handler::server::common::schema_for_empty_input())
 }
 
-/// Output schema of a result type.
+/// Output schema of a result type, made portable: results never contain `null` (absent
+/// fields are left out), so `"type": ["string", "null"]` becomes `"type": "string"` and
+/// `anyOf: [X, {"type": "null"}]` becomes `X` — single-`type` dialects (Gemini's OpenAPI
+/// subset) then accept the schema as is.
 pub(crate) fn output_schema<T: JsonSchema + 'static>() -> Arc<JsonObject> {
-    rmcp::handler::server::common::schema_for_output::<T>()
+    let mut schema = serde_json::Value::Object(
+        (*rmcp::handler::server::common::schema_for_output::<T>()).clone(),
+    );
+    drop_null(&mut schema);
+    match schema {
+        serde_json::Value::Object(map) => Arc::new(map),
+        _ => rmcp::handler::server::common::schema_for_output::<T>(),
+    }
+}
+
+fn drop_null(value: &mut serde_json::Value) {
+    use serde_json::Value;
+    match value {
+        Value::Object(map) => {
+            if let Some(Value::Array(types)) = map.get_mut("type") {
+                types.retain(|t| t != "null");
+                if types.len() == 1 {
+                    let single = types.remove(0);
+                    map.insert("type".into(), single);
+                }
+            }
+            if let Some(Value::Array(branches)) = map.get("anyOf") {
+                let kept: Vec<Value> = branches
+                    .iter()
+                    .filter(|b| b.get("type") != Some(&Value::from("null")))
+                    .cloned()
+                    .collect();
+                if kept.len() == 1 && kept.len() < branches.len() {
+                    map.remove("anyOf");
+                    if let Some(Value::Object(inner)) = kept.into_iter().next() {
+                        for (k, v) in inner {
+                            map.entry(k).or_insert(v);
+                        }
+                    }
+                }
+            }
+            map.values_mut().for_each(drop_null);
+        }
+        Value::Array(items) => items.iter_mut().for_each(drop_null),
+        _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_and_writes_partition_the_six_tools() {
+        let mut both: Vec<&str> = READ_TOOLS
+            .iter()
+            .chain(WRITE_TOOLS.iter())
+            .copied()
+            .collect();
+        both.sort_unstable();
+        let mut all = ALL_TOOLS.to_vec();
+        all.sort_unstable();
+        assert_eq!(both, all);
+        assert!(READ_TOOLS.iter().all(|r| !WRITE_TOOLS.contains(r)));
+    }
+
+    #[test]
+    fn every_tool_in_the_router_is_named_in_the_lists_with_matching_annotations() {
+        let router = router();
+        let listed = router.list_all();
+        assert_eq!(listed.len(), ALL_TOOLS.len());
+        for tool in listed {
+            let read_only = tool.annotations.as_ref().and_then(|a| a.read_only_hint) == Some(true);
+            assert_eq!(
+                read_only,
+                READ_TOOLS.contains(&tool.name.as_ref()),
+                "{}",
+                tool.name
+            );
+            assert_eq!(
+                !read_only,
+                WRITE_TOOLS.contains(&tool.name.as_ref()),
+                "{}",
+                tool.name
+            );
+        }
+    }
 }

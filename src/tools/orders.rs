@@ -10,6 +10,7 @@ use rmcp::{
 };
 use schemars::JsonSchema;
 use serde::Deserialize;
+use tokio_util::sync::CancellationToken;
 
 use super::{
     args::{self, Validate, api_host_schema, key_schema, uuid_schema},
@@ -20,14 +21,14 @@ use super::{
     output::{OrderTotals, OrderView},
     output_schema,
     receipts::ReleaseReceipt,
-    write::write_failed,
+    write::{WriteContext, write_failed},
 };
 use crate::{money::format_major, server::KlarnaServer};
 
 /// Arguments of `get_order`.
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct GetOrderArgs {
+pub struct GetOrderParams {
     /// Klarna order id: a UUID such as 4f1c0b7e-2a3d-4c5e-8f90-1a2b3c4d5e6f (not the merchant's order number).
     #[schemars(schema_with = "uuid_schema")]
     pub order_id: String,
@@ -37,7 +38,7 @@ pub struct GetOrderArgs {
     pub api_host: Option<String>,
 }
 
-impl Validate for GetOrderArgs {
+impl Validate for GetOrderParams {
     fn validate(&self) -> Result<(), ToolError> {
         args::check_uuid("orderId", &self.order_id)
     }
@@ -46,7 +47,7 @@ impl Validate for GetOrderArgs {
 /// Arguments of `cancel_order` and `release_remaining_authorization`.
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct OrderWriteArgs {
+pub struct OrderWriteParams {
     /// Klarna order id: a UUID such as 4f1c0b7e-2a3d-4c5e-8f90-1a2b3c4d5e6f (not the merchant's order number).
     #[schemars(schema_with = "uuid_schema")]
     pub order_id: String,
@@ -60,7 +61,7 @@ pub struct OrderWriteArgs {
     pub api_host: Option<String>,
 }
 
-impl Validate for OrderWriteArgs {
+impl Validate for OrderWriteParams {
     fn validate(&self) -> Result<(), ToolError> {
         args::check_uuid("orderId", &self.order_id)?;
         args::check_idempotency_key(self.idempotency_key.as_deref())
@@ -80,7 +81,7 @@ impl KlarnaServer {
         name = "get_order",
         title = "Get Klarna order",
         description = "Look up a Klarna order: status, fraud status, currency, order / original / captured / refunded / remaining-authorized amounts (integers in minor units, e.g. 10500 = 105.00 EUR), merchant and Klarna references, creation and expiry dates, order lines, captures and refunds. Read-only.",
-        input_schema = input_schema::<GetOrderArgs>(),
+        input_schema = input_schema::<GetOrderParams>(),
         output_schema = output_schema::<OrderView>(),
         annotations(title = "Get Klarna order", read_only_hint = true, destructive_hint = false, idempotent_hint = true, open_world_hint = true)
     )]
@@ -93,8 +94,8 @@ impl KlarnaServer {
     #[tool(
         name = "cancel_order",
         title = "Cancel Klarna order",
-        description = "Cancel a Klarna order that has NOT been captured at all: the whole authorization is released and the order can no longer be captured. Cannot be undone. If anything was captured, Klarna refuses: use refund_order to give money back, or release_remaining_authorization to drop the uncaptured rest.",
-        input_schema = input_schema::<OrderWriteArgs>(),
+        description = "Cancel a Klarna order that has NOT been captured at all: the whole authorization is released and the order can no longer be captured. Cannot be undone. If anything was captured, Klarna refuses: use refund_order to give money back, or release_remaining_authorization to drop the uncaptured rest. Returns the idempotency key and the order's status afterwards.",
+        input_schema = input_schema::<OrderWriteParams>(),
         output_schema = output_schema::<ReleaseReceipt>(),
         annotations(title = "Cancel Klarna order", read_only_hint = false, destructive_hint = true, idempotent_hint = true, open_world_hint = true)
     )]
@@ -102,8 +103,10 @@ impl KlarnaServer {
         &self,
         arguments: JsonObject,
         peer: Peer<RoleServer>,
+        ct: CancellationToken,
     ) -> CallToolResult {
         let mut call = self.start_call("cancel_order");
+        call.cancelled = ct;
         let result = self
             .end_authorization(&mut call, arguments, &peer, EndKind::Cancel)
             .await;
@@ -113,8 +116,8 @@ impl KlarnaServer {
     #[tool(
         name = "release_remaining_authorization",
         title = "Release remaining authorization",
-        description = "After the final partial capture of a Klarna order, release the part of the authorization that will not be captured, so the customer is not charged for it. Cannot be undone; no further captures are possible afterwards. Klarna refuses when nothing was captured (use cancel_order) or when the order is fully captured.",
-        input_schema = input_schema::<OrderWriteArgs>(),
+        description = "After the final partial capture of a Klarna order, release the part of the authorization that will not be captured, so the customer is not charged for it. Cannot be undone; no further captures are possible afterwards. Klarna refuses when nothing was captured (use cancel_order) or when the order is fully captured. Returns the released amount, the idempotency key and the order's totals afterwards.",
+        input_schema = input_schema::<OrderWriteParams>(),
         output_schema = output_schema::<ReleaseReceipt>(),
         annotations(title = "Release remaining authorization", read_only_hint = false, destructive_hint = true, idempotent_hint = true, open_world_hint = true)
     )]
@@ -122,8 +125,10 @@ impl KlarnaServer {
         &self,
         arguments: JsonObject,
         peer: Peer<RoleServer>,
+        ct: CancellationToken,
     ) -> CallToolResult {
         let mut call = self.start_call("release_remaining_authorization");
+        call.cancelled = ct;
         let result = self
             .end_authorization(&mut call, arguments, &peer, EndKind::Release)
             .await;
@@ -137,28 +142,29 @@ impl KlarnaServer {
         call: &mut Call,
         arguments: JsonObject,
     ) -> Result<Success, ToolError> {
-        let a: GetOrderArgs = args::parse(arguments)?;
-        a.validate()?;
-        call.order_id = Some(a.order_id.clone());
-        let host = self.resolve_host(call, a.api_host.as_deref())?;
+        let p: GetOrderParams = args::parse(arguments)?;
+        p.validate()?;
+        call.order_id = Some(p.order_id.clone());
+        let host = self.resolve_host(call, p.api_host.as_deref())?;
         let reply = self
             .client()
-            .get_order(host, &a.order_id)
+            .get_order(host, &p.order_id, call.deadline)
             .await
             .map_err(|failed| {
                 ToolError::Klarna(Box::new(KlarnaFailure {
-                    what: format!("Looking up order {} at {host}", a.order_id),
+                    what: format!("Looking up order {} at {host}", p.order_id),
                     op: Op::GetOrder,
                     host,
                     failed,
                     key: None,
                     before: None,
+                    amount: None,
                 }))
             })?;
         call.saw(reply.status, reply.correlation_id.as_deref());
         let mut view = OrderView::of(
             &reply.value,
-            &a.order_id,
+            &p.order_id,
             host.as_str(),
             self.config().include_personal_data,
         );
@@ -173,42 +179,59 @@ impl KlarnaServer {
         peer: &Peer<RoleServer>,
         kind: EndKind,
     ) -> Result<Success, ToolError> {
-        let a: OrderWriteArgs = args::parse(arguments)?;
-        a.validate()?;
-        call.order_id = Some(a.order_id.clone());
-        let host = self.resolve_host(call, a.api_host.as_deref())?;
-        let key = Self::idempotency_key(call, a.idempotency_key);
+        let p: OrderWriteParams = args::parse(arguments)?;
+        p.validate()?;
+        call.order_id = Some(p.order_id.clone());
+        let host = self.resolve_host(call, p.api_host.as_deref())?;
+        let key = Self::idempotency_key(call, p.idempotency_key);
         let (verb, op) = match kind {
             EndKind::Cancel => ("Cancel", Op::Cancel),
             EndKind::Release => ("Release the remaining authorization of", Op::Release),
         };
-        let what = format!("{verb} order {} at {host}", a.order_id);
-        let before = self.read_before(call, host, &a.order_id, &what).await?;
+        let what = format!("{verb} order {} at {host}", p.order_id);
+        let before = self.read_before(call, host, &p.order_id, &what).await?;
         let totals = OrderTotals::of(&before);
         let open = totals.remaining_authorized_amount;
         call.amount = Some(open);
         let question = format!(
             "{verb} order {} at {host} ({} still authorized)?",
-            a.order_id,
+            p.order_id,
             format_major(open, &totals.currency)
         );
         confirm(self.config().confirm_writes, peer, &question).await?;
+        call.ensure_not_cancelled()?;
 
         let sent = match kind {
-            EndKind::Cancel => self.client().cancel_order(host, &a.order_id, &key).await,
+            EndKind::Cancel => {
+                self.client()
+                    .cancel_order(host, &p.order_id, &key, call.deadline)
+                    .await
+            }
             EndKind::Release => {
                 self.client()
-                    .release_remaining_authorization(host, &a.order_id, &key)
+                    .release_remaining_authorization(host, &p.order_id, &key, call.deadline)
                     .await
             }
         };
-        let reply =
-            sent.map_err(|failed| write_failed(what, op, host, failed, &key, before.clone()))?;
+        let ctx = WriteContext {
+            what,
+            op,
+            host,
+            key: &key,
+            amount: None,
+        };
+        let reply = sent.map_err(|failed| write_failed(ctx, failed, &before))?;
         call.saw(reply.status, reply.correlation_id.as_deref());
+        // Klarna refuses a second cancel or release, so a success on an order that was
+        // already cancelled / had nothing left is the replay of an earlier call with this key.
+        let replayed = match kind {
+            EndKind::Cancel => totals.status == "CANCELLED",
+            EndKind::Release => open == 0,
+        };
         let receipt = ReleaseReceipt {
-            facts: self.write_facts(&a.order_id, host, &key, reply.attempts, &before),
+            facts: self.write_facts(call, host, reply.attempts, &before, replayed),
             released_amount: open,
-            after: self.read_after(host, &a.order_id).await,
+            after: self.read_after(call, host, &p.order_id).await,
         };
         let text = receipt.text(match kind {
             EndKind::Cancel => "Cancelled",

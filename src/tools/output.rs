@@ -56,7 +56,7 @@ impl OrderTotals {
             captured_amount: captured,
             refunded_amount: refunded,
             remaining_authorized_amount: order.remaining_authorized_amount.unwrap_or(0),
-            refundable_amount: (captured - refunded).max(0),
+            refundable_amount: captured.saturating_sub(refunded).max(0),
         }
     }
 
@@ -229,13 +229,21 @@ impl RefundView {
 pub struct PersonalData {
     /// Date of birth, national id.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(schema_with = "object_schema")]
     pub customer: Option<serde_json::Value>,
     /// Billing address (name, e-mail, phone, street…).
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(schema_with = "object_schema")]
     pub billing_address: Option<serde_json::Value>,
     /// Shipping address.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(schema_with = "object_schema")]
     pub shipping_address: Option<serde_json::Value>,
+}
+
+/// Personal-data blocks are Klarna's objects, passed on as they are.
+fn object_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    schemars::json_schema!({ "type": "object" })
 }
 
 /// A Klarna order as `get_order` returns it.
@@ -288,9 +296,15 @@ impl OrderView {
     /// Builds the view; personal data only when `include_personal_data`.
     pub fn of(order: &Order, order_id: &str, api_host: &str, include_personal_data: bool) -> Self {
         let personal_data = include_personal_data.then(|| PersonalData {
-            customer: order.customer.clone(),
-            billing_address: order.billing_address.clone(),
-            shipping_address: order.shipping_address.clone(),
+            customer: order.customer.clone().filter(serde_json::Value::is_object),
+            billing_address: order
+                .billing_address
+                .clone()
+                .filter(serde_json::Value::is_object),
+            shipping_address: order
+                .shipping_address
+                .clone()
+                .filter(serde_json::Value::is_object),
         });
         Self {
             notice: None,

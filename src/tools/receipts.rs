@@ -50,6 +50,19 @@ pub struct WriteFacts {
     pub attempts: u32,
     /// ISO 4217 currency of the amounts.
     pub currency: String,
+    /// True when Klarna answered with the result of an earlier call with this idempotency
+    /// key: nothing new was applied by this call.
+    pub replayed: bool,
+}
+
+impl WriteFacts {
+    fn replay_note(&self) -> &'static str {
+        if self.replayed {
+            " Klarna answered with the earlier result for this idempotency key: nothing new was applied by this call."
+        } else {
+            ""
+        }
+    }
 }
 
 /// Result of `capture_order`.
@@ -80,7 +93,7 @@ impl CaptureReceipt {
     pub fn text(&self) -> String {
         let f = &self.facts;
         format!(
-            "Captured {} on order {} at {}: capture id {}{}, idempotency key {}.\n{}",
+            "Captured {} on order {} at {}: capture id {}{}, idempotency key {}.{}\n{}",
             format_money(self.captured_amount, &f.currency),
             f.order_id,
             f.api_host,
@@ -90,6 +103,7 @@ impl CaptureReceipt {
                 .map(|r| format!(", reference {r}"))
                 .unwrap_or_default(),
             f.idempotency_key,
+            f.replay_note(),
             self.after.line()
         )
     }
@@ -120,12 +134,13 @@ impl RefundReceipt {
     pub fn text(&self) -> String {
         let f = &self.facts;
         format!(
-            "Refunded {} on order {} at {}: refund id {}, idempotency key {}.\n{}",
+            "Refunded {} on order {} at {}: refund id {}, idempotency key {}.{}\n{}",
             format_money(self.refunded_amount, &f.currency),
             f.order_id,
             f.api_host,
             self.refund_id.as_deref().unwrap_or("(not returned)"),
             f.idempotency_key,
+            f.replay_note(),
             self.after.line()
         )
     }
@@ -150,11 +165,12 @@ impl ReleaseReceipt {
     pub fn text(&self, what: &str) -> String {
         let f = &self.facts;
         format!(
-            "{what} order {} at {}: {} of authorization released, idempotency key {}.\n{}",
+            "{what} order {} at {}: {} of authorization released, idempotency key {}.{}\n{}",
             f.order_id,
             f.api_host,
             format_money(self.released_amount, &f.currency),
             f.idempotency_key,
+            f.replay_note(),
             self.after.line()
         )
     }

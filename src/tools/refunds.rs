@@ -9,20 +9,19 @@ use rmcp::{
 };
 use schemars::JsonSchema;
 use serde::Deserialize;
+use tokio_util::sync::CancellationToken;
 
 use super::{
-    args::{
-        self, OrderLineArg, Validate, amount_schema, api_host_schema, key_schema, lines_schema,
-        text_schema, uuid_schema,
-    },
+    args::{self, Validate, amount_schema, api_host_schema, key_schema, text_schema, uuid_schema},
     call::{Call, Success},
     confirm::confirm,
     errors::{Op, ToolError},
     input_schema,
+    lines::{self, OrderLineArg, lines_schema},
     output::OrderTotals,
     output_schema,
     receipts::RefundReceipt,
-    write::{check_cap, write_failed},
+    write::{WriteContext, check_cap, write_failed},
 };
 use crate::{
     klarna::types::RefundRequest,
@@ -33,7 +32,7 @@ use crate::{
 /// Arguments of `refund_order`.
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct RefundOrderArgs {
+pub struct RefundOrderParams {
     /// Klarna order id: a UUID such as 4f1c0b7e-2a3d-4c5e-8f90-1a2b3c4d5e6f (not the merchant's order number).
     #[schemars(schema_with = "uuid_schema")]
     pub order_id: String,
@@ -62,13 +61,14 @@ pub struct RefundOrderArgs {
     pub api_host: Option<String>,
 }
 
-impl Validate for RefundOrderArgs {
+impl Validate for RefundOrderParams {
     fn validate(&self) -> Result<(), ToolError> {
         args::check_uuid("orderId", &self.order_id)?;
         args::check_amount("amount", self.amount)?;
         args::check_text("description", self.description.as_deref(), args::MAX_TEXT)?;
         args::check_text("reference", self.reference.as_deref(), args::MAX_TEXT)?;
-        args::check_lines(self.order_lines.as_deref())?;
+        lines::check_lines(self.order_lines.as_deref())?;
+        lines::check_lines_total(self.order_lines.as_deref(), Some(self.amount), "refund")?;
         args::check_idempotency_key(self.idempotency_key.as_deref())
     }
 }
@@ -79,7 +79,7 @@ impl KlarnaServer {
         name = "refund_order",
         title = "Refund Klarna order",
         description = "Refund part or all of what was captured on a Klarna order. The amount is an integer in minor units and is required. Moves real money back to the customer and cannot be undone. Klarna refuses when nothing was captured yet or when the amount exceeds captured minus already refunded. Returns the refund id, the idempotency key and the order's totals afterwards (including the new refunded total).",
-        input_schema = input_schema::<RefundOrderArgs>(),
+        input_schema = input_schema::<RefundOrderParams>(),
         output_schema = output_schema::<RefundReceipt>(),
         annotations(title = "Refund Klarna order", read_only_hint = false, destructive_hint = true, idempotent_hint = false, open_world_hint = true)
     )]
@@ -87,8 +87,10 @@ impl KlarnaServer {
         &self,
         arguments: JsonObject,
         peer: Peer<RoleServer>,
+        ct: CancellationToken,
     ) -> CallToolResult {
         let mut call = self.start_call("refund_order");
+        call.cancelled = ct;
         let result = self.refund_inner(&mut call, arguments, &peer).await;
         call.finish(result)
     }
@@ -101,25 +103,25 @@ impl KlarnaServer {
         arguments: JsonObject,
         peer: &Peer<RoleServer>,
     ) -> Result<Success, ToolError> {
-        let a: RefundOrderArgs = args::parse(arguments)?;
-        a.validate()?;
-        call.order_id = Some(a.order_id.clone());
-        call.amount = Some(a.amount);
-        let host = self.resolve_host(call, a.api_host.as_deref())?;
-        let key = Self::idempotency_key(call, a.idempotency_key.clone());
+        let p: RefundOrderParams = args::parse(arguments)?;
+        p.validate()?;
+        call.order_id = Some(p.order_id.clone());
+        call.amount = Some(p.amount);
+        let host = self.resolve_host(call, p.api_host.as_deref())?;
+        let key = Self::idempotency_key(call, p.idempotency_key.clone());
         let before = self
             .read_before(
                 call,
                 host,
-                &a.order_id,
-                &format!("Refund on order {} at {host}", a.order_id),
+                &p.order_id,
+                &format!("Refund on order {} at {host}", p.order_id),
             )
             .await?;
         let currency = OrderTotals::of(&before).currency;
-        let money = format_money(a.amount, &currency);
-        let plain = format_major(a.amount, &currency);
+        let money = format_money(p.amount, &currency);
+        let plain = format_major(p.amount, &currency);
         check_cap(
-            a.amount,
+            p.amount,
             self.config().max_refund_amount,
             "KLARNA_MAX_REFUND_AMOUNT",
             "a refund",
@@ -128,32 +130,46 @@ impl KlarnaServer {
         confirm(
             self.config().confirm_writes,
             peer,
-            &format!("Refund {plain} on order {} at {host}?", a.order_id),
+            &format!("Refund {plain} on order {} at {host}?", p.order_id),
         )
         .await?;
+        call.ensure_not_cancelled()?;
 
         let body = RefundRequest {
-            refunded_amount: a.amount,
-            description: a.description.clone(),
-            reference: a.reference.clone(),
-            order_lines: a
+            refunded_amount: p.amount,
+            description: p.description.clone(),
+            reference: p.reference.clone(),
+            order_lines: p
                 .order_lines
                 .as_ref()
                 .map(|lines| lines.iter().map(OrderLineArg::to_wire).collect()),
         };
-        let what = format!("Refund of {money} on order {} at {host}", a.order_id);
+        let ctx = WriteContext {
+            what: format!("Refund of {money} on order {} at {host}", p.order_id),
+            op: Op::Refund,
+            host,
+            key: &key,
+            amount: Some(p.amount),
+        };
         let reply = self
             .client()
-            .create_refund(host, &a.order_id, &body, &key)
+            .create_refund(host, &p.order_id, &body, &key, call.deadline)
             .await
-            .map_err(|failed| write_failed(what, Op::Refund, host, failed, &key, before.clone()))?;
+            .map_err(|failed| write_failed(ctx, failed, &before))?;
         call.saw(reply.status, reply.correlation_id.as_deref());
+        // A refund id the order already had means Klarna replayed an earlier call with this key.
+        let earlier = reply.value.id.as_deref().and_then(|id| {
+            before
+                .refunds
+                .iter()
+                .find(|r| r.refund_id.as_deref() == Some(id))
+        });
         let receipt = RefundReceipt {
-            facts: self.write_facts(&a.order_id, host, &key, reply.attempts, &before),
-            refund_id: reply.value.id,
-            refunded_amount: a.amount,
+            facts: self.write_facts(call, host, reply.attempts, &before, earlier.is_some()),
+            refund_id: reply.value.id.clone(),
+            refunded_amount: earlier.and_then(|r| r.refunded_amount).unwrap_or(p.amount),
             location: reply.value.location,
-            after: self.read_after(host, &a.order_id).await,
+            after: self.read_after(call, host, &p.order_id).await,
         };
         Success::new(&receipt, receipt.text())
     }

@@ -1,5 +1,7 @@
 //! Steps shared by the four write tools (and the host check shared by all six).
 
+use std::time::{Duration, Instant};
+
 use super::{
     call::Call,
     errors::{KlarnaFailure, Op, ToolError},
@@ -9,8 +11,13 @@ use super::{
 use crate::{
     host::ApiHost,
     klarna::{Failed, types::Order},
+    money::format_money,
     server::KlarnaServer,
 };
+
+/// Least time worth spending on the read after a write; with less left, it is skipped so the
+/// result (and its idempotency key) reaches the client in time.
+const MIN_TIME_FOR_READ_AFTER: Duration = Duration::from_millis(500);
 
 impl KlarnaServer {
     /// The host of a call: `apiHost` if given and allowed, else the default.
@@ -33,7 +40,7 @@ impl KlarnaServer {
         order_id: &str,
         what: &str,
     ) -> Result<Order, ToolError> {
-        match self.client().get_order(host, order_id).await {
+        match self.client().get_order(host, order_id, call.deadline).await {
             Ok(reply) => {
                 call.saw(reply.status, reply.correlation_id.as_deref());
                 Ok(reply.value)
@@ -45,14 +52,23 @@ impl KlarnaServer {
                 failed,
                 key: None,
                 before: None,
+                amount: None,
             }))),
         }
     }
 
     /// Reads the order after a successful write. A failure here does not undo the write, so
     /// it is reported inside the success.
-    pub(crate) async fn read_after(&self, host: ApiHost, order_id: &str) -> After {
-        match self.client().get_order(host, order_id).await {
+    pub(crate) async fn read_after(&self, call: &Call, host: ApiHost, order_id: &str) -> After {
+        if call.deadline.saturating_duration_since(Instant::now()) < MIN_TIME_FOR_READ_AFTER {
+            return After {
+                order_after: None,
+                order_after_unavailable: Some(
+                    "skipped: the call's time budget (KLARNA_TIMEOUT_SECS) is used up".into(),
+                ),
+            };
+        }
+        match self.client().get_order(host, order_id, call.deadline).await {
             Ok(reply) => After {
                 order_after: Some(OrderTotals::of(&reply.value)),
                 order_after_unavailable: None,
@@ -74,39 +90,48 @@ impl KlarnaServer {
     /// The facts every write result shows.
     pub(crate) fn write_facts(
         &self,
-        order_id: &str,
+        call: &Call,
         host: ApiHost,
-        key: &str,
         attempts: u32,
         before: &Order,
+        replayed: bool,
     ) -> WriteFacts {
         WriteFacts {
             notice: self.notice().map(str::to_string),
-            order_id: order_id.to_string(),
+            order_id: call.order_id.clone().unwrap_or_default(),
             api_host: host.to_string(),
-            idempotency_key: key.to_string(),
+            idempotency_key: call.key.clone().unwrap_or_default(),
             attempts,
             currency: OrderTotals::of(before).currency,
+            replayed,
         }
     }
 }
 
+/// What a failed write needs for its message.
+pub(crate) struct WriteContext<'a> {
+    /// "Capture of 105.00 EUR on order … at …".
+    pub what: String,
+    /// Which write.
+    pub op: Op,
+    /// Where it went.
+    pub host: ApiHost,
+    /// Its idempotency key.
+    pub key: &'a str,
+    /// Amount sent, if any.
+    pub amount: Option<i64>,
+}
+
 /// A failed write, explained with the order as it was before.
-pub(crate) fn write_failed(
-    what: String,
-    op: Op,
-    host: ApiHost,
-    failed: Failed,
-    key: &str,
-    before: Order,
-) -> ToolError {
+pub(crate) fn write_failed(ctx: WriteContext<'_>, failed: Failed, before: &Order) -> ToolError {
     ToolError::Klarna(Box::new(KlarnaFailure {
-        what,
-        op,
-        host,
+        what: ctx.what,
+        op: ctx.op,
+        host: ctx.host,
         failed,
-        key: Some(key.to_string()),
-        before: Some(before),
+        key: Some(ctx.key.to_string()),
+        before: Some(before.clone()),
+        amount: ctx.amount,
     }))
 }
 
@@ -120,10 +145,9 @@ pub(crate) fn check_cap(
 ) -> Result<(), ToolError> {
     match cap {
         Some(cap) if amount > cap => Err(ToolError::Refused(format!(
-            "Refused: {what} of {} is above this server's limit {var}={} ({}). Use a smaller amount, or ask the operator to raise {var}.",
-            crate::money::format_money(amount, currency),
-            cap,
-            crate::money::format_money(cap, currency),
+            "Refused: {what} of {} is above this server's limit {var}={cap} ({}). Use a smaller amount, or ask the operator to raise {var}.",
+            format_money(amount, currency),
+            format_money(cap, currency),
         ))),
         _ => Ok(()),
     }
