@@ -359,3 +359,19 @@ async fn retry_after_is_waited_for() {
     assert!(started.elapsed() >= Duration::from_secs(1));
     assert_eq!(h.sim.request_count(), 2);
 }
+
+#[tokio::test]
+async fn with_no_retries_a_dropped_write_is_unknown_after_one_attempt() {
+    let h = start_with(|c| c.retry.max_retries = 0).await;
+    let id = h.seed(SeedOrder::new(10000, "EUR"));
+    h.sim.inject_fault(FaultRule {
+        operation: Operation::Capture,
+        fault: Fault::CommitThenDrop,
+        times: 1,
+    });
+    let text = h
+        .err("capture_order", order_args(&id, json!({ "amount": 3000 })))
+        .await;
+    assert!(text.contains("OUTCOME UNKNOWN"), "{text}");
+    assert_eq!(posts(&h).len(), 1);
+}
