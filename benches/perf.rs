@@ -188,17 +188,11 @@ async fn main() {
     for _ in 0..50 {
         server.get_order(&order).await;
     }
-    let mut mcp = Vec::with_capacity(calls);
-    for _ in 0..calls {
-        let t = Instant::now();
-        server.get_order(&order).await;
-        mcp.push(t.elapsed());
-    }
+    // Interleaved, one MCP call then one direct GET, so both see the same machine state
+    // (a drift in background load would otherwise skew the ratio).
     let http = reqwest::Client::new();
     let url = format!("{}/ordermanagement/v1/orders/{order}", sim.base_url());
-    let mut raw = Vec::with_capacity(calls);
-    for i in 0..(calls + 50) {
-        let t = Instant::now();
+    let raw_get = || async {
         let body = http
             .get(&url)
             .basic_auth(DEMO_USERNAME, Some(DEMO_PASSWORD))
@@ -209,9 +203,19 @@ async fn main() {
             .await
             .unwrap();
         assert!(!body.is_empty());
-        if i >= 50 {
-            raw.push(t.elapsed());
-        }
+    };
+    for _ in 0..50 {
+        raw_get().await;
+    }
+    let mut mcp = Vec::with_capacity(calls);
+    let mut raw = Vec::with_capacity(calls);
+    for _ in 0..calls {
+        let t = Instant::now();
+        server.get_order(&order).await;
+        mcp.push(t.elapsed());
+        let t = Instant::now();
+        raw_get().await;
+        raw.push(t.elapsed());
     }
     mcp.sort();
     raw.sort();
