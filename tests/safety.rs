@@ -209,15 +209,24 @@ impl ClientHandler for Human {
     }
 }
 
-async fn with_human(
-    mode: ConfirmWrites,
-    answer: ElicitationAction,
-    confirm: bool,
-) -> (
+type Session = (
     Simulator,
     rmcp::service::RunningService<RoleClient, Human>,
     Arc<Mutex<Vec<String>>>,
-) {
+);
+
+async fn with_human(mode: ConfirmWrites, answer: ElicitationAction, confirm: bool) -> Session {
+    with_human_on(mode, answer, confirm, false).await
+}
+
+/// The same, on the 2026-07-28 lifecycle when `modern` (confirmation by an `input_required`
+/// round trip instead of a server-to-client request).
+async fn with_human_on(
+    mode: ConfirmWrites,
+    answer: ElicitationAction,
+    confirm: bool,
+    modern: bool,
+) -> Session {
     let sim = Simulator::start(SimulatorConfig::demo()).await.unwrap();
     let mut config = config_for(&sim);
     config.confirm_writes = mode;
@@ -229,14 +238,25 @@ async fn with_human(
         }
     });
     let asked = Arc::new(Mutex::new(Vec::new()));
-    let client = Human {
+    let human = Human {
         answer,
         confirm,
         asked: asked.clone(),
-    }
-    .serve(client_io)
-    .await
-    .unwrap();
+    };
+    let client = if modern {
+        use rmcp::{ClientLifecycleMode, ClientServiceExt, model::ProtocolVersion};
+        human
+            .serve_with_lifecycle(
+                client_io,
+                ClientLifecycleMode::Discover {
+                    preferred_versions: vec![ProtocolVersion::V_2026_07_28],
+                },
+            )
+            .await
+            .unwrap()
+    } else {
+        human.serve(client_io).await.unwrap()
+    };
     (sim, client, asked)
 }
 
@@ -320,4 +340,93 @@ async fn auto_mode_proceeds_without_asking_when_the_client_cannot_ask() {
     let h = start().await;
     let id = h.seed(SeedOrder::new(10500, "EUR"));
     h.ok("capture_order", json!({ "orderId": id })).await;
+}
+
+#[tokio::test]
+async fn on_the_2026_lifecycle_the_question_is_an_input_required_round_trip() {
+    // given a client on 2026-07-28 that confirms
+    let (sim, client, asked) =
+        with_human_on(ConfirmWrites::Auto, ElicitationAction::Accept, true, true).await;
+    let id = sim.seed(SeedOrder::new(10500, "EUR"));
+    // when (rmcp's client answers input_required through its handler and repeats the call)
+    let result = capture(&client, &id).await;
+    // then the human was asked once and the capture happened once
+    assert_eq!(result.is_error, Some(false), "{}", common::text(&result));
+    assert_eq!(
+        asked.lock().unwrap().clone(),
+        vec![format!(
+            "Capture 105.00 EUR on order {id} at api.klarna.com?"
+        )]
+    );
+    let snap = sim.snapshot(&id).unwrap();
+    assert_eq!((snap.captures.len(), snap.captured_amount), (1, 10500));
+    let posts: Vec<_> = sim
+        .requests()
+        .into_iter()
+        .filter(|r| r.method == "POST")
+        .collect();
+    assert_eq!(posts.len(), 1);
+    assert_eq!(
+        posts[0].idempotency_key.as_deref(),
+        result.structured_content.unwrap()["idempotencyKey"].as_str()
+    );
+}
+
+#[tokio::test]
+async fn on_the_2026_lifecycle_declining_sends_nothing() {
+    let (sim, client, asked) = with_human_on(
+        ConfirmWrites::Always,
+        ElicitationAction::Decline,
+        false,
+        true,
+    )
+    .await;
+    let id = sim.seed(SeedOrder::new(10500, "EUR").captured(10500));
+    let result = client
+        .call_tool(
+            CallToolRequestParams::new("refund_order")
+                .with_arguments(rmcp::model::object(json!({ "orderId": id, "amount": 500 }))),
+        )
+        .await
+        .unwrap();
+    assert_eq!(result.is_error, Some(true));
+    assert!(
+        common::text(&result).contains("The user declined"),
+        "{}",
+        common::text(&result)
+    );
+    assert_eq!(asked.lock().unwrap().len(), 1);
+    assert!(sim.requests().iter().all(|r| r.method == "GET"));
+}
+
+#[tokio::test]
+async fn an_answer_for_a_different_write_is_not_taken_as_confirmation() {
+    use rmcp::model::CallToolResponse;
+    let (sim, client, _) =
+        with_human_on(ConfirmWrites::Auto, ElicitationAction::Accept, true, true).await;
+    let id = sim.seed(SeedOrder::new(10500, "EUR"));
+    let first = CallToolRequestParams::new("capture_order")
+        .with_arguments(rmcp::model::object(json!({ "orderId": id, "amount": 100 })));
+    let CallToolResponse::InputRequired(ask) = client.call_tool_once(first).await.unwrap() else {
+        panic!("expected input_required")
+    };
+    let state = ask.request_state.clone().unwrap();
+    assert!(state.contains(&id) && state.contains("|100|"), "{state}");
+    // the repeated call asks for a bigger capture but echoes the state and a "yes" for the small one
+    let yes = json!({ "action": "accept", "content": { "confirm": true } });
+    let mut repeat = CallToolRequestParams::new("capture_order").with_arguments(
+        rmcp::model::object(json!({ "orderId": id, "amount": 9000 })),
+    );
+    repeat.request_state = Some(state);
+    repeat.input_responses = Some([("confirm".to_string(), yes)].into_iter().collect());
+    match client.call_tool_once(repeat).await.unwrap() {
+        CallToolResponse::InputRequired(again) => {
+            assert!(again.request_state.unwrap().contains("|9000|"))
+        }
+        other => panic!("the changed write was not asked about again: {other:?}"),
+    }
+    assert!(
+        sim.requests().iter().all(|r| r.method == "GET"),
+        "nothing may be sent"
+    );
 }

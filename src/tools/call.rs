@@ -3,7 +3,7 @@
 
 use std::time::{Duration, Instant};
 
-use rmcp::model::{CallToolResult, ContentBlock};
+use rmcp::model::{CallToolResponse, CallToolResult, ContentBlock};
 use serde::Serialize;
 use tokio_util::sync::CancellationToken;
 
@@ -92,7 +92,7 @@ impl Call {
     }
 
     /// Ends the call: writes the audit line and builds the MCP result.
-    pub fn finish(mut self, result: Result<Success, ToolError>) -> CallToolResult {
+    pub fn finish(mut self, result: Result<Success, ToolError>) -> CallToolResponse {
         let outcome = match &result {
             Ok(_) => "ok",
             Err(e) => e.outcome(),
@@ -122,9 +122,10 @@ impl Call {
                 };
                 let mut out = CallToolResult::success(vec![ContentBlock::text(text)]);
                 out.structured_content = Some(success.structured);
-                out
+                out.into()
             }
-            Err(error) => error.into_result(self.notice, self.key.as_deref()),
+            Err(ToolError::InputRequired(ask)) => CallToolResponse::InputRequired(*ask),
+            Err(error) => error.into_result(self.notice, self.key.as_deref()).into(),
         }
     }
 }

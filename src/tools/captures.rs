@@ -4,18 +4,19 @@
 //! `#operation/getCapture`.
 
 use rmcp::{
-    Peer, RoleServer,
-    model::{CallToolResult, JsonObject},
+    RoleServer,
+    handler::server::tool::{InputResponses, RequestState},
+    model::{CallToolResponse, JsonObject},
+    service::RequestContext,
     tool, tool_router,
 };
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
-use tokio_util::sync::CancellationToken;
 
 use super::{
     args::{self, Validate, amount_schema, api_host_schema, key_schema, text_schema, uuid_schema},
     call::{Call, Success},
-    confirm::confirm,
+    confirm::{Asker, confirm, fingerprint},
     errors::{KlarnaFailure, Op, ToolError},
     input_schema,
     lines::{self, OrderLineArg, ShippingInfoArg, lines_schema, shipping_schema},
@@ -136,12 +137,14 @@ impl KlarnaServer {
     pub(crate) async fn capture_order(
         &self,
         arguments: JsonObject,
-        peer: Peer<RoleServer>,
-        ct: CancellationToken,
-    ) -> CallToolResult {
+        context: RequestContext<RoleServer>,
+        responses: InputResponses,
+        state: RequestState,
+    ) -> CallToolResponse {
         let mut call = self.start_call("capture_order");
-        call.cancelled = ct;
-        let result = self.capture_inner(&mut call, arguments, &peer).await;
+        call.cancelled = context.ct.clone();
+        let asker = Asker::new(&context, responses, state);
+        let result = self.capture_inner(&mut call, arguments, &asker).await;
         call.finish(result)
     }
 
@@ -153,7 +156,7 @@ impl KlarnaServer {
         output_schema = output_schema::<CaptureDetails>(),
         annotations(title = "Get Klarna capture", read_only_hint = true, destructive_hint = false, idempotent_hint = true, open_world_hint = true)
     )]
-    pub(crate) async fn get_capture(&self, arguments: JsonObject) -> CallToolResult {
+    pub(crate) async fn get_capture(&self, arguments: JsonObject) -> CallToolResponse {
         let mut call = self.start_call("get_capture");
         let result = self.get_capture_inner(&mut call, arguments).await;
         call.finish(result)
@@ -165,14 +168,14 @@ impl KlarnaServer {
         &self,
         call: &mut Call,
         arguments: JsonObject,
-        peer: &Peer<RoleServer>,
+        asker: &Asker,
     ) -> Result<Success, ToolError> {
         let p: CaptureOrderParams = args::parse(arguments)?;
         p.validate()?;
         call.order_id = Some(p.order_id.clone());
         call.amount = p.amount;
         let host = self.resolve_host(call, p.api_host.as_deref())?;
-        let key = Self::idempotency_key(call, p.idempotency_key.clone());
+        let key = Self::idempotency_key(call, p.idempotency_key.clone(), asker);
         let before = self
             .read_before(
                 call,
@@ -205,12 +208,9 @@ impl KlarnaServer {
             "a capture",
             &totals.currency,
         )?;
-        confirm(
-            self.config().confirm_writes,
-            peer,
-            &format!("Capture {plain} on order {} at {host}?", p.order_id),
-        )
-        .await?;
+        let question = format!("Capture {plain} on order {} at {host}?", p.order_id);
+        let what = fingerprint("capture_order", &p.order_id, host.as_str(), amount, &key);
+        confirm(self.config().confirm_writes, asker, &question, &what).await?;
         call.ensure_not_cancelled()?;
 
         let body = CaptureRequest {

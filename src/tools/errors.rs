@@ -5,7 +5,7 @@
 //! Writes always show their idempotency key, and a write that ended without a verdict is
 //! reported as *outcome unknown* — never as a plain failure — with how to find out safely.
 
-use rmcp::model::{CallToolResult, ContentBlock};
+use rmcp::model::{CallToolResult, ContentBlock, InputRequiredResult};
 
 use crate::{
     host::{ApiHost, HostError},
@@ -80,6 +80,9 @@ pub enum ToolError {
     Declined(String),
     /// Klarna (or the way to it) failed.
     Klarna(Box<KlarnaFailure>),
+    /// Not a failure: the human must confirm first (2026-07-28 clients), so the call answers
+    /// `input_required` and nothing is sent until it is repeated with the answer.
+    InputRequired(Box<InputRequiredResult>),
 }
 
 impl ToolError {
@@ -104,6 +107,7 @@ impl ToolError {
             Self::Declined(_) => "declined",
             Self::Klarna(f) if f.failed.maybe_applied => "outcome_unknown",
             Self::Klarna(_) => "klarna_error",
+            Self::InputRequired(_) => "confirmation_requested",
         }
     }
 
@@ -130,6 +134,9 @@ impl ToolError {
             Self::Refused(reason) => format!("{reason} {NOTHING_SENT}"),
             Self::Declined(reason) => format!("{reason} {NOTHING_SENT}"),
             Self::Klarna(f) => klarna_message(f),
+            Self::InputRequired(_) => {
+                format!("Waiting for the user's confirmation. {NOTHING_SENT}")
+            }
         }
     }
 

@@ -4,18 +4,19 @@
 //! `#operation/cancelOrder`, `#operation/releaseRemainingAuthorization`.
 
 use rmcp::{
-    Peer, RoleServer,
-    model::{CallToolResult, JsonObject},
+    RoleServer,
+    handler::server::tool::{InputResponses, RequestState},
+    model::{CallToolResponse, JsonObject},
+    service::RequestContext,
     tool, tool_router,
 };
 use schemars::JsonSchema;
 use serde::Deserialize;
-use tokio_util::sync::CancellationToken;
 
 use super::{
     args::{self, Validate, api_host_schema, key_schema, uuid_schema},
     call::{Call, Success},
-    confirm::confirm,
+    confirm::{Asker, confirm, fingerprint},
     errors::{KlarnaFailure, Op, ToolError},
     input_schema,
     output::{OrderTotals, OrderView},
@@ -85,7 +86,7 @@ impl KlarnaServer {
         output_schema = output_schema::<OrderView>(),
         annotations(title = "Get Klarna order", read_only_hint = true, destructive_hint = false, idempotent_hint = true, open_world_hint = true)
     )]
-    pub(crate) async fn get_order(&self, arguments: JsonObject) -> CallToolResult {
+    pub(crate) async fn get_order(&self, arguments: JsonObject) -> CallToolResponse {
         let mut call = self.start_call("get_order");
         let result = self.get_order_inner(&mut call, arguments).await;
         call.finish(result)
@@ -102,13 +103,15 @@ impl KlarnaServer {
     pub(crate) async fn cancel_order(
         &self,
         arguments: JsonObject,
-        peer: Peer<RoleServer>,
-        ct: CancellationToken,
-    ) -> CallToolResult {
+        context: RequestContext<RoleServer>,
+        responses: InputResponses,
+        state: RequestState,
+    ) -> CallToolResponse {
         let mut call = self.start_call("cancel_order");
-        call.cancelled = ct;
+        call.cancelled = context.ct.clone();
+        let asker = Asker::new(&context, responses, state);
         let result = self
-            .end_authorization(&mut call, arguments, &peer, EndKind::Cancel)
+            .end_authorization(&mut call, arguments, &asker, EndKind::Cancel)
             .await;
         call.finish(result)
     }
@@ -124,13 +127,15 @@ impl KlarnaServer {
     pub(crate) async fn release_remaining_authorization(
         &self,
         arguments: JsonObject,
-        peer: Peer<RoleServer>,
-        ct: CancellationToken,
-    ) -> CallToolResult {
+        context: RequestContext<RoleServer>,
+        responses: InputResponses,
+        state: RequestState,
+    ) -> CallToolResponse {
         let mut call = self.start_call("release_remaining_authorization");
-        call.cancelled = ct;
+        call.cancelled = context.ct.clone();
+        let asker = Asker::new(&context, responses, state);
         let result = self
-            .end_authorization(&mut call, arguments, &peer, EndKind::Release)
+            .end_authorization(&mut call, arguments, &asker, EndKind::Release)
             .await;
         call.finish(result)
     }
@@ -176,14 +181,14 @@ impl KlarnaServer {
         &self,
         call: &mut Call,
         arguments: JsonObject,
-        peer: &Peer<RoleServer>,
+        asker: &Asker,
         kind: EndKind,
     ) -> Result<Success, ToolError> {
         let p: OrderWriteParams = args::parse(arguments)?;
         p.validate()?;
         call.order_id = Some(p.order_id.clone());
         let host = self.resolve_host(call, p.api_host.as_deref())?;
-        let key = Self::idempotency_key(call, p.idempotency_key);
+        let key = Self::idempotency_key(call, p.idempotency_key, asker);
         let (verb, op) = match kind {
             EndKind::Cancel => ("Cancel", Op::Cancel),
             EndKind::Release => ("Release the remaining authorization of", Op::Release),
@@ -198,7 +203,13 @@ impl KlarnaServer {
             p.order_id,
             format_major(open, &totals.currency)
         );
-        confirm(self.config().confirm_writes, peer, &question).await?;
+        let tool = if kind == EndKind::Cancel {
+            "cancel_order"
+        } else {
+            "release_remaining_authorization"
+        };
+        let what = fingerprint(tool, &p.order_id, host.as_str(), open, &key);
+        confirm(self.config().confirm_writes, asker, &question, &what).await?;
         call.ensure_not_cancelled()?;
 
         let sent = match kind {

@@ -3,18 +3,19 @@
 //! Reference: <https://docs.klarna.com/api/ordermanagement/#operation/refundOrder>
 
 use rmcp::{
-    Peer, RoleServer,
-    model::{CallToolResult, JsonObject},
+    RoleServer,
+    handler::server::tool::{InputResponses, RequestState},
+    model::{CallToolResponse, JsonObject},
+    service::RequestContext,
     tool, tool_router,
 };
 use schemars::JsonSchema;
 use serde::Deserialize;
-use tokio_util::sync::CancellationToken;
 
 use super::{
     args::{self, Validate, amount_schema, api_host_schema, key_schema, text_schema, uuid_schema},
     call::{Call, Success},
-    confirm::confirm,
+    confirm::{Asker, confirm, fingerprint},
     errors::{Op, ToolError},
     input_schema,
     lines::{self, OrderLineArg, lines_schema},
@@ -86,12 +87,14 @@ impl KlarnaServer {
     pub(crate) async fn refund_order(
         &self,
         arguments: JsonObject,
-        peer: Peer<RoleServer>,
-        ct: CancellationToken,
-    ) -> CallToolResult {
+        context: RequestContext<RoleServer>,
+        responses: InputResponses,
+        state: RequestState,
+    ) -> CallToolResponse {
         let mut call = self.start_call("refund_order");
-        call.cancelled = ct;
-        let result = self.refund_inner(&mut call, arguments, &peer).await;
+        call.cancelled = context.ct.clone();
+        let asker = Asker::new(&context, responses, state);
+        let result = self.refund_inner(&mut call, arguments, &asker).await;
         call.finish(result)
     }
 }
@@ -101,14 +104,14 @@ impl KlarnaServer {
         &self,
         call: &mut Call,
         arguments: JsonObject,
-        peer: &Peer<RoleServer>,
+        asker: &Asker,
     ) -> Result<Success, ToolError> {
         let p: RefundOrderParams = args::parse(arguments)?;
         p.validate()?;
         call.order_id = Some(p.order_id.clone());
         call.amount = Some(p.amount);
         let host = self.resolve_host(call, p.api_host.as_deref())?;
-        let key = Self::idempotency_key(call, p.idempotency_key.clone());
+        let key = Self::idempotency_key(call, p.idempotency_key.clone(), asker);
         let before = self
             .read_before(
                 call,
@@ -127,12 +130,9 @@ impl KlarnaServer {
             "a refund",
             &currency,
         )?;
-        confirm(
-            self.config().confirm_writes,
-            peer,
-            &format!("Refund {plain} on order {} at {host}?", p.order_id),
-        )
-        .await?;
+        let question = format!("Refund {plain} on order {} at {host}?", p.order_id);
+        let what = fingerprint("refund_order", &p.order_id, host.as_str(), p.amount, &key);
+        confirm(self.config().confirm_writes, asker, &question, &what).await?;
         call.ensure_not_cancelled()?;
 
         let body = RefundRequest {

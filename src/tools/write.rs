@@ -4,6 +4,7 @@ use std::time::{Duration, Instant};
 
 use super::{
     call::Call,
+    confirm::Asker,
     errors::{KlarnaFailure, Op, ToolError},
     output::OrderTotals,
     receipts::{After, WriteFacts},
@@ -80,9 +81,12 @@ impl KlarnaServer {
         }
     }
 
-    /// The idempotency key: the caller's, or a fresh UUID v4.
-    pub(crate) fn idempotency_key(call: &mut Call, given: Option<String>) -> String {
-        let key = given.unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
+    /// The idempotency key: the caller's; else the one generated when this same call asked for
+    /// confirmation (2026-07-28 round trip); else a fresh UUID v4.
+    pub(crate) fn idempotency_key(call: &mut Call, given: Option<String>, asker: &Asker) -> String {
+        let key = given
+            .or_else(|| asker.confirmed_key())
+            .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
         call.key = Some(key.clone());
         key
     }
