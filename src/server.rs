@@ -24,7 +24,7 @@ use crate::{
     host::host_list,
     klarna::KlarnaClient,
     simulator::demo_orders,
-    tools::{self, call::Call},
+    tools::{self, call::Call, confirm::StateCodec},
 };
 
 /// Prefix of every result and of the instructions in demo mode.
@@ -42,6 +42,7 @@ struct State {
     client: KlarnaClient,
     config: Config,
     instructions: String,
+    confirmations: Arc<StateCodec>,
 }
 
 impl KlarnaServer {
@@ -62,6 +63,7 @@ impl KlarnaServer {
                 client,
                 config,
                 instructions,
+                confirmations: Arc::new(StateCodec::new()),
             }),
             tool_router,
             prompt_router: Self::prompt_router(),
@@ -76,6 +78,11 @@ impl KlarnaServer {
     /// The configuration.
     pub fn config(&self) -> &Config {
         &self.state.config
+    }
+
+    /// Seals the `requestState` of confirmation questions (2026-07-28 clients).
+    pub(crate) fn confirmations(&self) -> &Arc<StateCodec> {
+        &self.state.confirmations
     }
 
     /// The demo notice, in demo mode.

@@ -2,12 +2,12 @@
 //! oversized bodies, HTML error pages, empty bodies, ids only in `Location`, redirects.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use klarna_mcp::{
     Config, KlarnaClient,
     host::ApiHost,
-    klarna::{KlarnaError, types::CaptureRequest},
+    klarna::{KlarnaError, Limits, types::CaptureRequest},
 };
 use tokio::{
     io::{AsyncReadExt, AsyncWriteExt},
@@ -46,8 +46,8 @@ fn client(base: &str, retries: u32) -> KlarnaClient {
     KlarnaClient::new(&config).unwrap()
 }
 
-fn deadline() -> Instant {
-    Instant::now() + Duration::from_secs(10)
+fn deadline() -> Limits {
+    Limits::within(Duration::from_secs(10))
 }
 
 const ORDER: &str = "4f1c0b7e-2a3d-4c5e-8f90-1a2b3c4d5e6f";
@@ -60,7 +60,7 @@ async fn bodies_above_the_cap_are_refused_not_read() {
     )
     .await;
     let failed = client(&base, 0)
-        .get_order(ApiHost::Eu, ORDER, deadline())
+        .get_order(ApiHost::Eu, ORDER, &deadline())
         .await
         .unwrap_err();
     assert!(
@@ -76,7 +76,7 @@ async fn an_html_gateway_error_is_reported_with_its_status_and_text() {
     let body = "<html><body>502 Bad Gateway</body></html>";
     let base = fake(format!("HTTP/1.1 502 Bad Gateway\r\nContent-Type: text/html\r\nContent-Length: {}\r\n\r\n{body}", body.len()).into_bytes()).await;
     let failed = client(&base, 1)
-        .get_order(ApiHost::Eu, ORDER, deadline())
+        .get_order(ApiHost::Eu, ORDER, &deadline())
         .await
         .unwrap_err();
     assert_eq!(failed.attempts, 2);
@@ -92,7 +92,7 @@ async fn an_html_gateway_error_is_reported_with_its_status_and_text() {
 async fn an_empty_401_is_an_error_not_a_crash_or_a_success() {
     let base = fake(b"HTTP/1.1 401 Unauthorized\r\nContent-Length: 0\r\n\r\n".to_vec()).await;
     let failed = client(&base, 2)
-        .get_order(ApiHost::Eu, ORDER, deadline())
+        .get_order(ApiHost::Eu, ORDER, &deadline())
         .await
         .unwrap_err();
     assert_eq!(failed.attempts, 1, "401 is not retried");
@@ -114,7 +114,7 @@ async fn a_capture_id_only_in_location_is_still_found() {
         shipping_info: None,
     };
     let reply = client(&base, 0)
-        .create_capture(ApiHost::Eu, ORDER, &body, "k", deadline())
+        .create_capture(ApiHost::Eu, ORDER, &body, "k", &deadline())
         .await
         .unwrap();
     assert_eq!(
@@ -127,7 +127,7 @@ async fn a_capture_id_only_in_location_is_still_found() {
 async fn redirects_are_never_followed() {
     let base = fake(b"HTTP/1.1 307 Temporary Redirect\r\nLocation: http://127.0.0.1:9/steal\r\nContent-Length: 0\r\n\r\n".to_vec()).await;
     let failed = client(&base, 0)
-        .get_order(ApiHost::Eu, ORDER, deadline())
+        .get_order(ApiHost::Eu, ORDER, &deadline())
         .await
         .unwrap_err();
     assert_eq!(failed.error.status(), Some(307));
@@ -141,7 +141,7 @@ async fn a_json_success_that_is_not_an_order_is_a_decode_error() {
     )
     .await;
     let failed = client(&base, 0)
-        .get_order(ApiHost::Eu, ORDER, deadline())
+        .get_order(ApiHost::Eu, ORDER, &deadline())
         .await
         .unwrap_err();
     assert!(
@@ -167,11 +167,58 @@ async fn no_retry_is_started_past_the_deadline() {
     config.retry.retry_after_cap = Duration::from_secs(5);
     let c = KlarnaClient::new(&config).unwrap();
     let failed = c
-        .get_order(ApiHost::Eu, ORDER, Instant::now() + Duration::from_secs(2))
+        .get_order(ApiHost::Eu, ORDER, &Limits::within(Duration::from_secs(2)))
         .await
         .unwrap_err();
     assert_eq!(
         failed.attempts, 1,
         "a 5 s Retry-After does not fit in a 2 s budget"
+    );
+}
+
+#[tokio::test]
+async fn a_cancelled_call_sends_nothing() {
+    let base = fake(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}".to_vec()).await;
+    let limits = deadline();
+    limits.cancelled.cancel();
+    let failed = client(&base, 2)
+        .get_order(ApiHost::Eu, ORDER, &limits)
+        .await
+        .unwrap_err();
+    assert_eq!(failed.attempts, 0);
+    assert!(
+        matches!(failed.error, KlarnaError::NotSent(_)),
+        "{:?}",
+        failed.error
+    );
+}
+
+#[tokio::test]
+async fn a_write_is_not_started_without_time_to_finish_it() {
+    let base =
+        fake(b"HTTP/1.1 201 Created\r\nCapture-Id: x\r\nContent-Length: 0\r\n\r\n".to_vec()).await;
+    let body = CaptureRequest {
+        captured_amount: 100,
+        description: None,
+        reference: None,
+        order_lines: None,
+        shipping_info: None,
+    };
+    let failed = client(&base, 0)
+        .create_capture(
+            ApiHost::Eu,
+            ORDER,
+            &body,
+            "k",
+            &Limits::within(Duration::from_millis(300)),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(failed.attempts, 0);
+    assert!(!failed.maybe_applied);
+    assert!(
+        failed.error.to_string().contains("KLARNA_TIMEOUT_SECS"),
+        "{}",
+        failed.error
     );
 }

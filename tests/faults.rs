@@ -312,11 +312,11 @@ async fn reusing_a_key_reports_what_klarna_replayed_not_what_was_asked() {
 
 #[tokio::test]
 async fn a_call_that_runs_out_of_its_time_budget_mid_write_reports_an_unknown_outcome() {
-    let h = start_with(|c| c.retry.budget = Duration::from_millis(600)).await;
+    let h = start_with(|c| c.retry.budget = Duration::from_secs(3)).await;
     let id = h.seed(SeedOrder::new(10000, "EUR"));
     h.sim.inject_fault(FaultRule {
         operation: Operation::Capture,
-        fault: Fault::Delay(Duration::from_secs(2)),
+        fault: Fault::Delay(Duration::from_secs(4)),
         times: 1,
     });
     let text = h

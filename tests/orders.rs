@@ -145,6 +145,10 @@ async fn cancel_after_a_capture_is_refused_with_refund_and_release_as_next_steps
     let h = start().await;
     let id = h.seed(SeedOrder::new(10000, "EUR").captured(4000));
     let text = h.err("cancel_order", json!({ "orderId": id })).await;
+    assert!(
+        text.starts_with(&format!("Cancel order {id} at api.klarna.com failed: ")),
+        "{text}"
+    );
     assert!(text.contains("HTTP 403 CANCEL_NOT_ALLOWED"), "{text}");
     assert!(
         text.contains("refund_order") && text.contains("release_remaining_authorization"),

@@ -350,7 +350,12 @@ async fn on_the_2026_lifecycle_the_question_is_an_input_required_round_trip() {
     let id = sim.seed(SeedOrder::new(10500, "EUR"));
     // when (rmcp's client answers input_required through its handler and repeats the call)
     let result = capture(&client, &id).await;
-    // then the human was asked once and the capture happened once
+    // then the round trip really ran on 2026-07-28, the human was asked once, and the
+    // capture happened once with the key the result shows
+    assert_eq!(
+        client.peer_info().unwrap().protocol_version,
+        rmcp::model::ProtocolVersion::V_2026_07_28
+    );
     assert_eq!(result.is_error, Some(false), "{}", common::text(&result));
     assert_eq!(
         asked.lock().unwrap().clone(),
@@ -411,19 +416,55 @@ async fn an_answer_for_a_different_write_is_not_taken_as_confirmation() {
         panic!("expected input_required")
     };
     let state = ask.request_state.clone().unwrap();
-    assert!(state.contains(&id) && state.contains("|100|"), "{state}");
+    assert!(
+        !state.contains(&id),
+        "requestState is sealed, not readable: {state}"
+    );
     // the repeated call asks for a bigger capture but echoes the state and a "yes" for the small one
     let yes = json!({ "action": "accept", "content": { "confirm": true } });
     let mut repeat = CallToolRequestParams::new("capture_order").with_arguments(
         rmcp::model::object(json!({ "orderId": id, "amount": 9000 })),
     );
-    repeat.request_state = Some(state);
+    repeat.request_state = Some(state.clone());
     repeat.input_responses = Some([("confirm".to_string(), yes)].into_iter().collect());
     match client.call_tool_once(repeat).await.unwrap() {
-        CallToolResponse::InputRequired(again) => {
-            assert!(again.request_state.unwrap().contains("|9000|"))
-        }
+        CallToolResponse::InputRequired(again) => assert_ne!(again.request_state.unwrap(), state),
         other => panic!("the changed write was not asked about again: {other:?}"),
+    }
+    assert!(
+        sim.requests().iter().all(|r| r.method == "GET"),
+        "nothing may be sent"
+    );
+}
+
+#[tokio::test]
+async fn a_forged_or_missing_request_state_does_not_confirm_anything() {
+    use rmcp::model::CallToolResponse;
+    let (sim, client, _) =
+        with_human_on(ConfirmWrites::Always, ElicitationAction::Accept, true, true).await;
+    let id = sim.seed(SeedOrder::new(10500, "EUR"));
+    let yes = json!({ "action": "accept", "content": { "confirm": true } });
+    for state in [
+        Some(format!(
+            "klarna-mcp/confirm/v1|capture_order|{id}|api.klarna.com|100|k|x"
+        )),
+        Some("garbage".to_string()),
+        None,
+    ] {
+        let mut call = CallToolRequestParams::new("capture_order").with_arguments(
+            rmcp::model::object(json!({ "orderId": id, "amount": 100, "idempotencyKey": "k" })),
+        );
+        call.request_state = state.clone();
+        call.input_responses = Some([("confirm".to_string(), yes.clone())].into_iter().collect());
+        let CallToolResponse::Complete(result) = client.call_tool_once(call).await.unwrap() else {
+            panic!("{state:?}: expected a refusal")
+        };
+        assert_eq!(result.is_error, Some(true));
+        assert!(
+            common::text(&result).contains("cannot be trusted"),
+            "{}",
+            common::text(&result)
+        );
     }
     assert!(
         sim.requests().iter().all(|r| r.method == "GET"),

@@ -13,6 +13,7 @@ use std::{
 use reqwest::{Method, StatusCode, header::HeaderMap, redirect};
 use secrecy::ExposeSecret;
 use serde::de::DeserializeOwned;
+use tokio_util::sync::CancellationToken;
 use url::Url;
 
 use super::{
@@ -61,6 +62,30 @@ impl std::fmt::Debug for KlarnaClient {
             .finish()
     }
 }
+
+/// How long a call may take and whether its caller still wants it: every attempt and every
+/// wait between attempts honours both.
+#[derive(Debug, Clone)]
+pub struct Limits {
+    /// No attempt starts or runs past this instant.
+    pub deadline: Instant,
+    /// Fires when the MCP client cancels the call: no further attempt is started.
+    pub cancelled: CancellationToken,
+}
+
+impl Limits {
+    /// `budget` from now, not cancellable.
+    pub fn within(budget: Duration) -> Self {
+        Self {
+            deadline: Instant::now() + budget,
+            cancelled: CancellationToken::new(),
+        }
+    }
+}
+
+/// Least time a write attempt needs: sending one with less would all but guarantee a timeout
+/// and turn a clean refusal into an unknown outcome.
+const MIN_TIME_FOR_WRITE: Duration = Duration::from_secs(2);
 
 /// A successful answer and how it was obtained.
 #[derive(Debug, Clone, PartialEq)]
@@ -139,10 +164,10 @@ impl KlarnaClient {
         &self,
         host: ApiHost,
         order_id: &str,
-        deadline: Instant,
+        limits: &Limits,
     ) -> Result<Reply<Order>, Failed> {
         let (raw, attempts) = self
-            .send(Method::GET, host, &[order_id], None, None, deadline)
+            .send(Method::GET, host, &[order_id], None, None, limits)
             .await?;
         decode(raw, attempts)
     }
@@ -153,11 +178,11 @@ impl KlarnaClient {
         host: ApiHost,
         order_id: &str,
         capture_id: &str,
-        deadline: Instant,
+        limits: &Limits,
     ) -> Result<Reply<Capture>, Failed> {
         let segments = [order_id, "captures", capture_id];
         let (raw, attempts) = self
-            .send(Method::GET, host, &segments, None, None, deadline)
+            .send(Method::GET, host, &segments, None, None, limits)
             .await?;
         decode(raw, attempts)
     }
@@ -169,7 +194,7 @@ impl KlarnaClient {
         order_id: &str,
         body: &CaptureRequest,
         idempotency_key: &str,
-        deadline: Instant,
+        limits: &Limits,
     ) -> Result<Reply<Created>, Failed> {
         let json = Some(to_json(body)?);
         let segments = [order_id, "captures"];
@@ -180,7 +205,7 @@ impl KlarnaClient {
                 &segments,
                 json,
                 Some(idempotency_key),
-                deadline,
+                limits,
             )
             .await?;
         created(raw, attempts, "Capture-Id")
@@ -194,7 +219,7 @@ impl KlarnaClient {
         order_id: &str,
         body: &RefundRequest,
         idempotency_key: &str,
-        deadline: Instant,
+        limits: &Limits,
     ) -> Result<Reply<Created>, Failed> {
         let json = Some(to_json(body)?);
         let segments = [order_id, "refunds"];
@@ -205,7 +230,7 @@ impl KlarnaClient {
                 &segments,
                 json,
                 Some(idempotency_key),
-                deadline,
+                limits,
             )
             .await?;
         created(raw, attempts, "Refund-Id")
@@ -217,7 +242,7 @@ impl KlarnaClient {
         host: ApiHost,
         order_id: &str,
         idempotency_key: &str,
-        deadline: Instant,
+        limits: &Limits,
     ) -> Result<Reply<()>, Failed> {
         let segments = [order_id, "cancel"];
         let (raw, attempts) = self
@@ -227,7 +252,7 @@ impl KlarnaClient {
                 &segments,
                 None,
                 Some(idempotency_key),
-                deadline,
+                limits,
             )
             .await?;
         Ok(no_content(raw, attempts))
@@ -239,7 +264,7 @@ impl KlarnaClient {
         host: ApiHost,
         order_id: &str,
         idempotency_key: &str,
-        deadline: Instant,
+        limits: &Limits,
     ) -> Result<Reply<()>, Failed> {
         let segments = [order_id, "release-remaining-authorization"];
         let (raw, attempts) = self
@@ -249,7 +274,7 @@ impl KlarnaClient {
                 &segments,
                 None,
                 Some(idempotency_key),
-                deadline,
+                limits,
             )
             .await?;
         Ok(no_content(raw, attempts))
@@ -274,7 +299,7 @@ impl KlarnaClient {
         Ok(url)
     }
 
-    /// Sends one logical request, retrying transient failures until `deadline`. Writes carry
+    /// Sends one logical request, retrying transient failures within `limits`. Writes carry
     /// the same idempotency key on every attempt. Returns the final 2xx answer and the
     /// attempt count.
     async fn send(
@@ -284,7 +309,7 @@ impl KlarnaClient {
         segments: &[&str],
         body: Option<Vec<u8>>,
         idempotency_key: Option<&str>,
-        deadline: Instant,
+        limits: &Limits,
     ) -> Result<(Raw, u32), Failed> {
         let credentials = self
             .inner
@@ -297,12 +322,21 @@ impl KlarnaClient {
         let mut unclear_before = false;
         let mut attempt: u32 = 0;
         loop {
-            let remaining = deadline.saturating_duration_since(Instant::now());
-            if remaining.is_zero() {
-                let error = KlarnaError::Transport {
-                    kind: TransportKind::Timeout,
-                    detail: String::new(),
-                };
+            let remaining = limits.deadline.saturating_duration_since(Instant::now());
+            let needed = if is_write {
+                policy.attempt_timeout.min(MIN_TIME_FOR_WRITE)
+            } else {
+                Duration::from_millis(1)
+            };
+            let stop = if limits.cancelled.is_cancelled() {
+                Some("the MCP client cancelled the call")
+            } else if remaining < needed {
+                Some("the call's time budget (KLARNA_TIMEOUT_SECS) ran out before it could be sent")
+            } else {
+                None
+            };
+            if let Some(reason) = stop {
+                let error = KlarnaError::NotSent(reason.to_string());
                 return Err(Failed {
                     error,
                     attempts: attempt,
@@ -361,7 +395,7 @@ impl KlarnaClient {
             // no later answer proves the first one was not applied.
             let unclear_now = is_write && (error.is_ambiguous() || error.status() == Some(409));
             let delay = policy.delay(attempt, retry_after);
-            let out_of_time = Instant::now() + delay >= deadline;
+            let out_of_time = Instant::now() + delay >= limits.deadline;
             if !retryable || attempt > policy.max_retries || out_of_time {
                 let maybe_applied = is_write && (unclear_now || unclear_before);
                 tracing::warn!(
@@ -382,7 +416,10 @@ impl KlarnaClient {
             }
             unclear_before |= unclear_now;
             tracing::info!(%method, path = url.path(), attempt, delay_ms = delay.as_millis() as u64, "retrying klarna call: {error}");
-            tokio::time::sleep(delay).await;
+            tokio::select! {
+                () = tokio::time::sleep(delay) => {}
+                () = limits.cancelled.cancelled() => {}
+            }
         }
     }
 }

@@ -100,6 +100,9 @@ pub enum KlarnaError {
         /// What did not match.
         detail: String,
     },
+    /// Not sent at all (the call was cancelled, or its time budget ran out before sending).
+    #[error("not sent: {0}")]
+    NotSent(String),
     /// The answer was larger than the server accepts.
     #[error("Klarna's answer was larger than {limit} bytes and was not read")]
     TooLarge {
@@ -147,7 +150,7 @@ impl KlarnaError {
             Self::Transport { kind, .. } => *kind != TransportKind::Connect,
             Self::Status { status, .. } => *status >= 500,
             Self::TooLarge { .. } => true,
-            Self::MissingCredentials(_) | Self::Decode { .. } => false,
+            Self::MissingCredentials(_) | Self::Decode { .. } | Self::NotSent(_) => false,
         }
     }
 }

@@ -13,6 +13,6 @@ mod error;
 mod retry;
 pub mod types;
 
-pub use client::{Created, Failed, KlarnaClient, Reply};
+pub use client::{Created, Failed, KlarnaClient, Limits, Reply};
 pub use error::{ApiErrorBody, KlarnaError, TransportKind};
 pub use retry::RetryPolicy;

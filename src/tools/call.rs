@@ -8,7 +8,7 @@ use serde::Serialize;
 use tokio_util::sync::CancellationToken;
 
 use super::errors::ToolError;
-use crate::host::ApiHost;
+use crate::{host::ApiHost, klarna::Limits};
 
 /// A successful answer: structured content plus its human text.
 pub struct Success {
@@ -32,10 +32,10 @@ impl Success {
 pub struct Call {
     tool: &'static str,
     started: Instant,
-    /// When the whole call must be done (`KLARNA_TIMEOUT_SECS` from the start).
-    pub deadline: Instant,
-    /// Fires when the client cancels the call.
-    pub cancelled: CancellationToken,
+    /// When the call must be done (`KLARNA_TIMEOUT_SECS`) and whether the client still
+    /// wants it; every Klarna request of the call honours both.
+    pub limits: Limits,
+    budget: Duration,
     /// Host called.
     pub host: Option<ApiHost>,
     /// Order id (after validation).
@@ -59,8 +59,11 @@ impl Call {
         Self {
             tool,
             started,
-            deadline: started + budget,
-            cancelled: CancellationToken::new(),
+            limits: Limits {
+                deadline: started + budget,
+                cancelled: CancellationToken::new(),
+            },
+            budget,
             host: None,
             order_id: None,
             amount: None,
@@ -71,16 +74,27 @@ impl Call {
         }
     }
 
+    /// The tool's name.
+    pub fn tool(&self) -> &'static str {
+        self.tool
+    }
+
     /// Refuses to go on once the client has cancelled the call: checked right before a write
     /// is sent, so a call the client gave up on never moves money afterwards.
     pub fn ensure_not_cancelled(&self) -> Result<(), ToolError> {
-        if self.cancelled.is_cancelled() {
+        if self.limits.cancelled.is_cancelled() {
             Err(ToolError::Refused(
                 "The client cancelled this call before the write was sent.".into(),
             ))
         } else {
             Ok(())
         }
+    }
+
+    /// Starts the time budget again, after the human confirmed: their thinking time must not
+    /// leave the write itself without time.
+    pub fn restart_budget(&mut self) {
+        self.limits.deadline = Instant::now() + self.budget;
     }
 
     /// Notes the facts of a Klarna answer.

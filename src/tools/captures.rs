@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 use super::{
     args::{self, Validate, amount_schema, api_host_schema, key_schema, text_schema, uuid_schema},
     call::{Call, Success},
-    confirm::{Asker, confirm, fingerprint},
+    confirm::{Asker, body_digest, confirm, fingerprint},
     errors::{KlarnaFailure, Op, ToolError},
     input_schema,
     lines::{self, OrderLineArg, ShippingInfoArg, lines_schema, shipping_schema},
@@ -142,8 +142,8 @@ impl KlarnaServer {
         state: RequestState,
     ) -> CallToolResponse {
         let mut call = self.start_call("capture_order");
-        call.cancelled = context.ct.clone();
-        let asker = Asker::new(&context, responses, state);
+        call.limits.cancelled = context.ct.clone();
+        let asker = Asker::new(&context, responses, state, self.confirmations());
         let result = self.capture_inner(&mut call, arguments, &asker).await;
         call.finish(result)
     }
@@ -208,11 +208,6 @@ impl KlarnaServer {
             "a capture",
             &totals.currency,
         )?;
-        let question = format!("Capture {plain} on order {} at {host}?", p.order_id);
-        let what = fingerprint("capture_order", &p.order_id, host.as_str(), amount, &key);
-        confirm(self.config().confirm_writes, asker, &question, &what).await?;
-        call.ensure_not_cancelled()?;
-
         let body = CaptureRequest {
             captured_amount: amount,
             description: p.description.clone(),
@@ -226,6 +221,19 @@ impl KlarnaServer {
                 .as_ref()
                 .map(|s| s.iter().map(ShippingInfoArg::to_wire).collect()),
         };
+        let question = format!("Capture {plain} on order {} at {host}?", p.order_id);
+        let fp = fingerprint(
+            "capture_order",
+            &p.order_id,
+            host.as_str(),
+            amount,
+            &key,
+            &body_digest(&body),
+        );
+        confirm(self.config().confirm_writes, asker, &question, &fp).await?;
+        call.restart_budget();
+        call.ensure_not_cancelled()?;
+
         let ctx = WriteContext {
             what: format!("Capture of {money} on order {} at {host}", p.order_id),
             op: Op::Capture,
@@ -235,7 +243,7 @@ impl KlarnaServer {
         };
         let reply = self
             .client()
-            .create_capture(host, &p.order_id, &body, &key, call.deadline)
+            .create_capture(host, &p.order_id, &body, &key, &call.limits)
             .await
             .map_err(|failed| write_failed(ctx, failed, &before))?;
         call.saw(reply.status, reply.correlation_id.as_deref());
@@ -269,7 +277,7 @@ impl KlarnaServer {
         let host = self.resolve_host(call, p.api_host.as_deref())?;
         let reply = self
             .client()
-            .get_capture(host, &p.order_id, &p.capture_id, call.deadline)
+            .get_capture(host, &p.order_id, &p.capture_id, &call.limits)
             .await
             .map_err(|failed| {
                 ToolError::Klarna(Box::new(KlarnaFailure {
@@ -289,7 +297,7 @@ impl KlarnaServer {
         // The capture carries no currency; the order does. Without it, amounts show bare.
         let currency = self
             .client()
-            .get_order(host, &p.order_id, call.deadline)
+            .get_order(host, &p.order_id, &call.limits)
             .await
             .ok()
             .and_then(|o| o.value.purchase_currency);

@@ -16,10 +16,15 @@ use rmcp::{
     handler::server::tool::{InputResponses, RequestState},
     model::{
         ElicitRequest, ElicitRequestParams, ElicitResult, ElicitationAction, ElicitationSchema,
-        InputRequest, InputRequiredResult, ProtocolVersion,
+        InputRequest, InputRequiredResult, ProtocolVersion, RequestStateCodec, SealOptions,
     },
     service::{ElicitationError, ElicitationMode, RequestContext},
 };
+use std::{
+    hash::{Hash, Hasher},
+    time::Duration,
+};
+
 use schemars::JsonSchema;
 use serde::Deserialize;
 
@@ -37,25 +42,63 @@ rmcp::elicit_safe!(Confirmation);
 
 /// Key of the question in `inputRequests` / `inputResponses`.
 const INPUT_KEY: &str = "confirm";
-/// Prefix of the `requestState` this server issues.
+/// Prefix of the fingerprints this server issues.
 const STATE_PREFIX: &str = "klarna-mcp/confirm/v1";
+/// How long a question stays answerable.
+const STATE_TTL: Duration = Duration::from_secs(600);
+
+/// Seals and opens `requestState`: HMAC-signed with a key made fresh for each server
+/// process, with an expiry, so a client can neither forge a confirmation nor reuse an old
+/// one.
+pub struct StateCodec(RequestStateCodec);
+
+impl StateCodec {
+    /// A codec with a random per-process key.
+    pub fn new() -> Self {
+        let key: [u8; 32] = rand::random();
+        Self(RequestStateCodec::new_unchecked(key.to_vec()))
+    }
+
+    fn seal(&self, fingerprint: &str) -> String {
+        self.0
+            .seal_with(fingerprint.as_bytes(), &SealOptions::new().ttl(STATE_TTL))
+    }
+
+    fn open(&self, sealed: &str) -> Option<String> {
+        self.0
+            .open(sealed)
+            .ok()
+            .and_then(|bytes| String::from_utf8(bytes).ok())
+    }
+}
+
+impl Default for StateCodec {
+    fn default() -> Self {
+        Self::new()
+    }
+}
 
 /// How this tool call can reach the human, read from its request.
 pub struct Asker {
     peer: Peer<RoleServer>,
     modern: bool,
     can_elicit: bool,
-    responses: Option<rmcp::model::InputResponses>,
-    state: Option<String>,
+    answer: Option<serde_json::Value>,
+    /// The fingerprint the client echoed, if it carried our valid seal.
+    confirmed: Option<String>,
+    /// Whether the client echoed some state at all (valid or not).
+    echoed_state: bool,
+    seal: Box<dyn Fn(&str) -> String + Send + Sync>,
 }
 
 impl Asker {
     /// Reads the protocol era, the client's elicitation capability (per request from
-    /// 2026-07-28 on) and any answer the client sent back.
+    /// 2026-07-28 on) and any answer and state the client sent back.
     pub fn new(
         context: &RequestContext<RoleServer>,
         responses: InputResponses,
         state: RequestState,
+        codec: &std::sync::Arc<StateCodec>,
     ) -> Self {
         let modern = context
             .protocol_version()
@@ -71,28 +114,51 @@ impl Asker {
                 .supported_elicitation_modes()
                 .contains(&ElicitationMode::Form)
         };
+        let codec = codec.clone();
         Self {
             peer: context.peer.clone(),
             modern,
             can_elicit,
-            responses: responses.0,
-            state: state.0,
+            answer: responses.0.and_then(|mut r| r.remove(INPUT_KEY)),
+            confirmed: state.0.as_deref().and_then(|s| codec.open(s)),
+            echoed_state: state.0.is_some(),
+            seal: Box::new(move |fp| codec.seal(fp)),
         }
     }
 
-    /// The idempotency key of the write this call confirmed in an earlier round, if any: a
-    /// caller that left `idempotencyKey` out gets the same generated key in both rounds.
-    pub fn confirmed_key(&self) -> Option<String> {
-        let state = self.state.as_deref()?.strip_prefix(STATE_PREFIX)?;
-        let key = state.rsplit('|').next()?;
+    /// The idempotency key of the same write confirmed in an earlier round (same tool,
+    /// order and host), so a caller that left `idempotencyKey` out gets the same generated key
+    /// in both rounds.
+    pub fn confirmed_key(&self, tool: &str, order_id: &str, host: &str) -> Option<String> {
+        let rest = self
+            .confirmed
+            .as_deref()?
+            .strip_prefix(&format!("{STATE_PREFIX}|{tool}|{order_id}|{host}|"))?;
+        let key = rest.split('|').nth(1)?;
         check_idempotency_key(Some(key)).ok()?;
         Some(key.to_string())
     }
 }
 
 /// What exactly is being confirmed; a changed write needs a new answer.
-pub fn fingerprint(tool: &str, order_id: &str, host: &str, amount: i64, key: &str) -> String {
-    format!("{STATE_PREFIX}|{tool}|{order_id}|{host}|{amount}|{key}")
+pub fn fingerprint(
+    tool: &str,
+    order_id: &str,
+    host: &str,
+    amount: i64,
+    key: &str,
+    body: &str,
+) -> String {
+    format!("{STATE_PREFIX}|{tool}|{order_id}|{host}|{amount}|{key}|{body}")
+}
+
+/// A short digest of a request body, for the fingerprint.
+pub fn body_digest<T: serde::Serialize>(body: &T) -> String {
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    serde_json::to_string(body)
+        .unwrap_or_default()
+        .hash(&mut hasher);
+    format!("{:016x}", hasher.finish())
 }
 
 /// Asks `question` when the mode says so. `Ok(())` means go ahead; `ToolError::InputRequired`
@@ -103,6 +169,11 @@ pub async fn confirm(
     question: &str,
     fingerprint: &str,
 ) -> Result<(), ToolError> {
+    let declined = || ToolError::Declined(format!("The user declined: \"{question}\". Not done."));
+    // An answer the client sent back is honoured in every mode, a "no" above all.
+    if asker.modern && asker.answer.is_some() {
+        return confirm_by_round_trip(asker, question, fingerprint, declined);
+    }
     match mode {
         ConfirmWrites::Never => return Ok(()),
         ConfirmWrites::Auto if !asker.can_elicit => return Ok(()),
@@ -115,7 +186,6 @@ pub async fn confirm(
         }
         _ => {}
     }
-    let declined = || ToolError::Declined(format!("The user declined: \"{question}\". Not done."));
     if asker.modern {
         return confirm_by_round_trip(asker, question, fingerprint, declined);
     }
@@ -140,22 +210,36 @@ fn confirm_by_round_trip(
     fingerprint: &str,
     declined: impl Fn() -> ToolError,
 ) -> Result<(), ToolError> {
-    let answer = asker.responses.as_ref().and_then(|r| r.get(INPUT_KEY));
-    if let (Some(answer), Some(fingerprint_then)) = (answer, asker.state.as_deref())
-        && fingerprint_then == fingerprint
-    {
-        let result: Option<ElicitResult> = serde_json::from_value(answer.clone()).ok();
-        let confirmed = result.is_some_and(|r| {
-            r.action == ElicitationAction::Accept
-                && r.content
-                    .as_ref()
-                    .and_then(|c| c.get("confirm"))
-                    .and_then(serde_json::Value::as_bool)
-                    == Some(true)
-        });
-        return if confirmed { Ok(()) } else { Err(declined()) };
+    if let Some(answer) = &asker.answer {
+        match asker.confirmed.as_deref() {
+            Some(then) if then == fingerprint => {
+                let result: Option<ElicitResult> = serde_json::from_value(answer.clone()).ok();
+                let yes = result.is_some_and(|r| {
+                    r.action == ElicitationAction::Accept
+                        && r.content
+                            .as_ref()
+                            .and_then(|c| c.get("confirm"))
+                            .and_then(serde_json::Value::as_bool)
+                            == Some(true)
+                });
+                return if yes { Ok(()) } else { Err(declined()) };
+            }
+            // Our state, but the write changed since the question: ask about this one.
+            Some(_) => {}
+            // An answer without a valid state of ours (none, altered, or expired) proves nothing.
+            None => {
+                let why = if asker.echoed_state {
+                    "altered or expired"
+                } else {
+                    "missing"
+                };
+                return Err(ToolError::Refused(format!(
+                    "Not done: the confirmation for \"{question}\" came with a {why} requestState, so it cannot be \
+                     trusted. Call the tool again to ask the user anew."
+                )));
+            }
+        }
     }
-    // First round, or the write changed since the question: ask (again).
     let schema = ElicitationSchema::from_type::<Confirmation>().map_err(|e| {
         ToolError::Refused(format!(
             "Not done: the confirmation form could not be built ({e})."
@@ -169,7 +253,8 @@ fn confirm_by_round_trip(
     let requests = [(INPUT_KEY.to_string(), InputRequest::Elicitation(request))]
         .into_iter()
         .collect();
+    let state = (asker.seal)(fingerprint);
     Err(ToolError::InputRequired(Box::new(
-        InputRequiredResult::new(Some(requests), Some(fingerprint.to_string())),
+        InputRequiredResult::new(Some(requests), Some(state)),
     )))
 }

@@ -251,6 +251,11 @@ fn next_step(f: &KlarnaFailure) -> Option<String> {
     };
     match err {
         KlarnaError::MissingCredentials(_) => None,
+        KlarnaError::NotSent(_) if f.failed.maybe_applied => None,
+        KlarnaError::NotSent(_) => Some(match &f.key {
+            Some(key) => format!("Nothing reached Klarna on this attempt; the call can be repeated with idempotencyKey \"{key}\"."),
+            None => "The call can be repeated.".to_string(),
+        }),
         KlarnaError::Transport { .. } => Some(format!(
             "Check the network connection to {host} (or KLARNA_BASE_URL if set); the call can be repeated."
         )),

@@ -96,7 +96,7 @@ impl OrderLineArg {
             ("totalTaxAmount", self.total_tax_amount),
         ] {
             if let Some(v) = value
-                && v.abs() > MAX_AMOUNT
+                && !(-MAX_AMOUNT..=MAX_AMOUNT).contains(&v)
             {
                 return Err(ToolError::invalid(
                     f(name),

@@ -17,7 +17,7 @@
 pub mod args;
 pub(crate) mod call;
 mod captures;
-mod confirm;
+pub(crate) mod confirm;
 pub mod errors;
 pub mod lines;
 mod orders;

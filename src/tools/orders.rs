@@ -108,8 +108,8 @@ impl KlarnaServer {
         state: RequestState,
     ) -> CallToolResponse {
         let mut call = self.start_call("cancel_order");
-        call.cancelled = context.ct.clone();
-        let asker = Asker::new(&context, responses, state);
+        call.limits.cancelled = context.ct.clone();
+        let asker = Asker::new(&context, responses, state, self.confirmations());
         let result = self
             .end_authorization(&mut call, arguments, &asker, EndKind::Cancel)
             .await;
@@ -132,8 +132,8 @@ impl KlarnaServer {
         state: RequestState,
     ) -> CallToolResponse {
         let mut call = self.start_call("release_remaining_authorization");
-        call.cancelled = context.ct.clone();
-        let asker = Asker::new(&context, responses, state);
+        call.limits.cancelled = context.ct.clone();
+        let asker = Asker::new(&context, responses, state, self.confirmations());
         let result = self
             .end_authorization(&mut call, arguments, &asker, EndKind::Release)
             .await;
@@ -153,7 +153,7 @@ impl KlarnaServer {
         let host = self.resolve_host(call, p.api_host.as_deref())?;
         let reply = self
             .client()
-            .get_order(host, &p.order_id, call.deadline)
+            .get_order(host, &p.order_id, &call.limits)
             .await
             .map_err(|failed| {
                 ToolError::Klarna(Box::new(KlarnaFailure {
@@ -208,19 +208,20 @@ impl KlarnaServer {
         } else {
             "release_remaining_authorization"
         };
-        let what = fingerprint(tool, &p.order_id, host.as_str(), open, &key);
-        confirm(self.config().confirm_writes, asker, &question, &what).await?;
+        let fp = fingerprint(tool, &p.order_id, host.as_str(), open, &key, "");
+        confirm(self.config().confirm_writes, asker, &question, &fp).await?;
+        call.restart_budget();
         call.ensure_not_cancelled()?;
 
         let sent = match kind {
             EndKind::Cancel => {
                 self.client()
-                    .cancel_order(host, &p.order_id, &key, call.deadline)
+                    .cancel_order(host, &p.order_id, &key, &call.limits)
                     .await
             }
             EndKind::Release => {
                 self.client()
-                    .release_remaining_authorization(host, &p.order_id, &key, call.deadline)
+                    .release_remaining_authorization(host, &p.order_id, &key, &call.limits)
                     .await
             }
         };

@@ -15,7 +15,7 @@ use serde::Deserialize;
 use super::{
     args::{self, Validate, amount_schema, api_host_schema, key_schema, text_schema, uuid_schema},
     call::{Call, Success},
-    confirm::{Asker, confirm, fingerprint},
+    confirm::{Asker, body_digest, confirm, fingerprint},
     errors::{Op, ToolError},
     input_schema,
     lines::{self, OrderLineArg, lines_schema},
@@ -92,8 +92,8 @@ impl KlarnaServer {
         state: RequestState,
     ) -> CallToolResponse {
         let mut call = self.start_call("refund_order");
-        call.cancelled = context.ct.clone();
-        let asker = Asker::new(&context, responses, state);
+        call.limits.cancelled = context.ct.clone();
+        let asker = Asker::new(&context, responses, state, self.confirmations());
         let result = self.refund_inner(&mut call, arguments, &asker).await;
         call.finish(result)
     }
@@ -130,11 +130,6 @@ impl KlarnaServer {
             "a refund",
             &currency,
         )?;
-        let question = format!("Refund {plain} on order {} at {host}?", p.order_id);
-        let what = fingerprint("refund_order", &p.order_id, host.as_str(), p.amount, &key);
-        confirm(self.config().confirm_writes, asker, &question, &what).await?;
-        call.ensure_not_cancelled()?;
-
         let body = RefundRequest {
             refunded_amount: p.amount,
             description: p.description.clone(),
@@ -144,6 +139,19 @@ impl KlarnaServer {
                 .as_ref()
                 .map(|lines| lines.iter().map(OrderLineArg::to_wire).collect()),
         };
+        let question = format!("Refund {plain} on order {} at {host}?", p.order_id);
+        let fp = fingerprint(
+            "refund_order",
+            &p.order_id,
+            host.as_str(),
+            p.amount,
+            &key,
+            &body_digest(&body),
+        );
+        confirm(self.config().confirm_writes, asker, &question, &fp).await?;
+        call.restart_budget();
+        call.ensure_not_cancelled()?;
+
         let ctx = WriteContext {
             what: format!("Refund of {money} on order {} at {host}", p.order_id),
             op: Op::Refund,
@@ -153,7 +161,7 @@ impl KlarnaServer {
         };
         let reply = self
             .client()
-            .create_refund(host, &p.order_id, &body, &key, call.deadline)
+            .create_refund(host, &p.order_id, &body, &key, &call.limits)
             .await
             .map_err(|failed| write_failed(ctx, failed, &before))?;
         call.saw(reply.status, reply.correlation_id.as_deref());

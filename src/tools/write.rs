@@ -41,7 +41,7 @@ impl KlarnaServer {
         order_id: &str,
         what: &str,
     ) -> Result<Order, ToolError> {
-        match self.client().get_order(host, order_id, call.deadline).await {
+        match self.client().get_order(host, order_id, &call.limits).await {
             Ok(reply) => {
                 call.saw(reply.status, reply.correlation_id.as_deref());
                 Ok(reply.value)
@@ -61,7 +61,12 @@ impl KlarnaServer {
     /// Reads the order after a successful write. A failure here does not undo the write, so
     /// it is reported inside the success.
     pub(crate) async fn read_after(&self, call: &Call, host: ApiHost, order_id: &str) -> After {
-        if call.deadline.saturating_duration_since(Instant::now()) < MIN_TIME_FOR_READ_AFTER {
+        if call
+            .limits
+            .deadline
+            .saturating_duration_since(Instant::now())
+            < MIN_TIME_FOR_READ_AFTER
+        {
             return After {
                 order_after: None,
                 order_after_unavailable: Some(
@@ -69,7 +74,7 @@ impl KlarnaServer {
                 ),
             };
         }
-        match self.client().get_order(host, order_id, call.deadline).await {
+        match self.client().get_order(host, order_id, &call.limits).await {
             Ok(reply) => After {
                 order_after: Some(OrderTotals::of(&reply.value)),
                 order_after_unavailable: None,
@@ -84,8 +89,14 @@ impl KlarnaServer {
     /// The idempotency key: the caller's; else the one generated when this same call asked for
     /// confirmation (2026-07-28 round trip); else a fresh UUID v4.
     pub(crate) fn idempotency_key(call: &mut Call, given: Option<String>, asker: &Asker) -> String {
+        let earlier = match (&call.order_id, call.host) {
+            (Some(order_id), Some(host)) => {
+                asker.confirmed_key(call.tool(), order_id, host.as_str())
+            }
+            _ => None,
+        };
         let key = given
-            .or_else(|| asker.confirmed_key())
+            .or(earlier)
             .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
         call.key = Some(key.clone());
         key
