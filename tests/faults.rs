@@ -95,7 +95,7 @@ fn posts(h: &Harness) -> Vec<Option<String>> {
 
 async fn survives(fault: Fault) {
     for write in WRITES {
-        let h = start_with(|c| c.retry.attempt_timeout = Duration::from_millis(400)).await;
+        let h = start_with(|c| c.retry.attempt_timeout = Duration::from_millis(1500)).await;
         let id = h.seed(write.seed());
         h.sim.inject_fault(FaultRule {
             operation: write.op(),
@@ -154,7 +154,7 @@ async fn http_429_with_retry_after_is_retried_and_applied_once() {
 
 #[tokio::test]
 async fn a_response_slower_than_the_timeout_is_retried_and_replayed() {
-    survives(Fault::Delay(Duration::from_millis(900))).await;
+    survives(Fault::Delay(Duration::from_millis(3000))).await;
 }
 
 #[tokio::test]

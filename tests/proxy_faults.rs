@@ -136,7 +136,7 @@ async fn harness() -> (Harness, Plan) {
     let url = proxy(sim.addr(), plan.clone()).await;
     let mut config = common::config_for(&sim);
     config.base_url = Some(url::Url::parse(&url).unwrap());
-    config.retry.attempt_timeout = Duration::from_millis(500);
+    config.retry.attempt_timeout = Duration::from_millis(1500);
     let client = connect(KlarnaServer::new(config).unwrap()).await;
     (Harness { sim, client }, plan)
 }
@@ -181,7 +181,7 @@ async fn one_fault_is_survived_and_the_write_applies_exactly_once() {
     for fault in [
         Fault::DropBeforeForward,
         Fault::DropAfterForward,
-        Fault::Delay(Duration::from_millis(900)),
+        Fault::Delay(Duration::from_millis(3000)),
         Fault::Gateway502,
     ] {
         for (tool, seed, args) in writes() {
