@@ -196,14 +196,6 @@ pub struct HostPolicy {
 }
 
 impl HostPolicy {
-    /// A policy with no environment restriction.
-    pub fn open(default_host: ApiHost) -> Self {
-        Self {
-            default_host,
-            restriction: None,
-        }
-    }
-
     /// Resolves the `apiHost` argument of a call (`None` = the default host).
     pub fn resolve(&self, requested: Option<&str>) -> Result<ApiHost, HostError> {
         let host = match requested {
@@ -226,18 +218,6 @@ impl HostPolicy {
             });
         }
         Ok(host)
-    }
-
-    /// The hosts a call may name under this policy.
-    pub fn allowed_hosts(&self) -> Vec<ApiHost> {
-        ALL_HOSTS
-            .into_iter()
-            .filter(|h| {
-                self.restriction
-                    .as_ref()
-                    .is_none_or(|(env, _)| h.environment() == *env)
-            })
-            .collect()
     }
 }
 
@@ -311,7 +291,6 @@ mod tests {
             .to_string();
         assert!(err.contains("KLARNA_ENVIRONMENT=playground"), "{err}");
         assert!(err.contains("api-na.playground.klarna.com"), "{err}");
-        assert_eq!(policy.allowed_hosts().len(), 3);
     }
 
     #[test]

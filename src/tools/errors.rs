@@ -111,14 +111,6 @@ impl ToolError {
         }
     }
 
-    /// The Klarna failure, if that is what this is.
-    pub fn klarna(&self) -> Option<&KlarnaFailure> {
-        match self {
-            Self::Klarna(f) => Some(f),
-            _ => None,
-        }
-    }
-
     /// The text the model reads.
     pub fn message(&self) -> String {
         const NOTHING_SENT: &str = "Nothing was sent to Klarna.";
