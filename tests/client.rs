@@ -33,6 +33,11 @@ async fn fake(response: Vec<u8>) -> String {
 }
 
 fn client(base: &str, retries: u32) -> KlarnaClient {
+    client_with(base, |c| c.retry.max_retries = retries)
+}
+
+/// A client for `base` with fast backoff, after `tweak` adjusts its configuration.
+fn client_with(base: &str, tweak: impl FnOnce(&mut Config)) -> KlarnaClient {
     let base = base.to_string();
     let mut config = Config::from_vars(|k| match k {
         "KLARNA_API_USERNAME" => Some("u".into()),
@@ -41,8 +46,8 @@ fn client(base: &str, retries: u32) -> KlarnaClient {
         _ => None,
     })
     .unwrap();
-    config.retry.max_retries = retries;
     config.retry.base_delay = Duration::from_millis(1);
+    tweak(&mut config);
     KlarnaClient::new(&config).unwrap()
 }
 
@@ -157,16 +162,7 @@ async fn no_retry_is_started_past_the_deadline() {
         b"HTTP/1.1 503 Service Unavailable\r\nRetry-After: 5\r\nContent-Length: 0\r\n\r\n".to_vec(),
     )
     .await;
-    let mut config = Config::from_vars(|k| match k {
-        "KLARNA_API_USERNAME" => Some("u".into()),
-        "KLARNA_API_PASSWORD" => Some("p".into()),
-        "KLARNA_BASE_URL" => Some(base.clone()),
-        _ => None,
-    })
-    .unwrap();
-    config.retry.retry_after_cap = Duration::from_secs(5);
-    let c = KlarnaClient::new(&config).unwrap();
-    let failed = c
+    let failed = client_with(&base, |c| c.retry.retry_after_cap = Duration::from_secs(5))
         .get_order(ApiHost::Eu, ORDER, &Limits::within(Duration::from_secs(2)))
         .await
         .unwrap_err();

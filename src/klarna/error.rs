@@ -143,6 +143,19 @@ impl KlarnaError {
         }
     }
 
+    /// The reason alone, without the "(HTTP …)" facts that `Display` appends to status errors.
+    pub fn reason(&self) -> String {
+        match self {
+            Self::Status {
+                status,
+                body,
+                snippet,
+                ..
+            } => status_reason(*status, body.as_ref(), snippet),
+            other => other.to_string(),
+        }
+    }
+
     /// Whether a write that ended with this error may still have been applied by Klarna
     /// (no definitive answer came back).
     pub fn is_ambiguous(&self) -> bool {
@@ -155,11 +168,16 @@ impl KlarnaError {
     }
 }
 
-fn describe_status(status: u16, body: Option<&ApiErrorBody>, snippet: &str) -> String {
-    let reason = body
-        .and_then(ApiErrorBody::reason)
+/// Klarna's own words for a status error: its messages, else the start of a non-JSON body,
+/// else a plain description of the status.
+fn status_reason(status: u16, body: Option<&ApiErrorBody>, snippet: &str) -> String {
+    body.and_then(ApiErrorBody::reason)
         .or_else(|| (!snippet.trim().is_empty()).then(|| snippet.trim().to_string()))
-        .unwrap_or_else(|| default_reason(status).to_string());
+        .unwrap_or_else(|| default_reason(status).to_string())
+}
+
+fn describe_status(status: u16, body: Option<&ApiErrorBody>, snippet: &str) -> String {
+    let reason = status_reason(status, body, snippet);
     let mut facts = format!("HTTP {status}");
     if let Some(code) = body.and_then(|b| b.error_code.as_deref()) {
         facts.push(' ');

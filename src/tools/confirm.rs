@@ -88,7 +88,7 @@ pub struct Asker {
     confirmed: Option<String>,
     /// Whether the client echoed some state at all (valid or not).
     echoed_state: bool,
-    seal: Box<dyn Fn(&str) -> String + Send + Sync>,
+    codec: std::sync::Arc<StateCodec>,
 }
 
 impl Asker {
@@ -122,7 +122,7 @@ impl Asker {
             answer: responses.0.and_then(|mut r| r.remove(INPUT_KEY)),
             confirmed: state.0.as_deref().and_then(|s| codec.open(s)),
             echoed_state: state.0.is_some(),
-            seal: Box::new(move |fp| codec.seal(fp)),
+            codec,
         }
     }
 
@@ -253,7 +253,7 @@ fn confirm_by_round_trip(
     let requests = [(INPUT_KEY.to_string(), InputRequest::Elicitation(request))]
         .into_iter()
         .collect();
-    let state = (asker.seal)(fingerprint);
+    let state = asker.codec.seal(fingerprint);
     Err(ToolError::InputRequired(Box::new(
         InputRequiredResult::new(Some(requests), Some(state)),
     )))

@@ -169,7 +169,7 @@ fn klarna_message(f: &KlarnaFailure) -> String {
     if f.failed.attempts > 1 {
         facts.push(format!("{} attempts", f.failed.attempts));
     }
-    let reason = reason_text(err);
+    let reason = err.reason();
     let facts = if facts.is_empty() {
         String::new()
     } else {
@@ -203,27 +203,6 @@ fn klarna_message(f: &KlarnaFailure) -> String {
         ));
     }
     text
-}
-
-/// Klarna's reason without the "(HTTP …)" facts, which are listed separately.
-fn reason_text(err: &KlarnaError) -> String {
-    match err {
-        KlarnaError::Status {
-            body,
-            snippet,
-            status,
-            ..
-        } => body
-            .as_ref()
-            .and_then(|b| b.reason())
-            .or_else(|| (!snippet.trim().is_empty()).then(|| snippet.trim().to_string()))
-            .unwrap_or_else(|| {
-                let full = err.to_string();
-                full.rsplit_once(&format!(" (HTTP {status}"))
-                    .map_or(full.clone(), |(r, _)| r.to_string())
-            }),
-        other => other.to_string(),
-    }
 }
 
 /// What the model should do next, for the documented cases.
