@@ -9,15 +9,14 @@
 //! and each call answers with what to set. Everything else that is wrong is a startup error
 //! ([`ConfigError`]) naming the variable and the fix.
 
-use std::{collections::BTreeSet, fmt, net::IpAddr, time::Duration};
+use std::{collections::BTreeSet, net::IpAddr, time::Duration};
 
 use secrecy::SecretString;
 use url::Url;
 
 use crate::{
     host::{ApiHost, Environment, HostError, HostPolicy},
-    klarna::RetryPolicy,
-    tools::{ALL_TOOLS, READ_TOOLS},
+    klarna::{ClientConfig, Credentials, HostCredentials, MissingCredential, RetryPolicy},
 };
 
 /// Whether write tools ask the human first (MCP elicitation).
@@ -40,38 +39,18 @@ pub enum LogFormat {
     Json,
 }
 
-/// Klarna API credentials. The password is a [`SecretString`]: it has no `Display`, its
-/// `Debug` is redacted, and it is exposed only where the `Authorization` header is built.
-#[derive(Clone)]
-pub struct Credentials {
-    /// `KLARNA_API_USERNAME`.
-    pub username: String,
-    /// `KLARNA_API_PASSWORD`.
-    pub password: SecretString,
-}
-
-impl fmt::Debug for Credentials {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Credentials")
-            .field("username", &self.username)
-            .field("password", &"[redacted]")
-            .finish()
-    }
-}
-
 /// Everything the server needs to know, parsed.
 #[derive(Debug, Clone)]
 pub struct Config {
-    /// Credentials, or which variable is missing.
-    pub credentials: Result<Credentials, MissingCredential>,
-    /// `KLARNA_BASE_URL`: send requests here instead of `https://{apiHost}`.
-    pub base_url: Option<Url>,
+    /// What the Klarna client needs: credentials per host, base URL, retries and budget.
+    pub client: ClientConfig,
     /// Default host and environment restriction.
     pub hosts: HostPolicy,
     /// `KLARNA_READ_ONLY`.
     pub read_only: bool,
-    /// `KLARNA_TOOLS`, when set: the only tools to register.
-    pub tools: Option<BTreeSet<&'static str>>,
+    /// `KLARNA_TOOLS`, when set: the only tools to register (names are checked against the
+    /// tools that exist when the server is built).
+    pub tools: Option<BTreeSet<String>>,
     /// `KLARNA_MAX_CAPTURE_AMOUNT` (minor units).
     pub max_capture_amount: Option<i64>,
     /// `KLARNA_MAX_REFUND_AMOUNT` (minor units).
@@ -82,26 +61,28 @@ pub struct Config {
     pub include_personal_data: bool,
     /// `KLARNA_LOG_FORMAT`.
     pub log_format: LogFormat,
-    /// `KLARNA_MAX_RETRIES`, `KLARNA_TIMEOUT_SECS` and the backoff shape.
-    pub retry: RetryPolicy,
     /// Demo mode: the built-in simulator, fake money, a notice on every result.
-    pub demo: bool,
+    pub demo: Option<DemoMode>,
 }
 
-/// A credential variable that is not set.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct MissingCredential(pub &'static str);
+/// What demo mode tells the model about the simulator it talks to.
+#[derive(Debug, Clone, Default)]
+pub struct DemoMode {
+    /// The seeded orders, listed in the server's instructions.
+    pub orders: Vec<DemoOrderNote>,
+}
 
-impl fmt::Display for MissingCredential {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "{} is not set. Set KLARNA_API_USERNAME and KLARNA_API_PASSWORD (Klarna Merchant \
-             Portal → Settings → API credentials) in the MCP client's \"env\" block or in a .env \
-             file, then restart the server; or run `klarna-mcp --demo` to try it without an account",
-            self.0
-        )
-    }
+/// One seeded demo order, as the instructions list it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DemoOrderNote {
+    /// Klarna order id.
+    pub order_id: String,
+    /// Order status, e.g. `AUTHORIZED`.
+    pub state: String,
+    /// Amounts and lines in one sentence.
+    pub summary: String,
+    /// What to try with it.
+    pub try_this: String,
 }
 
 /// A configuration value that cannot be used. The server does not start.
@@ -122,7 +103,8 @@ pub enum ConfigError {
     Conflict(String),
 }
 
-fn invalid(var: &'static str, value: &str, fix: impl Into<String>) -> ConfigError {
+/// Shorthand for [`ConfigError::Invalid`], with the value cut short.
+pub(crate) fn invalid(var: &'static str, value: &str, fix: impl Into<String>) -> ConfigError {
     ConfigError::Invalid {
         var,
         value: value.chars().take(200).collect(),
@@ -264,8 +246,11 @@ impl Config {
         }
 
         Ok(Self {
-            credentials,
-            base_url,
+            client: ClientConfig {
+                credentials: HostCredentials::same_for_all(credentials),
+                base_url,
+                retry,
+            },
             hosts,
             read_only,
             tools,
@@ -274,58 +259,54 @@ impl Config {
             confirm_writes,
             include_personal_data,
             log_format,
-            retry,
-            demo: false,
+            demo: None,
         })
     }
 
     /// Turns this configuration into demo mode against a simulator at `base_url`: demo
     /// credentials, no environment restriction (the simulator answers for every host), and a
     /// notice on every result. Safety settings (read-only, tools, caps, confirmation) stay.
-    pub fn into_demo(mut self, base_url: Url, username: &str, password: &str) -> Self {
-        self.credentials = Ok(Credentials {
+    pub fn into_demo(
+        mut self,
+        base_url: Url,
+        username: &str,
+        password: &str,
+        demo: DemoMode,
+    ) -> Self {
+        self.client.credentials = HostCredentials::same_for_all(Ok(Credentials {
             username: username.to_string(),
             password: SecretString::from(password.to_string()),
-        });
-        self.base_url = Some(base_url);
+        }));
+        self.client.base_url = Some(base_url);
         self.hosts.restriction = None;
-        self.demo = true;
+        self.demo = Some(demo);
         self
-    }
-
-    /// The names of the tools this configuration registers, in `ALL_TOOLS` order.
-    pub fn enabled_tools(&self) -> Vec<&'static str> {
-        ALL_TOOLS
-            .into_iter()
-            .filter(|name| !self.read_only || READ_TOOLS.contains(name))
-            .filter(|name| self.tools.as_ref().is_none_or(|set| set.contains(name)))
-            .collect()
     }
 
     /// One log-safe line describing the effective configuration (no secrets).
     pub fn describe(&self) -> String {
-        let user = match &self.credentials {
+        let user = match self.client.credentials.for_host(self.hosts.default_host) {
             Ok(c) => format!("username={} password=[set, redacted]", c.username),
             Err(m) => format!("credentials missing ({})", m.0),
         };
         format!(
-            "mode={} default_host={} environment={} base_url={} read_only={} tools=[{}] {user} \
+            "mode={} default_host={} environment={} base_url={} read_only={} {user} \
              confirm_writes={:?} personal_data={} max_retries={} timeout={}s",
-            if self.demo { "demo" } else { "live" },
+            if self.demo.is_some() { "demo" } else { "live" },
             self.hosts.default_host,
             self.hosts
                 .restriction
                 .as_ref()
                 .map_or("any".to_string(), |(e, _)| e.to_string()),
-            self.base_url
+            self.client
+                .base_url
                 .as_ref()
                 .map_or("-".to_string(), Url::to_string),
             self.read_only,
-            self.enabled_tools().join(","),
             self.confirm_writes,
             self.include_personal_data,
-            self.retry.max_retries,
-            self.retry.budget.as_secs(),
+            self.client.retry.max_retries,
+            self.client.retry.budget.as_secs(),
         )
     }
 }
@@ -361,26 +342,19 @@ fn parse_amount_cap(
         .transpose()
 }
 
-fn parse_tool_list(value: &str) -> Result<BTreeSet<&'static str>, ConfigError> {
-    let mut set = BTreeSet::new();
-    for name in value.split(',').map(str::trim).filter(|n| !n.is_empty()) {
-        let known = ALL_TOOLS.into_iter().find(|t| *t == name).ok_or_else(|| {
-            invalid(
-                "KLARNA_TOOLS",
-                value,
-                format!(
-                    "unknown tool `{name}`; valid names: {}",
-                    ALL_TOOLS.join(", ")
-                ),
-            )
-        })?;
-        set.insert(known);
-    }
+/// The names in `KLARNA_TOOLS`; whether each names a tool is checked when the server is built.
+fn parse_tool_list(value: &str) -> Result<BTreeSet<String>, ConfigError> {
+    let set: BTreeSet<String> = value
+        .split(',')
+        .map(str::trim)
+        .filter(|n| !n.is_empty())
+        .map(str::to_string)
+        .collect();
     if set.is_empty() {
         return Err(invalid(
             "KLARNA_TOOLS",
             value,
-            format!("name at least one of: {}", ALL_TOOLS.join(", ")),
+            "name at least one tool, e.g. get_order,get_capture",
         ));
     }
     Ok(set)

@@ -5,20 +5,29 @@
 //!
 //! # Layout
 //!
-//! A tool call flows MCP client → [`server`] → [`tools`] → [`klarna`] → Klarna HTTP:
+//! A tool call flows MCP client → [`server`] → [`tools`] → [`klarna`] → Klarna HTTP. Each
+//! module depends only on the ones below it in this list:
 //!
-//! - [`config`] — environment variables (and `.env`) parsed once into [`Config`].
-//! - [`host`] — the six Klarna hosts ([`host::ApiHost`]) and the environment guard.
 //! - [`server`] — [`KlarnaServer`]: the rmcp `ServerHandler`, instructions, panic guard.
-//! - [`tools`] — the six tools, one file per area, on one template; `tools::errors` is the
-//!   one place failures become `isError` results; `tools::args` validates input.
 //! - [`prompts`] — the three task prompts (summarize, capture remaining, partial refund).
-//! - [`klarna`] — the API client: one pooled `reqwest::Client`, Basic auth, retries with one
-//!   idempotency key per write, wire types, errors.
+//! - [`tools`] — the tools, one file per area on one template:
+//!   - `tools::write` — the one pipeline every write runs through (order read, guards,
+//!     confirmation, one idempotency key, verdict, order afterwards);
+//!   - `tools::confirm` — asking the human (MCP elicitation) with a sealed, typed state;
+//!   - `tools::errors` — the one place failures become `isError` results;
+//!   - `tools::args`, `tools::lines` — argument types and checks before anything is sent;
+//!   - `tools::output`, `tools::receipts` — what tools return, personal data left out
+//!     unless configured.
+//! - [`config`] — environment variables (and `.env`) parsed once into [`Config`].
+//! - [`klarna`] — the API client, which knows nothing of MCP: its own configuration
+//!   (credentials per host, base URL, retries), a transport that sends, retries and reads
+//!   answers, the policy that judges them, wire types, errors.
+//! - [`host`] — the six Klarna hosts ([`host::ApiHost`]) and the environment guard.
 //! - [`money`] — minor units and how they are shown.
 //! - [`audit`] — one audit line per tool call.
-//! - [`simulator`] — a stateful Klarna OM simulator (axum on loopback) for tests and `--demo`.
 //! - [`clients`] — ready-to-paste MCP client configurations (`klarna-mcp config …`).
+//! - [`simulator`] — a stateful Klarna OM simulator (axum on loopback) for tests and
+//!   `--demo`; it shares no code with the rest on purpose.
 
 // Unit tests may unwrap and panic; library code may not (the normal lib target is linted
 // without this, so `cargo clippy --all-targets` still enforces it on everything shipped).

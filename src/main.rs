@@ -7,8 +7,8 @@ use clap::{Parser, Subcommand};
 use klarna_mcp::{
     Config, KlarnaServer,
     clients::{self, ClientKind},
-    config::LogFormat,
-    simulator::{DEMO_PASSWORD, DEMO_USERNAME, Simulator, SimulatorConfig},
+    config::{DemoMode, DemoOrderNote, LogFormat},
+    simulator::{DEMO_PASSWORD, DEMO_USERNAME, Simulator, SimulatorConfig, demo_orders},
 };
 use rmcp::{ServiceExt, service::ServerInitializeError, transport::stdio_pipes};
 use tokio_util::sync::CancellationToken;
@@ -175,28 +175,33 @@ async fn serve(demo: bool) -> ExitCode {
             }
         };
         _simulator = Some(simulator);
-        config.into_demo(url, DEMO_USERNAME, DEMO_PASSWORD)
+        config.into_demo(url, DEMO_USERNAME, DEMO_PASSWORD, demo_mode())
     } else {
-        if let Some(url) = &config.base_url {
+        if let Some(url) = &config.client.base_url {
             tracing::warn!(base_url = %url, "KLARNA_BASE_URL is set: every request goes there instead of the Klarna host named by apiHost");
         }
-        if let Err(missing) = &config.credentials {
+        if let Err(missing) = config
+            .client
+            .credentials
+            .for_host(config.hosts.default_host)
+        {
             tracing::warn!("{missing}");
         }
         config
     };
     tracing::info!("{}", config.describe());
-    if std::io::stdin().is_terminal() {
-        eprintln!("{}", guide(&config));
-    }
 
     let server = match KlarnaServer::new(config) {
         Ok(s) => s,
         Err(e) => {
-            tracing::error!("cannot build the HTTP client: {e}");
-            return ExitCode::FAILURE;
+            tracing::error!("{e}");
+            return ExitCode::from(2);
         }
     };
+    tracing::info!(tools = %server.tool_names().join(","), "serving");
+    if std::io::stdin().is_terminal() {
+        eprintln!("{}", guide(&server));
+    }
 
     let ct = CancellationToken::new();
     let signal_ct = ct.clone();
@@ -230,12 +235,28 @@ async fn serve(demo: bool) -> ExitCode {
         }
     };
     // Exit now rather than wait for the runtime to join a blocking stdin read that may never
-    // return (rmcp 3.11 notes, "Serving on stdio, shutdown").
+    // return: tokio's stdin reads on a blocking thread that cannot be interrupted.
     std::process::exit(code)
 }
 
+/// The demo orders the simulator seeds, as the server's instructions list them.
+fn demo_mode() -> DemoMode {
+    DemoMode {
+        orders: demo_orders()
+            .iter()
+            .map(|o| DemoOrderNote {
+                order_id: o.order_id.to_string(),
+                state: o.state.to_string(),
+                summary: o.summary.to_string(),
+                try_this: o.try_this.to_string(),
+            })
+            .collect(),
+    }
+}
+
 /// What a human who started the server in a terminal sees on stderr.
-fn guide(config: &Config) -> String {
+fn guide(server: &KlarnaServer) -> String {
+    let config = server.config();
     format!(
         "klarna-mcp {version} — {mode}\n\
          Default host: {host}. Tools: {tools}.\n\
@@ -245,14 +266,14 @@ fn guide(config: &Config) -> String {
          \x20 npx @modelcontextprotocol/inspector {bin}{demo_flag}\n\
          Press Ctrl-C to stop.",
         version = env!("CARGO_PKG_VERSION"),
-        mode = if config.demo {
+        mode = if config.demo.is_some() {
             "DEMO mode: built-in simulator, no real money"
         } else {
             "live mode: real Klarna API"
         },
         host = config.hosts.default_host,
-        tools = config.enabled_tools().join(", "),
-        demo_flag = if config.demo { " --demo" } else { "" },
+        tools = server.tool_names().join(", "),
+        demo_flag = if config.demo.is_some() { " --demo" } else { "" },
         bin = std::env::current_exe()
             .map_or_else(|_| "klarna-mcp".to_string(), |p| p.display().to_string()),
     )

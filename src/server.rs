@@ -20,11 +20,10 @@ use rmcp::{
 };
 
 use crate::{
-    config::Config,
+    config::{Config, ConfigError},
     host::host_list,
     klarna::KlarnaClient,
-    simulator::demo_orders,
-    tools::{self, call::Call, confirm::StateCodec},
+    tools::{self, call::ToolCall, confirm::StateCodec},
 };
 
 /// Prefix of every result and of the instructions in demo mode.
@@ -45,18 +44,28 @@ struct State {
     confirmations: Arc<StateCodec>,
 }
 
+/// Why the server could not be built.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    /// A setting names something that does not exist (e.g. an unknown tool).
+    #[error("configuration error: {0}")]
+    Config(#[from] ConfigError),
+    /// The HTTP client could not be built (TLS roots, for instance).
+    #[error("cannot build the HTTP client: {0}")]
+    Http(#[from] reqwest::Error),
+}
+
 impl KlarnaServer {
     /// Builds the server: one Klarna client, the tool router built once (with the tools
     /// configuration disables removed), the instructions composed once.
-    pub fn new(config: Config) -> Result<Self, reqwest::Error> {
-        let client = KlarnaClient::new(&config)?;
-        let mut tool_router = tools::router();
-        let enabled = config.enabled_tools();
-        for name in tools::ALL_TOOLS {
-            if !enabled.contains(&name) {
-                tool_router.remove_route(name);
-            }
-        }
+    pub fn new(config: Config) -> Result<Self, StartError> {
+        let client = KlarnaClient::new(config.client.clone())?;
+        let tool_router = tools::router_for(&config)?;
+        let enabled: Vec<String> = tool_router
+            .list_all()
+            .iter()
+            .map(|t| t.name.to_string())
+            .collect();
         let instructions = instructions(&config, &enabled);
         Ok(Self {
             state: Arc::new(State {
@@ -87,18 +96,27 @@ impl KlarnaServer {
 
     /// The demo notice, in demo mode.
     pub(crate) fn notice(&self) -> Option<&'static str> {
-        self.state.config.demo.then_some(DEMO_NOTICE)
+        self.state.config.demo.is_some().then_some(DEMO_NOTICE)
+    }
+
+    /// The names of the tools this server offers.
+    pub fn tool_names(&self) -> Vec<String> {
+        self.tool_router
+            .list_all()
+            .iter()
+            .map(|t| t.name.to_string())
+            .collect()
     }
 
     /// Starts the bookkeeping of one tool call.
-    pub(crate) fn start_call(&self, tool: &'static str) -> Call {
-        Call::start(tool, self.notice(), self.state.config.retry.budget)
+    pub(crate) fn start_call(&self, tool: &'static str) -> ToolCall {
+        ToolCall::start(tool, self.notice(), self.state.config.client.retry.budget)
     }
 }
 
-fn instructions(config: &Config, enabled: &[&str]) -> String {
+fn instructions(config: &Config, enabled: &[String]) -> String {
     let mut text = String::new();
-    if config.demo {
+    if config.demo.is_some() {
         text.push_str(DEMO_NOTICE);
         text.push_str(
             " Every order below lives in a built-in simulator; nothing reaches Klarna.\n\n",
@@ -119,9 +137,9 @@ fn instructions(config: &Config, enabled: &[&str]) -> String {
     if config.read_only {
         text.push_str(" This server is read-only: it cannot capture, refund, cancel or release.");
     }
-    if config.demo {
+    if let Some(demo) = &config.demo {
         text.push_str("\n\nDemo orders (use these ids):");
-        for order in demo_orders() {
+        for order in &demo.orders {
             text.push_str(&format!(
                 "\n- {} — {}: {} Try: {}",
                 order.order_id, order.state, order.summary, order.try_this

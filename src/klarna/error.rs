@@ -10,7 +10,7 @@
 
 use serde::Deserialize;
 
-use crate::config::MissingCredential;
+use super::config::MissingCredential;
 
 /// Klarna's JSON error body, every field optional.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
@@ -155,17 +155,6 @@ impl KlarnaError {
             other => other.to_string(),
         }
     }
-
-    /// Whether a write that ended with this error may still have been applied by Klarna
-    /// (no definitive answer came back).
-    pub fn is_ambiguous(&self) -> bool {
-        match self {
-            Self::Transport { kind, .. } => *kind != TransportKind::Connect,
-            Self::Status { status, .. } => *status >= 500,
-            Self::TooLarge { .. } => true,
-            Self::MissingCredentials(_) | Self::Decode { .. } | Self::NotSent(_) => false,
-        }
-    }
 }
 
 /// Klarna's own words for a status error: its messages, else the start of a non-JSON body,
@@ -245,34 +234,6 @@ mod tests {
         assert_eq!(
             plain.to_string(),
             "Klarna did not accept the credentials (HTTP 401)"
-        );
-    }
-
-    #[test]
-    fn only_answers_without_a_verdict_are_ambiguous() {
-        let status = |s| KlarnaError::Status {
-            status: s,
-            body: None,
-            snippet: String::new(),
-            header_correlation_id: None,
-        };
-        assert!(status(500).is_ambiguous());
-        assert!(status(503).is_ambiguous());
-        assert!(!status(403).is_ambiguous());
-        assert!(!status(429).is_ambiguous());
-        assert!(
-            KlarnaError::Transport {
-                kind: TransportKind::Timeout,
-                detail: String::new()
-            }
-            .is_ambiguous()
-        );
-        assert!(
-            !KlarnaError::Transport {
-                kind: TransportKind::Connect,
-                detail: String::new()
-            }
-            .is_ambiguous()
         );
     }
 }

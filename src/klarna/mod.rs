@@ -1,18 +1,23 @@
 //! A small Klarna Order Management API client that knows nothing about MCP.
 //!
-//! Shaped after async-openai: [`KlarnaClient`] is the one HTTP executor (one pooled
-//! `reqwest::Client`, Basic auth, retries), [`types`] holds the snake_case wire types, and
-//! [`KlarnaError`] holds every way a call can fail, with the facts a caller needs to explain
-//! it (HTTP status, Klarna's `error_code`, messages and `correlation_id`, and whether a write
-//! may have been applied).
+//! Shaped after async-openai: [`ClientConfig`] is all the client knows, [`KlarnaClient`] has
+//! one short method per endpoint over the typed helpers of [`transport`] (get JSON, post JSON
+//! with an idempotency key, post without a body), which own sending, retrying and reading the
+//! answer; [`policy`] decides what an answer means (retry or not, could a write have been
+//! applied); [`types`] holds the snake_case wire types, and [`KlarnaError`] every way one
+//! exchange can fail, with the facts a caller needs to explain it.
 //!
 //! Reference: <https://docs.klarna.com/api/ordermanagement/>
 
 mod client;
+mod config;
 mod error;
-mod retry;
+mod policy;
+mod transport;
 pub mod types;
 
-pub use client::{Created, Failed, KlarnaClient, Limits, Reply};
+pub use client::{Created, KlarnaClient};
+pub use config::{ClientConfig, Credentials, HostCredentials, MissingCredential};
 pub use error::{ApiErrorBody, KlarnaError, TransportKind};
-pub use retry::RetryPolicy;
+pub use policy::RetryPolicy;
+pub use transport::{CallError, Limits, MAX_RESPONSE_BYTES, Reply, USER_AGENT};

@@ -1,4 +1,4 @@
-//! [`Call`]: one tool call's facts, gathered as it runs and written as one audit line when
+//! [`ToolCall`]: one tool call's facts, gathered as it runs and written as one audit line when
 //! it ends — the single exit through which every tool answers.
 
 use std::time::{Duration, Instant};
@@ -29,7 +29,7 @@ impl Success {
 }
 
 /// What the audit line records about one call. Never bodies, never secrets.
-pub struct Call {
+pub struct ToolCall {
     tool: &'static str,
     started: Instant,
     /// When the call must be done (`KLARNA_TIMEOUT_SECS`) and whether the client still
@@ -51,7 +51,7 @@ pub struct Call {
     notice: Option<&'static str>,
 }
 
-impl Call {
+impl ToolCall {
     /// Starts timing a call of `tool` with `budget` to finish; `notice` prefixes every text
     /// (demo mode).
     pub fn start(tool: &'static str, notice: Option<&'static str>, budget: Duration) -> Self {
@@ -112,8 +112,8 @@ impl Call {
             Err(e) => e.outcome(),
         };
         if let Err(ToolError::Klarna(f)) = &result {
-            self.http_status = f.failed.error.status().or(self.http_status);
-            if let Some(id) = f.failed.error.correlation_id() {
+            self.http_status = f.error.status().or(self.http_status);
+            if let Some(id) = f.error.correlation_id() {
                 self.correlation_id = Some(id.to_string());
             }
         }

@@ -15,21 +15,17 @@ use serde::{Deserialize, Serialize};
 
 use super::{
     args::{self, Validate, amount_schema, api_host_schema, key_schema, text_schema, uuid_schema},
-    call::{Call, Success},
-    confirm::{Asker, body_digest, confirm, fingerprint},
-    errors::{KlarnaFailure, Op, ToolError},
+    call::{Success, ToolCall},
+    confirm::Asker,
+    errors::{FailedRequest, Op, ToolError},
     input_schema,
     lines::{self, OrderLineArg, ShippingInfoArg, lines_schema, shipping_schema},
-    output::{CaptureView, OrderTotals},
+    output::CaptureView,
     output_schema,
     receipts::CaptureReceipt,
-    write::{WriteContext, check_cap, write_failed},
+    write::{WriteBody, WriteKind, WriteRequest},
 };
-use crate::{
-    klarna::types::CaptureRequest,
-    money::{format_major, format_money},
-    server::KlarnaServer,
-};
+use crate::{money::format_money, server::KlarnaServer};
 
 /// Arguments of `capture_order`.
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -166,109 +162,45 @@ impl KlarnaServer {
 impl KlarnaServer {
     async fn capture_inner(
         &self,
-        call: &mut Call,
+        call: &mut ToolCall,
         arguments: JsonObject,
         asker: &Asker,
     ) -> Result<Success, ToolError> {
         let p: CaptureOrderParams = args::parse(arguments)?;
         p.validate()?;
-        call.order_id = Some(p.order_id.clone());
-        call.amount = p.amount;
-        let host = self.resolve_host(call, p.api_host.as_deref())?;
-        let key = Self::idempotency_key(call, p.idempotency_key.clone(), asker);
-        let before = self
-            .read_before(
-                call,
-                host,
-                &p.order_id,
-                &format!("Capture on order {} at {host}", p.order_id),
-            )
-            .await?;
-        let totals = OrderTotals::of(&before);
-        let amount = match p.amount {
-            Some(amount) => amount,
-            None if totals.remaining_authorized_amount > 0 => totals.remaining_authorized_amount,
-            None => {
-                return Err(ToolError::Refused(format!(
-                    "Nothing remains to capture on order {} at {host}: it is {} with {} remaining authorized. \
-                     (Repeating an earlier capture whose outcome was unknown? Pass its amount with the same idempotencyKey.)",
-                    p.order_id,
-                    totals.status,
-                    format_money(totals.remaining_authorized_amount, &totals.currency)
-                )));
-            }
+        let request = WriteRequest {
+            kind: WriteKind::Capture,
+            order_id: p.order_id,
+            api_host: p.api_host,
+            amount: p.amount,
+            idempotency_key: p.idempotency_key,
+            body: WriteBody::Capture {
+                description: p.description,
+                reference: p.reference,
+                order_lines: p
+                    .order_lines
+                    .map(|lines| lines.iter().map(OrderLineArg::to_wire).collect()),
+                shipping_info: p
+                    .shipping_info
+                    .map(|s| s.iter().map(ShippingInfoArg::to_wire).collect()),
+            },
         };
-        call.amount = Some(amount);
-        let money = format_money(amount, &totals.currency);
-        let plain = format_major(amount, &totals.currency);
-        check_cap(
-            amount,
-            self.config().max_capture_amount,
-            "KLARNA_MAX_CAPTURE_AMOUNT",
-            "a capture",
-            &totals.currency,
-        )?;
-        let body = CaptureRequest {
-            captured_amount: amount,
-            description: p.description.clone(),
-            reference: p.reference.clone(),
-            order_lines: p
-                .order_lines
-                .as_ref()
-                .map(|lines| lines.iter().map(OrderLineArg::to_wire).collect()),
-            shipping_info: p
-                .shipping_info
-                .as_ref()
-                .map(|s| s.iter().map(ShippingInfoArg::to_wire).collect()),
-        };
-        let question = format!("Capture {plain} on order {} at {host}?", p.order_id);
-        let fp = fingerprint(
-            "capture_order",
-            &p.order_id,
-            host.as_str(),
-            amount,
-            &key,
-            &body_digest(&body),
-        );
-        confirm(self.config().confirm_writes, asker, &question, &fp).await?;
-        call.restart_budget();
-        call.ensure_not_cancelled()?;
-
-        let ctx = WriteContext {
-            what: format!("Capture of {money} on order {} at {host}", p.order_id),
-            op: Op::Capture,
-            host,
-            key: &key,
-            amount: Some(amount),
-        };
-        let reply = self
-            .client()
-            .create_capture(host, &p.order_id, &body, &key, &call.limits)
-            .await
-            .map_err(|failed| write_failed(ctx, failed, &before))?;
-        call.saw(reply.status, reply.correlation_id.as_deref());
-        // A capture id the order already had means Klarna replayed an earlier call with this
-        // key: report what that call captured, not what this one asked for.
-        let earlier = reply.value.id.as_deref().and_then(|id| {
-            before
-                .captures
-                .iter()
-                .find(|c| c.capture_id.as_deref() == Some(id))
-        });
+        let written = self.write(call, request, asker).await?;
+        let earlier = written.earlier.as_ref();
         let receipt = CaptureReceipt {
-            facts: self.write_facts(call, host, reply.attempts, &before, earlier.is_some()),
-            capture_id: reply.value.id.clone(),
-            captured_amount: earlier.and_then(|c| c.captured_amount).unwrap_or(amount),
-            reference: earlier.map_or(p.reference, |c| c.reference.clone()),
-            location: reply.value.location,
-            after: self.read_after(call, host, &p.order_id).await,
+            captured_amount: earlier.and_then(|e| e.amount).unwrap_or(written.amount),
+            reference: earlier.map_or(written.reference, |e| e.reference.clone()),
+            capture_id: written.created_id,
+            location: written.location,
+            facts: written.facts,
+            after: written.after,
         };
         Success::new(&receipt, receipt.text())
     }
 
     async fn get_capture_inner(
         &self,
-        call: &mut Call,
+        call: &mut ToolCall,
         arguments: JsonObject,
     ) -> Result<Success, ToolError> {
         let p: GetCaptureParams = args::parse(arguments)?;
@@ -280,18 +212,15 @@ impl KlarnaServer {
             .get_capture(host, &p.order_id, &p.capture_id, &call.limits)
             .await
             .map_err(|failed| {
-                ToolError::Klarna(Box::new(KlarnaFailure {
-                    what: format!(
+                ToolError::Klarna(Box::new(FailedRequest::read(
+                    format!(
                         "Looking up capture {} of order {} at {host}",
                         p.capture_id, p.order_id
                     ),
-                    op: Op::GetCapture,
+                    Op::GetCapture,
                     host,
                     failed,
-                    key: None,
-                    before: None,
-                    amount: None,
-                }))
+                )))
             })?;
         call.saw(reply.status, reply.correlation_id.as_deref());
         // The capture carries no currency; the order does. Without it, amounts show bare.

@@ -9,7 +9,8 @@
 //! - from 2026-07-28 servers may not send requests, so the tool call answers
 //!   `input_required` with the question and a `requestState` naming the exact write; the
 //!   client asks the human and repeats the call with the answer. The write is sent only when
-//!   the repeated call still describes the same write (tool, order, host, amount, key).
+//!   the repeated call still describes the same write ([`WriteIdentity`]: tool, order, host,
+//!   amount, key and body), which the `requestState` carries sealed.
 
 use rmcp::{
     Peer, RoleServer,
@@ -20,13 +21,11 @@ use rmcp::{
     },
     service::{ElicitationError, ElicitationMode, RequestContext},
 };
-use std::{
-    hash::{Hash, Hasher},
-    time::Duration,
-};
+use std::{sync::Arc, time::Duration};
 
 use schemars::JsonSchema;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
 
 use super::{args::check_idempotency_key, errors::ToolError};
 use crate::config::ConfirmWrites;
@@ -42,10 +41,52 @@ rmcp::elicit_safe!(Confirmation);
 
 /// Key of the question in `inputRequests` / `inputResponses`.
 const INPUT_KEY: &str = "confirm";
-/// Prefix of the fingerprints this server issues.
-const STATE_PREFIX: &str = "klarna-mcp/confirm/v1";
+/// Version of [`WriteIdentity`]; a state sealed by another layout confirms nothing.
+const STATE_VERSION: u8 = 1;
 /// How long a question stays answerable.
 const STATE_TTL: Duration = Duration::from_secs(600);
+
+/// Exactly which write a question is about. A confirmation counts only for an identical
+/// write: a changed amount, key or body needs a new answer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WriteIdentity {
+    /// Layout version ([`STATE_VERSION`]).
+    v: u8,
+    /// Tool name.
+    pub tool: String,
+    /// Klarna order id.
+    pub order_id: String,
+    /// Host name.
+    pub host: String,
+    /// Amount in minor units (for cancel and release: what was still authorized).
+    pub amount: i64,
+    /// Idempotency key.
+    pub key: String,
+    /// [`body_digest`] of the request body (empty for bodiless writes).
+    pub body_digest: String,
+}
+
+impl WriteIdentity {
+    /// The identity of a write about to be confirmed.
+    pub fn new(
+        tool: &str,
+        order_id: &str,
+        host: &str,
+        amount: i64,
+        key: &str,
+        body_digest: &str,
+    ) -> Self {
+        Self {
+            v: STATE_VERSION,
+            tool: tool.to_string(),
+            order_id: order_id.to_string(),
+            host: host.to_string(),
+            amount,
+            key: key.to_string(),
+            body_digest: body_digest.to_string(),
+        }
+    }
+}
 
 /// Seals and opens `requestState`: HMAC-signed with a key made fresh for each server
 /// process, with an expiry, so a client can neither forge a confirmation nor reuse an old
@@ -59,16 +100,21 @@ impl StateCodec {
         Self(RequestStateCodec::new_unchecked(key.to_vec()))
     }
 
-    fn seal(&self, fingerprint: &str) -> String {
+    fn seal(&self, write: &WriteIdentity) -> Result<String, ToolError> {
         self.0
-            .seal_with(fingerprint.as_bytes(), &SealOptions::new().ttl(STATE_TTL))
+            .seal_json_with(write, &SealOptions::new().ttl(STATE_TTL))
+            .map_err(|e| {
+                ToolError::Refused(format!(
+                    "Not done: the confirmation question could not be sealed ({e})."
+                ))
+            })
     }
 
-    fn open(&self, sealed: &str) -> Option<String> {
+    fn open(&self, sealed: &str) -> Option<WriteIdentity> {
         self.0
-            .open(sealed)
+            .open_json::<WriteIdentity>(sealed)
             .ok()
-            .and_then(|bytes| String::from_utf8(bytes).ok())
+            .filter(|w| w.v == STATE_VERSION)
     }
 }
 
@@ -84,11 +130,11 @@ pub struct Asker {
     modern: bool,
     can_elicit: bool,
     answer: Option<serde_json::Value>,
-    /// The fingerprint the client echoed, if it carried our valid seal.
-    confirmed: Option<String>,
+    /// The write the client's echoed state names, if it carried our valid seal.
+    confirmed: Option<WriteIdentity>,
     /// Whether the client echoed some state at all (valid or not).
     echoed_state: bool,
-    codec: std::sync::Arc<StateCodec>,
+    codec: Arc<StateCodec>,
 }
 
 impl Asker {
@@ -98,7 +144,7 @@ impl Asker {
         context: &RequestContext<RoleServer>,
         responses: InputResponses,
         state: RequestState,
-        codec: &std::sync::Arc<StateCodec>,
+        codec: &Arc<StateCodec>,
     ) -> Self {
         let modern = context
             .protocol_version()
@@ -130,35 +176,22 @@ impl Asker {
     /// order and host), so a caller that left `idempotencyKey` out gets the same generated key
     /// in both rounds.
     pub fn confirmed_key(&self, tool: &str, order_id: &str, host: &str) -> Option<String> {
-        let rest = self
-            .confirmed
-            .as_deref()?
-            .strip_prefix(&format!("{STATE_PREFIX}|{tool}|{order_id}|{host}|"))?;
-        let key = rest.split('|').nth(1)?;
-        check_idempotency_key(Some(key)).ok()?;
-        Some(key.to_string())
+        let confirmed = self.confirmed.as_ref()?;
+        let same_write =
+            confirmed.tool == tool && confirmed.order_id == order_id && confirmed.host == host;
+        (same_write && check_idempotency_key(Some(&confirmed.key)).is_ok())
+            .then(|| confirmed.key.clone())
     }
 }
 
-/// What exactly is being confirmed; a changed write needs a new answer.
-pub fn fingerprint(
-    tool: &str,
-    order_id: &str,
-    host: &str,
-    amount: i64,
-    key: &str,
-    body: &str,
-) -> String {
-    format!("{STATE_PREFIX}|{tool}|{order_id}|{host}|{amount}|{key}|{body}")
-}
-
-/// A short digest of a request body, for the fingerprint.
+/// SHA-256 (hex) of a request body's JSON: the same body gives the same digest in every
+/// process and every build, so a sealed confirmation and the operation journal can name it.
 pub fn body_digest<T: serde::Serialize>(body: &T) -> String {
-    let mut hasher = std::collections::hash_map::DefaultHasher::new();
-    serde_json::to_string(body)
-        .unwrap_or_default()
-        .hash(&mut hasher);
-    format!("{:016x}", hasher.finish())
+    let json = serde_json::to_vec(body).unwrap_or_default();
+    Sha256::digest(&json)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 /// Asks `question` when the mode says so. `Ok(())` means go ahead; `ToolError::InputRequired`
@@ -167,12 +200,12 @@ pub async fn confirm(
     mode: ConfirmWrites,
     asker: &Asker,
     question: &str,
-    fingerprint: &str,
+    write: &WriteIdentity,
 ) -> Result<(), ToolError> {
     let declined = || ToolError::Declined(format!("The user declined: \"{question}\". Not done."));
     // An answer the client sent back is honoured in every mode, a "no" above all.
     if asker.modern && asker.answer.is_some() {
-        return confirm_by_round_trip(asker, question, fingerprint, declined);
+        return confirm_by_round_trip(asker, question, write, declined);
     }
     match mode {
         ConfirmWrites::Never => return Ok(()),
@@ -187,7 +220,7 @@ pub async fn confirm(
         _ => {}
     }
     if asker.modern {
-        return confirm_by_round_trip(asker, question, fingerprint, declined);
+        return confirm_by_round_trip(asker, question, write, declined);
     }
     match asker
         .peer
@@ -207,12 +240,12 @@ pub async fn confirm(
 fn confirm_by_round_trip(
     asker: &Asker,
     question: &str,
-    fingerprint: &str,
+    write: &WriteIdentity,
     declined: impl Fn() -> ToolError,
 ) -> Result<(), ToolError> {
     if let Some(answer) = &asker.answer {
-        match asker.confirmed.as_deref() {
-            Some(then) if then == fingerprint => {
+        match &asker.confirmed {
+            Some(then) if then == write => {
                 let result: Option<ElicitResult> = serde_json::from_value(answer.clone()).ok();
                 let yes = result.is_some_and(|r| {
                     r.action == ElicitationAction::Accept
@@ -235,7 +268,7 @@ fn confirm_by_round_trip(
                 };
                 return Err(ToolError::Refused(format!(
                     "Not done: the confirmation for \"{question}\" came with a {why} requestState, so it cannot be \
-                     trusted. Call the tool again to ask the user anew."
+                     trusted. ToolCall the tool again to ask the user anew."
                 )));
             }
         }
@@ -253,7 +286,7 @@ fn confirm_by_round_trip(
     let requests = [(INPUT_KEY.to_string(), InputRequest::Elicitation(request))]
         .into_iter()
         .collect();
-    let state = asker.codec.seal(fingerprint);
+    let state = asker.codec.seal(write)?;
     Err(ToolError::InputRequired(Box::new(
         InputRequiredResult::new(Some(requests), Some(state)),
     )))

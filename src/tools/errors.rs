@@ -9,7 +9,7 @@ use rmcp::model::{CallToolResult, ContentBlock, InputRequiredResult};
 
 use crate::{
     host::{ApiHost, HostError},
-    klarna::{Failed, KlarnaError, types::Order},
+    klarna::{CallError, KlarnaError, types::Order},
     money::format_money,
 };
 
@@ -40,17 +40,21 @@ impl Op {
     }
 }
 
-/// A Klarna call that failed, with what is needed to explain it.
+/// A Klarna request that did not succeed, with what is needed to explain it.
 #[derive(Debug, Clone)]
-pub struct KlarnaFailure {
+pub struct FailedRequest {
     /// What was attempted, e.g. "Capture of 105.00 EUR on order … at api.klarna.com".
     pub what: String,
     /// Which operation.
     pub op: Op,
     /// Host it went to.
     pub host: ApiHost,
-    /// The client's failure.
-    pub failed: Failed,
+    /// What went wrong on the last attempt.
+    pub error: KlarnaError,
+    /// Attempts made (0 = nothing was sent).
+    pub attempts: u32,
+    /// For writes: Klarna may have applied it.
+    pub may_have_applied: bool,
     /// Idempotency key of a write.
     pub key: Option<String>,
     /// The order as read before the write, when it was.
@@ -58,6 +62,23 @@ pub struct KlarnaFailure {
     /// The amount a write sent, so a repeat can name it (a capture without `amount` would
     /// otherwise resolve "everything remaining" again, against a changed order).
     pub amount: Option<i64>,
+}
+
+impl FailedRequest {
+    /// A failed read (nothing to repeat with a key, no order read before).
+    pub fn read(what: String, op: Op, host: ApiHost, call: CallError) -> Self {
+        Self {
+            what,
+            op,
+            host,
+            error: call.error,
+            attempts: call.attempts,
+            may_have_applied: call.may_have_applied,
+            key: None,
+            before: None,
+            amount: None,
+        }
+    }
 }
 
 /// Why a tool call did not do what was asked.
@@ -79,7 +100,7 @@ pub enum ToolError {
     /// The human declined the confirmation question. Nothing was sent.
     Declined(String),
     /// Klarna (or the way to it) failed.
-    Klarna(Box<KlarnaFailure>),
+    Klarna(Box<FailedRequest>),
     /// Not a failure: the human must confirm first (2026-07-28 clients), so the call answers
     /// `input_required` and nothing is sent until it is repeated with the answer.
     InputRequired(Box<InputRequiredResult>),
@@ -105,7 +126,7 @@ impl ToolError {
             Self::InvalidArgument { .. } | Self::Host(_) => "invalid_input",
             Self::Refused(_) => "refused",
             Self::Declined(_) => "declined",
-            Self::Klarna(f) if f.failed.maybe_applied => "outcome_unknown",
+            Self::Klarna(f) if f.may_have_applied => "outcome_unknown",
             Self::Klarna(_) => "klarna_error",
             Self::InputRequired(_) => "confirmation_requested",
         }
@@ -154,8 +175,8 @@ impl From<HostError> for ToolError {
     }
 }
 
-fn klarna_message(f: &KlarnaFailure) -> String {
-    let err = &f.failed.error;
+fn klarna_message(f: &FailedRequest) -> String {
+    let err = &f.error;
     let mut facts = Vec::new();
     if let Some(status) = err.status() {
         facts.push(match err.error_code() {
@@ -166,8 +187,8 @@ fn klarna_message(f: &KlarnaFailure) -> String {
     if let Some(id) = err.correlation_id() {
         facts.push(format!("correlation id {id}"));
     }
-    if f.failed.attempts > 1 {
-        facts.push(format!("{} attempts", f.failed.attempts));
+    if f.attempts > 1 {
+        facts.push(format!("{} attempts", f.attempts));
     }
     let reason = err.reason();
     let facts = if facts.is_empty() {
@@ -176,7 +197,7 @@ fn klarna_message(f: &KlarnaFailure) -> String {
         format!(" ({})", facts.join(", "))
     };
 
-    if f.failed.maybe_applied {
+    if f.may_have_applied {
         let key = f.key.as_deref().unwrap_or("?");
         let same = match f.amount {
             Some(amount) => {
@@ -206,8 +227,8 @@ fn klarna_message(f: &KlarnaFailure) -> String {
 }
 
 /// What the model should do next, for the documented cases.
-fn next_step(f: &KlarnaFailure) -> Option<String> {
-    let err = &f.failed.error;
+fn next_step(f: &FailedRequest) -> Option<String> {
+    let err = &f.error;
     let host = f.host;
     let before = f.before.as_ref();
     let currency = before
@@ -222,7 +243,7 @@ fn next_step(f: &KlarnaFailure) -> Option<String> {
     };
     match err {
         KlarnaError::MissingCredentials(_) => None,
-        KlarnaError::NotSent(_) if f.failed.maybe_applied => None,
+        KlarnaError::NotSent(_) if f.may_have_applied => None,
         KlarnaError::NotSent(_) => Some(match &f.key {
             Some(key) => format!("Nothing reached Klarna on this attempt; the call can be repeated with idempotencyKey \"{key}\"."),
             None => "The call can be repeated.".to_string(),

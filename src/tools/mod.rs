@@ -1,8 +1,8 @@
-//! The six MCP tools, one file per Klarna area, all on one template:
+//! The MCP tools, one file per Klarna area, all on one template:
 //! parse arguments → validate (nothing sent on failure) → resolve `apiHost` → call
 //! [`KlarnaClient`](crate::klarna::KlarnaClient) → answer with structured content and a
 //! short text. Failures go through [`errors`], the one place that turns them into results;
-//! every call ends in one audit line ([`call::Call::finish`]).
+//! every call ends in one audit line ([`call::ToolCall::finish`]).
 //!
 //! | file | tools |
 //! |---|---|
@@ -10,9 +10,19 @@
 //! | `captures.rs` | `capture_order`, `get_capture` |
 //! | `refunds.rs` | `refund_order` |
 //!
-//! Writes share `write.rs`: read the order first (currency, remaining amount, context
-//! for errors), enforce caps, ask the human when configured, send with one idempotency key,
-//! then read the order again so the result shows the totals afterwards.
+//! The four writes run through one pipeline in `write.rs` (read the order, guards,
+//! confirmation, one idempotency key, verdict, the order afterwards); `confirm.rs` asks the
+//! human; `output.rs` and `receipts.rs` are what the tools return, personal data left out
+//! unless configured.
+//!
+//! Tools take their arguments as a raw JSON object and parse it themselves ([`args::parse`])
+//! instead of letting rmcp deserialize them: a bad argument then becomes an `isError` result
+//! that names the field and the fix, which the model reads and acts on, rather than a
+//! JSON-RPC error that clients show opaquely or not at all.
+//!
+//! Which tools exist is decided from each tool's own `readOnlyHint` annotation (read-only
+//! mode keeps only the tools annotated read-only) and `KLARNA_TOOLS`, so no hand-kept list
+//! can disagree with the tools themselves.
 
 pub mod args;
 pub(crate) mod call;
@@ -28,33 +38,56 @@ mod write;
 
 use std::sync::Arc;
 
-use rmcp::{handler::server::router::tool::ToolRouter, model::JsonObject};
+use rmcp::{
+    handler::server::router::tool::ToolRouter,
+    model::{JsonObject, Tool},
+};
 use schemars::JsonSchema;
 
-use crate::server::KlarnaServer;
+use crate::{
+    config::{Config, ConfigError, invalid},
+    server::KlarnaServer,
+};
 
-/// Tools that only read.
-pub const READ_TOOLS: [&str; 2] = ["get_order", "get_capture"];
-/// Tools that move money or end an authorization.
-pub const WRITE_TOOLS: [&str; 4] = [
-    "capture_order",
-    "refund_order",
-    "cancel_order",
-    "release_remaining_authorization",
-];
-/// All six, reads first.
-pub const ALL_TOOLS: [&str; 6] = [
-    "get_order",
-    "get_capture",
-    "capture_order",
-    "refund_order",
-    "cancel_order",
-    "release_remaining_authorization",
-];
-
-/// The router with every tool; the server removes the ones configuration disables.
-pub(crate) fn router() -> ToolRouter<KlarnaServer> {
+/// Every tool.
+fn all_tools() -> ToolRouter<KlarnaServer> {
     KlarnaServer::orders_router() + KlarnaServer::captures_router() + KlarnaServer::refunds_router()
+}
+
+/// Whether a tool only reads, from its own `readOnlyHint` annotation.
+pub(crate) fn is_read_only(tool: &Tool) -> bool {
+    tool.annotations.as_ref().and_then(|a| a.read_only_hint) == Some(true)
+}
+
+/// The router with the tools `config` enables: all of them, or those `KLARNA_TOOLS` names;
+/// in read-only mode only those annotated read-only. A name in `KLARNA_TOOLS` that is no
+/// tool is a configuration error.
+pub(crate) fn router_for(config: &Config) -> Result<ToolRouter<KlarnaServer>, ConfigError> {
+    let mut router = all_tools();
+    let tools = router.list_all();
+    if let Some(names) = &config.tools {
+        let known: Vec<&str> = tools.iter().map(|t| t.name.as_ref()).collect();
+        if let Some(unknown) = names.iter().find(|n| !known.contains(&n.as_str())) {
+            return Err(invalid(
+                "KLARNA_TOOLS",
+                &names.iter().cloned().collect::<Vec<_>>().join(","),
+                format!(
+                    "unknown tool `{unknown}`; valid names: {}",
+                    known.join(", ")
+                ),
+            ));
+        }
+    }
+    for tool in &tools {
+        let named = config
+            .tools
+            .as_ref()
+            .is_none_or(|names| names.contains(tool.name.as_ref()));
+        if !named || (config.read_only && !is_read_only(tool)) {
+            router.remove_route(tool.name.as_ref());
+        }
+    }
+    Ok(router)
 }
 
 /// Input schema of an argument type (root `type: object`, as MCP requires).
@@ -115,39 +148,52 @@ fn drop_null(value: &mut serde_json::Value) {
 mod tests {
     use super::*;
 
-    #[test]
-    fn reads_and_writes_partition_the_six_tools() {
-        let mut both: Vec<&str> = READ_TOOLS
+    fn config(read_only: bool, tools: Option<&[&str]>) -> Config {
+        let mut config = Config::from_vars(|_| None).unwrap();
+        config.read_only = read_only;
+        config.tools = tools.map(|t| t.iter().map(|s| s.to_string()).collect());
+        config
+    }
+
+    fn names(router: &ToolRouter<KlarnaServer>) -> Vec<String> {
+        let mut names: Vec<String> = router
+            .list_all()
             .iter()
-            .chain(WRITE_TOOLS.iter())
-            .copied()
+            .map(|t| t.name.to_string())
             .collect();
-        both.sort_unstable();
-        let mut all = ALL_TOOLS.to_vec();
-        all.sort_unstable();
-        assert_eq!(both, all);
-        assert!(READ_TOOLS.iter().all(|r| !WRITE_TOOLS.contains(r)));
+        names.sort();
+        names
     }
 
     #[test]
-    fn every_tool_in_the_router_is_named_in_the_lists_with_matching_annotations() {
-        let router = router();
-        let listed = router.list_all();
-        assert_eq!(listed.len(), ALL_TOOLS.len());
-        for tool in listed {
-            let read_only = tool.annotations.as_ref().and_then(|a| a.read_only_hint) == Some(true);
+    fn read_only_mode_keeps_exactly_the_tools_annotated_read_only() {
+        let all = all_tools().list_all();
+        let router = router_for(&config(true, None)).unwrap();
+        let kept = names(&router);
+        assert!(!kept.is_empty());
+        for tool in all {
             assert_eq!(
-                read_only,
-                READ_TOOLS.contains(&tool.name.as_ref()),
-                "{}",
-                tool.name
-            );
-            assert_eq!(
-                !read_only,
-                WRITE_TOOLS.contains(&tool.name.as_ref()),
+                kept.contains(&tool.name.to_string()),
+                is_read_only(&tool),
                 "{}",
                 tool.name
             );
         }
+    }
+
+    #[test]
+    fn klarna_tools_selects_by_name_and_read_only_still_wins() {
+        let router = router_for(&config(false, Some(&["get_order", "refund_order"]))).unwrap();
+        assert_eq!(names(&router), ["get_order", "refund_order"]);
+        let router = router_for(&config(true, Some(&["get_order", "refund_order"]))).unwrap();
+        assert_eq!(names(&router), ["get_order"]);
+        let err = router_for(&config(false, Some(&["get_order", "refund"])))
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(
+            err.contains("unknown tool `refund`") && err.contains("refund_order"),
+            "{err}"
+        );
     }
 }

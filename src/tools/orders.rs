@@ -15,16 +15,16 @@ use serde::Deserialize;
 
 use super::{
     args::{self, Validate, api_host_schema, key_schema, uuid_schema},
-    call::{Call, Success},
-    confirm::{Asker, confirm, fingerprint},
-    errors::{KlarnaFailure, Op, ToolError},
+    call::{Success, ToolCall},
+    confirm::Asker,
+    errors::{FailedRequest, Op, ToolError},
     input_schema,
-    output::{OrderTotals, OrderView},
+    output::OrderView,
     output_schema,
-    receipts::ReleaseReceipt,
-    write::{WriteContext, write_failed},
+    receipts::EndAuthorizationReceipt,
+    write::{WriteBody, WriteKind, WriteRequest},
 };
-use crate::{money::format_major, server::KlarnaServer};
+use crate::server::KlarnaServer;
 
 /// Arguments of `get_order`.
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -69,13 +69,6 @@ impl Validate for OrderWriteParams {
     }
 }
 
-/// Which of the two authorization-ending writes.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum EndKind {
-    Cancel,
-    Release,
-}
-
 #[tool_router(router = orders_router, vis = "pub(crate)")]
 impl KlarnaServer {
     #[tool(
@@ -97,7 +90,7 @@ impl KlarnaServer {
         title = "Cancel Klarna order",
         description = "Cancel a Klarna order that has NOT been captured at all: the whole authorization is released and the order can no longer be captured. Cannot be undone. If anything was captured, Klarna refuses: use refund_order to give money back, or release_remaining_authorization to drop the uncaptured rest. Returns the idempotency key and the order's status afterwards.",
         input_schema = input_schema::<OrderWriteParams>(),
-        output_schema = output_schema::<ReleaseReceipt>(),
+        output_schema = output_schema::<EndAuthorizationReceipt>(),
         annotations(title = "Cancel Klarna order", read_only_hint = false, destructive_hint = true, idempotent_hint = true, open_world_hint = true)
     )]
     pub(crate) async fn cancel_order(
@@ -111,7 +104,7 @@ impl KlarnaServer {
         call.limits.cancelled = context.ct.clone();
         let asker = Asker::new(&context, responses, state, self.confirmations());
         let result = self
-            .end_authorization(&mut call, arguments, &asker, EndKind::Cancel)
+            .end_authorization(&mut call, arguments, &asker, WriteKind::Cancel)
             .await;
         call.finish(result)
     }
@@ -121,7 +114,7 @@ impl KlarnaServer {
         title = "Release remaining authorization",
         description = "After the final partial capture of a Klarna order, release the part of the authorization that will not be captured, so the customer is not charged for it. Cannot be undone; no further captures are possible afterwards. Klarna refuses when nothing was captured (use cancel_order) or when the order is fully captured. Returns the released amount, the idempotency key and the order's totals afterwards.",
         input_schema = input_schema::<OrderWriteParams>(),
-        output_schema = output_schema::<ReleaseReceipt>(),
+        output_schema = output_schema::<EndAuthorizationReceipt>(),
         annotations(title = "Release remaining authorization", read_only_hint = false, destructive_hint = true, idempotent_hint = true, open_world_hint = true)
     )]
     pub(crate) async fn release_remaining_authorization(
@@ -135,7 +128,7 @@ impl KlarnaServer {
         call.limits.cancelled = context.ct.clone();
         let asker = Asker::new(&context, responses, state, self.confirmations());
         let result = self
-            .end_authorization(&mut call, arguments, &asker, EndKind::Release)
+            .end_authorization(&mut call, arguments, &asker, WriteKind::Release)
             .await;
         call.finish(result)
     }
@@ -144,7 +137,7 @@ impl KlarnaServer {
 impl KlarnaServer {
     async fn get_order_inner(
         &self,
-        call: &mut Call,
+        call: &mut ToolCall,
         arguments: JsonObject,
     ) -> Result<Success, ToolError> {
         let p: GetOrderParams = args::parse(arguments)?;
@@ -156,15 +149,12 @@ impl KlarnaServer {
             .get_order(host, &p.order_id, &call.limits)
             .await
             .map_err(|failed| {
-                ToolError::Klarna(Box::new(KlarnaFailure {
-                    what: format!("Looking up order {} at {host}", p.order_id),
-                    op: Op::GetOrder,
+                ToolError::Klarna(Box::new(FailedRequest::read(
+                    format!("Looking up order {} at {host}", p.order_id),
+                    Op::GetOrder,
                     host,
                     failed,
-                    key: None,
-                    before: None,
-                    amount: None,
-                }))
+                )))
             })?;
         call.saw(reply.status, reply.correlation_id.as_deref());
         let mut view = OrderView::of(
@@ -179,75 +169,30 @@ impl KlarnaServer {
 
     async fn end_authorization(
         &self,
-        call: &mut Call,
+        call: &mut ToolCall,
         arguments: JsonObject,
         asker: &Asker,
-        kind: EndKind,
+        kind: WriteKind,
     ) -> Result<Success, ToolError> {
         let p: OrderWriteParams = args::parse(arguments)?;
         p.validate()?;
-        call.order_id = Some(p.order_id.clone());
-        let host = self.resolve_host(call, p.api_host.as_deref())?;
-        let key = Self::idempotency_key(call, p.idempotency_key, asker);
-        let (verb, op) = match kind {
-            EndKind::Cancel => ("Cancel", Op::Cancel),
-            EndKind::Release => ("Release the remaining authorization of", Op::Release),
-        };
-        let what = format!("{verb} order {} at {host}", p.order_id);
-        let before = self.read_before(call, host, &p.order_id, &what).await?;
-        let totals = OrderTotals::of(&before);
-        let open = totals.remaining_authorized_amount;
-        call.amount = Some(open);
-        let question = format!(
-            "{verb} order {} at {host} ({} still authorized)?",
-            p.order_id,
-            format_major(open, &totals.currency)
-        );
-        let tool = if kind == EndKind::Cancel {
-            "cancel_order"
-        } else {
-            "release_remaining_authorization"
-        };
-        let fp = fingerprint(tool, &p.order_id, host.as_str(), open, &key, "");
-        confirm(self.config().confirm_writes, asker, &question, &fp).await?;
-        call.restart_budget();
-        call.ensure_not_cancelled()?;
-
-        let sent = match kind {
-            EndKind::Cancel => {
-                self.client()
-                    .cancel_order(host, &p.order_id, &key, &call.limits)
-                    .await
-            }
-            EndKind::Release => {
-                self.client()
-                    .release_remaining_authorization(host, &p.order_id, &key, &call.limits)
-                    .await
-            }
-        };
-        let ctx = WriteContext {
-            what,
-            op,
-            host,
-            key: &key,
+        let request = WriteRequest {
+            kind,
+            order_id: p.order_id,
+            api_host: p.api_host,
             amount: None,
+            idempotency_key: p.idempotency_key,
+            body: WriteBody::Empty,
         };
-        let reply = sent.map_err(|failed| write_failed(ctx, failed, &before))?;
-        call.saw(reply.status, reply.correlation_id.as_deref());
-        // Klarna refuses a second cancel or release, so a success on an order that was
-        // already cancelled / had nothing left is the replay of an earlier call with this key.
-        let replayed = match kind {
-            EndKind::Cancel => totals.status == "CANCELLED",
-            EndKind::Release => open == 0,
-        };
-        let receipt = ReleaseReceipt {
-            facts: self.write_facts(call, host, reply.attempts, &before, replayed),
-            released_amount: open,
-            after: self.read_after(call, host, &p.order_id).await,
+        let written = self.write(call, request, asker).await?;
+        let receipt = EndAuthorizationReceipt {
+            released_amount: written.amount,
+            facts: written.facts,
+            after: written.after,
         };
         let text = receipt.text(match kind {
-            EndKind::Cancel => "Cancelled",
-            EndKind::Release => "Released the remaining authorization of",
+            WriteKind::Cancel => "Cancelled",
+            _ => "Released the remaining authorization of",
         });
         Success::new(&receipt, text)
     }

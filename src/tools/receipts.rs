@@ -149,7 +149,7 @@ impl RefundReceipt {
 /// Result of `cancel_order` and `release_remaining_authorization`.
 #[derive(Debug, Clone, Serialize, JsonSchema, PartialEq)]
 #[serde(rename_all = "camelCase")]
-pub struct ReleaseReceipt {
+pub struct EndAuthorizationReceipt {
     /// Common facts.
     #[serde(flatten)]
     pub facts: WriteFacts,
@@ -160,7 +160,7 @@ pub struct ReleaseReceipt {
     pub after: After,
 }
 
-impl ReleaseReceipt {
+impl EndAuthorizationReceipt {
     /// Human text; `verb` is "Cancelled" or "Released the remaining authorization of".
     pub fn text(&self, what: &str) -> String {
         let f = &self.facts;

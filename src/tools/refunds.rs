@@ -14,21 +14,16 @@ use serde::Deserialize;
 
 use super::{
     args::{self, Validate, amount_schema, api_host_schema, key_schema, text_schema, uuid_schema},
-    call::{Call, Success},
-    confirm::{Asker, body_digest, confirm, fingerprint},
-    errors::{Op, ToolError},
+    call::{Success, ToolCall},
+    confirm::Asker,
+    errors::ToolError,
     input_schema,
     lines::{self, OrderLineArg, lines_schema},
-    output::OrderTotals,
     output_schema,
     receipts::RefundReceipt,
-    write::{WriteContext, check_cap, write_failed},
+    write::{WriteBody, WriteKind, WriteRequest},
 };
-use crate::{
-    klarna::types::RefundRequest,
-    money::{format_major, format_money},
-    server::KlarnaServer,
-};
+use crate::server::KlarnaServer;
 
 /// Arguments of `refund_order`.
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -102,82 +97,37 @@ impl KlarnaServer {
 impl KlarnaServer {
     async fn refund_inner(
         &self,
-        call: &mut Call,
+        call: &mut ToolCall,
         arguments: JsonObject,
         asker: &Asker,
     ) -> Result<Success, ToolError> {
         let p: RefundOrderParams = args::parse(arguments)?;
         p.validate()?;
-        call.order_id = Some(p.order_id.clone());
-        call.amount = Some(p.amount);
-        let host = self.resolve_host(call, p.api_host.as_deref())?;
-        let key = Self::idempotency_key(call, p.idempotency_key.clone(), asker);
-        let before = self
-            .read_before(
-                call,
-                host,
-                &p.order_id,
-                &format!("Refund on order {} at {host}", p.order_id),
-            )
-            .await?;
-        let currency = OrderTotals::of(&before).currency;
-        let money = format_money(p.amount, &currency);
-        let plain = format_major(p.amount, &currency);
-        check_cap(
-            p.amount,
-            self.config().max_refund_amount,
-            "KLARNA_MAX_REFUND_AMOUNT",
-            "a refund",
-            &currency,
-        )?;
-        let body = RefundRequest {
-            refunded_amount: p.amount,
-            description: p.description.clone(),
-            reference: p.reference.clone(),
-            order_lines: p
-                .order_lines
-                .as_ref()
-                .map(|lines| lines.iter().map(OrderLineArg::to_wire).collect()),
-        };
-        let question = format!("Refund {plain} on order {} at {host}?", p.order_id);
-        let fp = fingerprint(
-            "refund_order",
-            &p.order_id,
-            host.as_str(),
-            p.amount,
-            &key,
-            &body_digest(&body),
-        );
-        confirm(self.config().confirm_writes, asker, &question, &fp).await?;
-        call.restart_budget();
-        call.ensure_not_cancelled()?;
-
-        let ctx = WriteContext {
-            what: format!("Refund of {money} on order {} at {host}", p.order_id),
-            op: Op::Refund,
-            host,
-            key: &key,
+        let request = WriteRequest {
+            kind: WriteKind::Refund,
+            order_id: p.order_id,
+            api_host: p.api_host,
             amount: Some(p.amount),
+            idempotency_key: p.idempotency_key,
+            body: WriteBody::Refund {
+                description: p.description,
+                reference: p.reference,
+                order_lines: p
+                    .order_lines
+                    .map(|lines| lines.iter().map(OrderLineArg::to_wire).collect()),
+            },
         };
-        let reply = self
-            .client()
-            .create_refund(host, &p.order_id, &body, &key, &call.limits)
-            .await
-            .map_err(|failed| write_failed(ctx, failed, &before))?;
-        call.saw(reply.status, reply.correlation_id.as_deref());
-        // A refund id the order already had means Klarna replayed an earlier call with this key.
-        let earlier = reply.value.id.as_deref().and_then(|id| {
-            before
-                .refunds
-                .iter()
-                .find(|r| r.refund_id.as_deref() == Some(id))
-        });
+        let written = self.write(call, request, asker).await?;
         let receipt = RefundReceipt {
-            facts: self.write_facts(call, host, reply.attempts, &before, earlier.is_some()),
-            refund_id: reply.value.id.clone(),
-            refunded_amount: earlier.and_then(|r| r.refunded_amount).unwrap_or(p.amount),
-            location: reply.value.location,
-            after: self.read_after(call, host, &p.order_id).await,
+            refunded_amount: written
+                .earlier
+                .as_ref()
+                .and_then(|e| e.amount)
+                .unwrap_or(written.amount),
+            refund_id: written.created_id,
+            location: written.location,
+            facts: written.facts,
+            after: written.after,
         };
         Success::new(&receipt, receipt.text())
     }

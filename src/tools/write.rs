@@ -1,18 +1,33 @@
-//! Steps shared by the four write tools (and the host check shared by all six).
+//! The write pipeline. Capture, refund, cancel and release each describe their write as a
+//! [`WriteRequest`] — what, on which order and host, for how much, with which body — and
+//! [`KlarnaServer::write`] runs the same steps for all four, so every safety rule lives here
+//! once:
+//!
+//! 1. resolve the host and the idempotency key;
+//! 2. read the order (currency, remaining amount, state — for the amount, the caps, the
+//!    question and the next step if Klarna refuses);
+//! 3. guards: the amount a capture of "everything" means, the caps;
+//! 4. confirmation by the human, when configured;
+//! 5. send with one idempotency key, unless the client cancelled the call;
+//! 6. the verdict, and whether Klarna replayed an earlier call with this key;
+//! 7. read the order again so the result shows the totals afterwards.
 
 use std::time::{Duration, Instant};
 
 use super::{
-    call::Call,
-    confirm::Asker,
-    errors::{KlarnaFailure, Op, ToolError},
+    call::ToolCall,
+    confirm::{Asker, WriteIdentity, body_digest, confirm},
+    errors::{FailedRequest, Op, ToolError},
     output::OrderTotals,
     receipts::{After, WriteFacts},
 };
 use crate::{
     host::ApiHost,
-    klarna::{Failed, types::Order},
-    money::format_money,
+    klarna::{
+        CallError, Created, Reply,
+        types::{CaptureRequest, Order, OrderLine, RefundRequest, ShippingInfo},
+    },
+    money::{format_major, format_money},
     server::KlarnaServer,
 };
 
@@ -20,11 +35,177 @@ use crate::{
 /// result (and its idempotency key) reaches the client in time.
 const MIN_TIME_FOR_READ_AFTER: Duration = Duration::from_millis(500);
 
+/// The four writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum WriteKind {
+    /// `capture_order`.
+    Capture,
+    /// `refund_order`.
+    Refund,
+    /// `cancel_order`.
+    Cancel,
+    /// `release_remaining_authorization`.
+    Release,
+}
+
+impl WriteKind {
+    /// The tool's name.
+    pub(crate) fn tool(self) -> &'static str {
+        match self {
+            Self::Capture => "capture_order",
+            Self::Refund => "refund_order",
+            Self::Cancel => "cancel_order",
+            Self::Release => "release_remaining_authorization",
+        }
+    }
+
+    fn op(self) -> Op {
+        match self {
+            Self::Capture => Op::Capture,
+            Self::Refund => Op::Refund,
+            Self::Cancel => Op::Cancel,
+            Self::Release => Op::Release,
+        }
+    }
+
+    /// Whether the write moves an amount the caller names (capture, refund), rather than
+    /// ending what remains of the authorization (cancel, release).
+    fn moves_money(self) -> bool {
+        matches!(self, Self::Capture | Self::Refund)
+    }
+}
+
+/// The body of a write, without the amount (a capture of "everything" learns it from the
+/// order).
+pub(crate) enum WriteBody {
+    /// `POST …/captures`.
+    Capture {
+        /// Shown to the customer.
+        description: Option<String>,
+        /// Merchant reference, e.g. a shipment id.
+        reference: Option<String>,
+        /// Lines captured.
+        order_lines: Option<Vec<OrderLine>>,
+        /// Tracking data.
+        shipping_info: Option<Vec<ShippingInfo>>,
+    },
+    /// `POST …/refunds`.
+    Refund {
+        /// Shown to the customer.
+        description: Option<String>,
+        /// Merchant reference, e.g. an RMA number.
+        reference: Option<String>,
+        /// Lines refunded.
+        order_lines: Option<Vec<OrderLine>>,
+    },
+    /// Cancel and release carry no body.
+    Empty,
+}
+
+/// The JSON body sent, with its amount.
+enum WireBody {
+    Capture(CaptureRequest),
+    Refund(RefundRequest),
+    Empty,
+}
+
+impl WriteBody {
+    fn with_amount(&self, amount: i64) -> WireBody {
+        match self {
+            Self::Capture {
+                description,
+                reference,
+                order_lines,
+                shipping_info,
+            } => WireBody::Capture(CaptureRequest {
+                captured_amount: amount,
+                description: description.clone(),
+                reference: reference.clone(),
+                order_lines: order_lines.clone(),
+                shipping_info: shipping_info.clone(),
+            }),
+            Self::Refund {
+                description,
+                reference,
+                order_lines,
+            } => WireBody::Refund(RefundRequest {
+                refunded_amount: amount,
+                description: description.clone(),
+                reference: reference.clone(),
+                order_lines: order_lines.clone(),
+            }),
+            Self::Empty => WireBody::Empty,
+        }
+    }
+
+    fn reference(&self) -> Option<&str> {
+        match self {
+            Self::Capture { reference, .. } | Self::Refund { reference, .. } => {
+                reference.as_deref()
+            }
+            Self::Empty => None,
+        }
+    }
+}
+
+impl WireBody {
+    fn digest(&self) -> String {
+        match self {
+            Self::Capture(body) => body_digest(body),
+            Self::Refund(body) => body_digest(body),
+            Self::Empty => String::new(),
+        }
+    }
+}
+
+/// One write, as a tool describes it after validating its arguments.
+pub(crate) struct WriteRequest {
+    /// Which write.
+    pub kind: WriteKind,
+    /// Klarna order id (validated).
+    pub order_id: String,
+    /// `apiHost` as given (validated by the pipeline).
+    pub api_host: Option<String>,
+    /// Capture: `None` = everything still authorized. Refund: always given. Cancel and
+    /// release: `None` (they end whatever remains).
+    pub amount: Option<i64>,
+    /// The caller's idempotency key (validated), if any.
+    pub idempotency_key: Option<String>,
+    /// What is sent besides the amount.
+    pub body: WriteBody,
+}
+
+/// What an earlier call with the same key did, when Klarna answered with its result.
+pub(crate) struct EarlierWrite {
+    /// Its amount, when the order shows it.
+    pub amount: Option<i64>,
+    /// Its reference, when the order shows it.
+    pub reference: Option<String>,
+}
+
+/// A write Klarna applied (or replayed), with what the result shows.
+pub(crate) struct Written {
+    /// Facts every write result carries.
+    pub facts: WriteFacts,
+    /// The amount this call sent (for cancel and release: what was still authorized).
+    pub amount: i64,
+    /// Id of the capture or refund created.
+    pub created_id: Option<String>,
+    /// `Location` of the capture or refund created.
+    pub location: Option<String>,
+    /// The reference sent.
+    pub reference: Option<String>,
+    /// Set when Klarna answered with an earlier call's result for this key.
+    pub earlier: Option<EarlierWrite>,
+    /// The order afterwards.
+    pub after: After,
+}
+
 impl KlarnaServer {
     /// The host of a call: `apiHost` if given and allowed, else the default.
     pub(crate) fn resolve_host(
         &self,
-        call: &mut Call,
+        call: &mut ToolCall,
         requested: Option<&str>,
     ) -> Result<ApiHost, ToolError> {
         let host = self.config().hosts.resolve(requested)?;
@@ -32,35 +213,214 @@ impl KlarnaServer {
         Ok(host)
     }
 
-    /// Reads the order before a write: its currency, remaining amount and state, for the
-    /// amount, the cap, the question, and the next step if Klarna refuses.
-    pub(crate) async fn read_before(
+    /// Runs one write through the pipeline.
+    pub(crate) async fn write(
         &self,
-        call: &mut Call,
+        call: &mut ToolCall,
+        request: WriteRequest,
+        asker: &Asker,
+    ) -> Result<Written, ToolError> {
+        let kind = request.kind;
+        let order_id = request.order_id.as_str();
+        call.order_id = Some(request.order_id.clone());
+        call.amount = request.amount;
+        let host = self.resolve_host(call, request.api_host.as_deref())?;
+        let key = idempotency_key(call, request.idempotency_key.clone(), asker);
+
+        let before = self.read_before(call, kind, host, order_id).await?;
+        let totals = OrderTotals::of(&before);
+        let amount = self.amount_of(kind, request.amount, &totals, host, order_id)?;
+        call.amount = Some(amount);
+        self.check_cap(kind, amount, &totals.currency)?;
+
+        let body = request.body.with_amount(amount);
+        let question = question(kind, amount, &totals.currency, order_id, host);
+        let identity = WriteIdentity::new(
+            kind.tool(),
+            order_id,
+            host.as_str(),
+            amount,
+            &key,
+            &body.digest(),
+        );
+        confirm(self.config().confirm_writes, asker, &question, &identity).await?;
+        call.restart_budget();
+        call.ensure_not_cancelled()?;
+
+        let sent = self
+            .send(kind, host, order_id, &body, &key, call)
+            .await
+            .map_err(|failed| {
+                let what = match kind {
+                    WriteKind::Capture | WriteKind::Refund => format!(
+                        "{} of {} on order {order_id} at {host}",
+                        noun(kind),
+                        format_money(amount, &totals.currency)
+                    ),
+                    WriteKind::Cancel | WriteKind::Release => {
+                        format!("{} order {order_id} at {host}", noun(kind))
+                    }
+                };
+                ToolError::Klarna(Box::new(FailedRequest {
+                    what,
+                    op: kind.op(),
+                    host,
+                    error: failed.error,
+                    attempts: failed.attempts,
+                    may_have_applied: failed.may_have_applied,
+                    key: Some(key.clone()),
+                    before: Some(before.clone()),
+                    amount: kind.moves_money().then_some(amount),
+                }))
+            })?;
+        call.saw(sent.status, sent.correlation_id.as_deref());
+
+        let earlier = earlier_write(kind, &sent.value, &before, &totals);
+        let facts = WriteFacts {
+            notice: self.notice().map(str::to_string),
+            order_id: order_id.to_string(),
+            api_host: host.to_string(),
+            idempotency_key: key,
+            attempts: sent.attempts,
+            currency: totals.currency.clone(),
+            replayed: earlier.is_some(),
+        };
+        let after = self.read_after(call, host, order_id).await;
+        Ok(Written {
+            facts,
+            amount,
+            created_id: sent.value.id,
+            location: sent.value.location,
+            reference: request.body.reference().map(str::to_string),
+            earlier,
+            after,
+        })
+    }
+
+    /// Reads the order before a write.
+    async fn read_before(
+        &self,
+        call: &mut ToolCall,
+        kind: WriteKind,
         host: ApiHost,
         order_id: &str,
-        what: &str,
     ) -> Result<Order, ToolError> {
         match self.client().get_order(host, order_id, &call.limits).await {
             Ok(reply) => {
                 call.saw(reply.status, reply.correlation_id.as_deref());
                 Ok(reply.value)
             }
-            Err(failed) => Err(ToolError::Klarna(Box::new(KlarnaFailure {
-                what: format!("{what}: reading the order first"),
-                op: Op::GetOrder,
+            Err(failed) => Err(ToolError::Klarna(Box::new(FailedRequest::read(
+                format!(
+                    "{} on order {order_id} at {host}: reading the order first",
+                    noun(kind)
+                ),
+                Op::GetOrder,
                 host,
                 failed,
-                key: None,
-                before: None,
-                amount: None,
-            }))),
+            )))),
+        }
+    }
+
+    /// The amount the write moves or ends.
+    fn amount_of(
+        &self,
+        kind: WriteKind,
+        requested: Option<i64>,
+        totals: &OrderTotals,
+        host: ApiHost,
+        order_id: &str,
+    ) -> Result<i64, ToolError> {
+        let remaining = totals.remaining_authorized_amount;
+        match (kind, requested) {
+            (_, Some(amount)) => Ok(amount),
+            (WriteKind::Capture, None) if remaining > 0 => Ok(remaining),
+            (WriteKind::Capture | WriteKind::Refund, None) => Err(ToolError::Refused(format!(
+                "Nothing remains to capture on order {order_id} at {host}: it is {} with {} remaining authorized. \
+                 (Repeating an earlier capture whose outcome was unknown? Pass its amount with the same idempotencyKey.)",
+                totals.status,
+                format_money(remaining, &totals.currency)
+            ))),
+            (WriteKind::Cancel | WriteKind::Release, None) => Ok(remaining),
+        }
+    }
+
+    /// `KLARNA_MAX_CAPTURE_AMOUNT` / `KLARNA_MAX_REFUND_AMOUNT`.
+    fn check_cap(&self, kind: WriteKind, amount: i64, currency: &str) -> Result<(), ToolError> {
+        let (cap, var, what) = match kind {
+            WriteKind::Capture => (
+                self.config().max_capture_amount,
+                "KLARNA_MAX_CAPTURE_AMOUNT",
+                "a capture",
+            ),
+            WriteKind::Refund => (
+                self.config().max_refund_amount,
+                "KLARNA_MAX_REFUND_AMOUNT",
+                "a refund",
+            ),
+            WriteKind::Cancel | WriteKind::Release => return Ok(()),
+        };
+        match cap {
+            Some(cap) if amount > cap => Err(ToolError::Refused(format!(
+                "Refused: {what} of {} is above this server's limit {var}={cap} ({}). Use a smaller amount, or ask the operator to raise {var}.",
+                format_money(amount, currency),
+                format_money(cap, currency),
+            ))),
+            _ => Ok(()),
+        }
+    }
+
+    /// Sends the write with its idempotency key.
+    async fn send(
+        &self,
+        kind: WriteKind,
+        host: ApiHost,
+        order_id: &str,
+        body: &WireBody,
+        key: &str,
+        call: &ToolCall,
+    ) -> Result<Reply<Created>, CallError> {
+        let client = self.client();
+        let limits = &call.limits;
+        let no_id = |reply: Reply<()>| Reply {
+            value: Created {
+                id: None,
+                location: None,
+            },
+            status: reply.status,
+            attempts: reply.attempts,
+            correlation_id: reply.correlation_id,
+        };
+        match (kind, body) {
+            (WriteKind::Capture, WireBody::Capture(body)) => {
+                client
+                    .create_capture(host, order_id, body, key, limits)
+                    .await
+            }
+            (WriteKind::Refund, WireBody::Refund(body)) => {
+                client
+                    .create_refund(host, order_id, body, key, limits)
+                    .await
+            }
+            (WriteKind::Cancel, _) => client
+                .cancel_order(host, order_id, key, limits)
+                .await
+                .map(no_id),
+            (WriteKind::Release, _) => client
+                .release_remaining_authorization(host, order_id, key, limits)
+                .await
+                .map(no_id),
+            // A capture or refund always carries its body; anything else is a bug here, and
+            // sending nothing is the safe answer.
+            (WriteKind::Capture | WriteKind::Refund, _) => Err(CallError::from(
+                crate::klarna::KlarnaError::NotSent("internal error: the body is missing".into()),
+            )),
         }
     }
 
     /// Reads the order after a successful write. A failure here does not undo the write, so
     /// it is reported inside the success.
-    pub(crate) async fn read_after(&self, call: &Call, host: ApiHost, order_id: &str) -> After {
+    async fn read_after(&self, call: &ToolCall, host: ApiHost, order_id: &str) -> After {
         if call
             .limits
             .deadline
@@ -85,85 +445,80 @@ impl KlarnaServer {
             },
         }
     }
+}
 
-    /// The idempotency key: the caller's; else the one generated when this same call asked for
-    /// confirmation (2026-07-28 round trip); else a fresh UUID v4.
-    pub(crate) fn idempotency_key(call: &mut Call, given: Option<String>, asker: &Asker) -> String {
-        let earlier = match (&call.order_id, call.host) {
-            (Some(order_id), Some(host)) => {
-                asker.confirmed_key(call.tool(), order_id, host.as_str())
-            }
-            _ => None,
-        };
-        let key = given
-            .or(earlier)
-            .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
-        call.key = Some(key.clone());
-        key
+/// The idempotency key: the caller's; else the one generated when this same call asked for
+/// confirmation (2026-07-28 round trip); else a fresh UUID v4.
+fn idempotency_key(call: &mut ToolCall, given: Option<String>, asker: &Asker) -> String {
+    let earlier = match (&call.order_id, call.host) {
+        (Some(order_id), Some(host)) => asker.confirmed_key(call.tool(), order_id, host.as_str()),
+        _ => None,
+    };
+    let key = given
+        .or(earlier)
+        .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
+    call.key = Some(key.clone());
+    key
+}
+
+/// The write as a noun phrase opening a sentence.
+fn noun(kind: WriteKind) -> &'static str {
+    match kind {
+        WriteKind::Capture => "Capture",
+        WriteKind::Refund => "Refund",
+        WriteKind::Cancel => "Cancel",
+        WriteKind::Release => "Release the remaining authorization of",
     }
+}
 
-    /// The facts every write result shows.
-    pub(crate) fn write_facts(
-        &self,
-        call: &Call,
-        host: ApiHost,
-        attempts: u32,
-        before: &Order,
-        replayed: bool,
-    ) -> WriteFacts {
-        WriteFacts {
-            notice: self.notice().map(str::to_string),
-            order_id: call.order_id.clone().unwrap_or_default(),
-            api_host: host.to_string(),
-            idempotency_key: call.key.clone().unwrap_or_default(),
-            attempts,
-            currency: OrderTotals::of(before).currency,
-            replayed,
+/// The question put to the human.
+fn question(kind: WriteKind, amount: i64, currency: &str, order_id: &str, host: ApiHost) -> String {
+    let plain = format_major(amount, currency);
+    match kind {
+        WriteKind::Capture | WriteKind::Refund => {
+            format!("{} {plain} on order {order_id} at {host}?", noun(kind))
         }
+        WriteKind::Cancel | WriteKind::Release => format!(
+            "{} order {order_id} at {host} ({plain} still authorized)?",
+            noun(kind)
+        ),
     }
 }
 
-/// What a failed write needs for its message.
-pub(crate) struct WriteContext<'a> {
-    /// "Capture of 105.00 EUR on order … at …".
-    pub what: String,
-    /// Which write.
-    pub op: Op,
-    /// Where it went.
-    pub host: ApiHost,
-    /// Its idempotency key.
-    pub key: &'a str,
-    /// Amount sent, if any.
-    pub amount: Option<i64>,
-}
-
-/// A failed write, explained with the order as it was before.
-pub(crate) fn write_failed(ctx: WriteContext<'_>, failed: Failed, before: &Order) -> ToolError {
-    ToolError::Klarna(Box::new(KlarnaFailure {
-        what: ctx.what,
-        op: ctx.op,
-        host: ctx.host,
-        failed,
-        key: Some(ctx.key.to_string()),
-        before: Some(before.clone()),
-        amount: ctx.amount,
-    }))
-}
-
-/// Refuses an amount above a configured cap.
-pub(crate) fn check_cap(
-    amount: i64,
-    cap: Option<i64>,
-    var: &str,
-    what: &str,
-    currency: &str,
-) -> Result<(), ToolError> {
-    match cap {
-        Some(cap) if amount > cap => Err(ToolError::Refused(format!(
-            "Refused: {what} of {} is above this server's limit {var}={cap} ({}). Use a smaller amount, or ask the operator to raise {var}.",
-            format_money(amount, currency),
-            format_money(cap, currency),
-        ))),
-        _ => Ok(()),
+/// Whether Klarna answered with an earlier call's result for this key: a capture or refund
+/// id the order already had, or a cancel or release of something already cancelled or
+/// released (Klarna refuses a second one, so a success means a replay).
+fn earlier_write(
+    kind: WriteKind,
+    created: &Created,
+    before: &Order,
+    totals: &OrderTotals,
+) -> Option<EarlierWrite> {
+    let id = created.id.as_deref();
+    match kind {
+        WriteKind::Capture => before
+            .captures
+            .iter()
+            .find(|c| id.is_some() && c.capture_id.as_deref() == id)
+            .map(|c| EarlierWrite {
+                amount: c.captured_amount,
+                reference: c.reference.clone(),
+            }),
+        WriteKind::Refund => before
+            .refunds
+            .iter()
+            .find(|r| id.is_some() && r.refund_id.as_deref() == id)
+            .map(|r| EarlierWrite {
+                amount: r.refunded_amount,
+                reference: r.reference.clone(),
+            }),
+        WriteKind::Cancel => (totals.status == "CANCELLED").then_some(EarlierWrite {
+            amount: None,
+            reference: None,
+        }),
+        WriteKind::Release => (totals.remaining_authorized_amount == 0).then_some(EarlierWrite {
+            amount: None,
+            reference: None,
+        }),
     }
 }

@@ -1,6 +1,5 @@
 //! The README and `.env.example` must stay true to the code: every variable the server
 //! reads is documented in both, and every demo order is listed.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::{collections::BTreeSet, fs};
 

@@ -1,46 +1,63 @@
 //! The tool definitions are the contract the model reads: names, titles, descriptions,
-//! annotations and both schemas. They are snapshotted in `tests/snapshots/tools_list.json`;
-//! any change fails here until it is reviewed and the snapshot is rewritten with
-//! `UPDATE_SNAPSHOTS=1 cargo test --test tools_list`. In CI a missing snapshot fails.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+//! annotations and both schemas. Each tool is snapshotted in its own file,
+//! `tests/snapshots/tools/<name>.json`, so a change shows which tool changed; any change
+//! fails here until it is reviewed and the snapshots are rewritten with
+//! `UPDATE_SNAPSHOTS=1 cargo test --test mcp tools_list`. In CI a missing snapshot fails.
 
-mod common;
+use std::path::{Path, PathBuf};
 
 use klarna_mcp::{Config, KlarnaServer};
 use serde_json::{Value, json};
 
 async fn listed_tools() -> Vec<rmcp::model::Tool> {
     let config = Config::from_vars(|_| None).unwrap();
-    let client = common::connect(KlarnaServer::new(config).unwrap()).await;
+    let client = crate::common::connect(KlarnaServer::new(config).unwrap()).await;
     let mut tools = client.list_all_tools().await.unwrap();
     tools.sort_by(|a, b| a.name.cmp(&b.name));
     tools
 }
 
+fn snapshot_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/snapshots/tools")
+}
+
 #[tokio::test]
-async fn tools_list_matches_the_reviewed_snapshot() {
-    let actual = serde_json::to_string_pretty(&listed_tools().await).unwrap() + "\n";
-    let path =
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/snapshots/tools_list.json");
-    if std::env::var_os("UPDATE_SNAPSHOTS").is_some() {
-        std::fs::write(&path, &actual).unwrap();
-        return;
-    }
-    match std::fs::read_to_string(&path) {
-        Ok(expected) => assert!(
-            expected == actual,
-            "tools/list changed. Review the difference, then run `UPDATE_SNAPSHOTS=1 cargo test --test tools_list`.\n\
-             --- new tools/list ---\n{actual}"
-        ),
-        Err(_) if std::env::var_os("CI").is_none() => {
-            std::fs::write(&path, &actual).unwrap();
-            panic!(
-                "snapshot was missing and has been written to {}; review and commit it",
+async fn every_tool_matches_its_reviewed_snapshot_and_no_snapshot_is_stale() {
+    let tools = listed_tools().await;
+    let update = std::env::var_os("UPDATE_SNAPSHOTS").is_some();
+    let in_ci = std::env::var_os("CI").is_some();
+    let mut problems = Vec::new();
+    for tool in &tools {
+        let actual = serde_json::to_string_pretty(tool).unwrap() + "\n";
+        let path = snapshot_dir().join(format!("{}.json", tool.name));
+        match std::fs::read_to_string(&path) {
+            Ok(_) if update => std::fs::write(&path, &actual).unwrap(),
+            Ok(expected) if expected == actual => {}
+            Ok(_) => problems.push(format!(
+                "{} changed. Review it, then run `UPDATE_SNAPSHOTS=1 cargo test --test mcp tools_list`.\n--- new {} ---\n{actual}",
+                tool.name,
                 path.display()
-            );
+            )),
+            Err(_) if update || !in_ci => {
+                std::fs::write(&path, &actual).unwrap();
+                if !update {
+                    problems.push(format!(
+                        "snapshot {} was missing and has been written; review and commit it",
+                        path.display()
+                    ));
+                }
+            }
+            Err(e) => problems.push(format!("snapshot {} missing in CI: {e}", path.display())),
         }
-        Err(e) => panic!("snapshot {} missing in CI: {e}", path.display()),
     }
+    let names: Vec<String> = tools.iter().map(|t| format!("{}.json", t.name)).collect();
+    for entry in std::fs::read_dir(snapshot_dir()).unwrap() {
+        let file = entry.unwrap().file_name().to_string_lossy().to_string();
+        if !names.contains(&file) {
+            problems.push(format!("snapshot {file} names no tool; delete it"));
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n\n"));
 }
 
 #[tokio::test]

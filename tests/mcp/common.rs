@@ -1,6 +1,5 @@
 //! Shared test harness: a fresh simulator on `127.0.0.1:0` and a klarna-mcp server wired to
 //! it, driven by rmcp's own client over an in-process duplex pipe.
-#![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::time::Duration;
 
@@ -31,10 +30,10 @@ pub fn config_for(sim: &Simulator) -> Config {
         _ => None,
     })
     .unwrap();
-    config.retry.base_delay = Duration::from_millis(1);
-    config.retry.max_delay = Duration::from_millis(5);
-    config.retry.retry_after_cap = Duration::from_millis(50);
-    config.retry.attempt_timeout = Duration::from_secs(5);
+    config.client.retry.base_delay = Duration::from_millis(1);
+    config.client.retry.max_delay = Duration::from_millis(5);
+    config.client.retry.retry_after_cap = Duration::from_millis(50);
+    config.client.retry.attempt_timeout = Duration::from_secs(5);
     config
 }
 

@@ -1,9 +1,6 @@
 //! The three tasks merchants ask for, end to end, and the prompts that describe them.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod common;
-
-use common::{order_args, start};
+use crate::common::{order_args, start};
 use klarna_mcp::simulator::SeedOrder;
 use rmcp::model::GetPromptRequestParams;
 use serde_json::json;
@@ -13,7 +10,7 @@ async fn summarize_an_order() {
     let h = start().await;
     let id = h.seed(SeedOrder::new(10500, "EUR").captured(6000).refunded(1000));
     let result = h.call("get_order", json!({ "orderId": id })).await;
-    let text = common::text(&result);
+    let text = crate::common::text(&result);
     for expected in [
         "PART_CAPTURED",
         "order amount 105.00 EUR (10500)",
@@ -62,7 +59,7 @@ async fn partial_refund_and_confirm_the_new_refunded_total() {
         .await;
     let receipt = result.structured_content.clone().unwrap();
     assert_eq!(receipt["orderAfter"]["refundedAmount"], 2500);
-    assert!(common::text(&result).contains("refunded 25.00 EUR (2500)"));
+    assert!(crate::common::text(&result).contains("refunded 25.00 EUR (2500)"));
 }
 
 #[tokio::test]
@@ -94,7 +91,7 @@ async fn prompts_are_listed_with_their_arguments() {
     assert!(args.contains(&("apiHost".into(), false)), "{args:?}");
 }
 
-async fn prompt_text(h: &common::Harness, name: &str, args: serde_json::Value) -> String {
+async fn prompt_text(h: &crate::common::Harness, name: &str, args: serde_json::Value) -> String {
     let got = h
         .client
         .get_prompt(GetPromptRequestParams::new(name).with_arguments(rmcp::model::object(args)))
@@ -181,7 +178,7 @@ async fn the_2026_lifecycle_serves_tools_and_structured_results() {
             .await
             .unwrap();
     let id = sim.seed(SeedOrder::new(10500, "EUR"));
-    let server = klarna_mcp::KlarnaServer::new(common::config_for(&sim)).unwrap();
+    let server = klarna_mcp::KlarnaServer::new(crate::common::config_for(&sim)).unwrap();
     let (server_io, client_io) = tokio::io::duplex(1 << 20);
     tokio::spawn(async move {
         if let Ok(running) = server.serve(server_io).await {
@@ -209,6 +206,11 @@ async fn the_2026_lifecycle_serves_tools_and_structured_results() {
         )
         .await
         .unwrap();
-    assert_eq!(result.is_error, Some(false), "{}", common::text(&result));
+    assert_eq!(
+        result.is_error,
+        Some(false),
+        "{}",
+        crate::common::text(&result)
+    );
     assert_eq!(result.structured_content.unwrap()["capturedAmount"], 10500);
 }

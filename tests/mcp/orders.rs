@@ -1,9 +1,6 @@
 //! `get_order`, `cancel_order` and `release_remaining_authorization` against the simulator.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod common;
-
-use common::{UNKNOWN_ORDER, order_args, start, start_with};
+use crate::common::{UNKNOWN_ORDER, order_args, start, start_with};
 use klarna_mcp::simulator::SeedOrder;
 use serde_json::json;
 
@@ -39,7 +36,7 @@ async fn get_order_returns_status_totals_lines_captures_and_refunds() {
     assert_eq!(order["captures"][0]["refundedAmount"], 2500);
     assert_eq!(order["refunds"][0]["refundedAmount"], 2500);
     assert!(!order["orderLines"].as_array().unwrap().is_empty());
-    let text = common::text(&result);
+    let text = crate::common::text(&result);
     assert!(text.contains("105.00 EUR (10500)"), "{text}");
     assert!(text.contains("refunded 25.00 EUR (2500)"), "{text}");
 }
@@ -73,8 +70,12 @@ async fn get_order_of_an_unknown_order_says_check_the_id_and_region() {
 #[tokio::test]
 async fn wrong_credentials_get_a_401_explained_by_environment_and_region() {
     let h = start_with(|c| {
-        c.credentials.as_mut().unwrap().password =
-            secrecy::SecretString::from("wrong-password".to_string());
+        c.client.credentials = klarna_mcp::klarna::HostCredentials::same_for_all(Ok(
+            klarna_mcp::klarna::Credentials {
+                username: klarna_mcp::simulator::DEMO_USERNAME.into(),
+                password: secrecy::SecretString::from("wrong-password".to_string()),
+            },
+        ));
     })
     .await;
     let id = h.seed(SeedOrder::new(1000, "EUR"));

@@ -1,11 +1,8 @@
 //! A sweep of hostile and malformed arguments: each is refused with a message naming the
 //! field, and not one request reaches the simulator (which answers for every host, so a
 //! request that slipped through would be counted).
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod common;
-
-use common::start;
+use crate::common::start;
 use serde_json::{Value, json};
 
 const ORDER: &str = "4f1c0b7e-2a3d-4c5e-8f90-1a2b3c4d5e6f";
@@ -33,7 +30,7 @@ fn with(tool: &str, field: &str, value: Value) -> Value {
     args
 }
 
-async fn assert_refused(h: &common::Harness, tool: &str, args: Value, field: &str) {
+async fn assert_refused(h: &crate::common::Harness, tool: &str, args: Value, field: &str) {
     let text = h.err(tool, args.clone()).await;
     assert!(
         text.contains(field),

@@ -1,9 +1,6 @@
 //! `capture_order` and `get_capture` against the simulator.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod common;
-
-use common::{UNKNOWN_ORDER, order_args, start};
+use crate::common::{UNKNOWN_ORDER, order_args, start};
 use klarna_mcp::simulator::SeedOrder;
 use serde_json::json;
 
@@ -17,7 +14,12 @@ async fn capture_without_amount_takes_the_whole_remaining_authorization() {
             order_args(&id, json!({ "reference": "SHIP-42" })),
         )
         .await;
-    assert_eq!(result.is_error, Some(false), "{}", common::text(&result));
+    assert_eq!(
+        result.is_error,
+        Some(false),
+        "{}",
+        crate::common::text(&result)
+    );
     let receipt = result.structured_content.clone().unwrap();
     assert_eq!(receipt["capturedAmount"], 10000);
     assert_eq!(receipt["reference"], "SHIP-42");
@@ -31,7 +33,7 @@ async fn capture_without_amount_takes_the_whole_remaining_authorization() {
             .unwrap()
             .ends_with(&format!("/captures/{capture_id}"))
     );
-    let text = common::text(&result);
+    let text = crate::common::text(&result);
     assert!(text.contains("Captured 100.00 EUR (10000)"), "{text}");
     assert!(text.contains(&capture_id), "{text}");
 
@@ -265,7 +267,7 @@ async fn write_refusals_by_this_server_still_show_the_idempotency_key() {
         .err(
             "refund_order",
             order_args(
-                common::UNKNOWN_ORDER,
+                crate::common::UNKNOWN_ORDER,
                 json!({ "amount": 5, "idempotencyKey": "k-456" }),
             ),
         )

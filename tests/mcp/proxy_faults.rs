@@ -2,9 +2,6 @@
 //! delays and fails requests the way a network or gateway does — before Klarna sees them,
 //! after Klarna applied them, or with its own 502. For every write tool and every fault,
 //! no money moves twice and the outcome is reported right.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
-
-mod common;
 
 use std::{
     collections::VecDeque,
@@ -12,7 +9,7 @@ use std::{
     time::Duration,
 };
 
-use common::{Harness, connect, order_args};
+use crate::common::{Harness, connect, order_args};
 use klarna_mcp::{
     KlarnaServer,
     simulator::{SeedOrder, Simulator, SimulatorConfig},
@@ -134,9 +131,9 @@ async fn harness() -> (Harness, Plan) {
     let sim = Simulator::start(SimulatorConfig::demo()).await.unwrap();
     let plan = Plan::default();
     let url = proxy(sim.addr(), plan.clone()).await;
-    let mut config = common::config_for(&sim);
-    config.base_url = Some(url::Url::parse(&url).unwrap());
-    config.retry.attempt_timeout = Duration::from_millis(1500);
+    let mut config = crate::common::config_for(&sim);
+    config.client.base_url = Some(url::Url::parse(&url).unwrap());
+    config.client.retry.attempt_timeout = Duration::from_millis(1500);
     let client = connect(KlarnaServer::new(config).unwrap()).await;
     (Harness { sim, client }, plan)
 }

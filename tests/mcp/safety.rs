@@ -1,15 +1,13 @@
 //! Server-side guards: which tools exist, caps, confirmation, environments, credentials.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
-
-mod common;
 
 use std::sync::{Arc, Mutex};
 
-use common::{config_for, order_args, start, start_with};
+use crate::common::{config_for, order_args, start, start_with};
 use klarna_mcp::{
     KlarnaServer,
-    config::{ConfirmWrites, MissingCredential},
+    config::ConfirmWrites,
     host::{ApiHost, Environment},
+    klarna::{HostCredentials, MissingCredential},
     simulator::{SeedOrder, Simulator, SimulatorConfig},
 };
 use rmcp::{
@@ -22,7 +20,7 @@ use rmcp::{
 };
 use serde_json::json;
 
-async fn tool_names(h: &common::Harness) -> Vec<String> {
+async fn tool_names(h: &crate::common::Harness) -> Vec<String> {
     let mut names: Vec<String> = h
         .client
         .list_all_tools()
@@ -61,11 +59,23 @@ async fn read_only_registers_only_the_two_read_tools_and_writes_cannot_be_called
 
 #[tokio::test]
 async fn tool_list_registers_exactly_the_named_tools_and_read_only_wins() {
-    let h =
-        start_with(|c| c.tools = Some(["get_order", "refund_order"].into_iter().collect())).await;
+    let h = start_with(|c| {
+        c.tools = Some(
+            ["get_order", "refund_order"]
+                .into_iter()
+                .map(String::from)
+                .collect(),
+        )
+    })
+    .await;
     assert_eq!(tool_names(&h).await, vec!["get_order", "refund_order"]);
     let h = start_with(|c| {
-        c.tools = Some(["get_order", "refund_order"].into_iter().collect());
+        c.tools = Some(
+            ["get_order", "refund_order"]
+                .into_iter()
+                .map(String::from)
+                .collect(),
+        );
         c.read_only = true;
     })
     .await;
@@ -119,7 +129,7 @@ async fn environment_restriction_refuses_other_hosts_before_sending() {
         let text = h
             .err(
                 tool,
-                json!({ "orderId": common::UNKNOWN_ORDER, "apiHost": "api.klarna.com" }),
+                json!({ "orderId": crate::common::UNKNOWN_ORDER, "apiHost": "api.klarna.com" }),
             )
             .await;
         assert!(
@@ -139,7 +149,7 @@ async fn environment_restriction_refuses_other_hosts_before_sending() {
     let text = h
         .err(
             "get_order",
-            json!({ "orderId": common::UNKNOWN_ORDER, "apiHost": "api-oc.playground.klarna.com" }),
+            json!({ "orderId": crate::common::UNKNOWN_ORDER, "apiHost": "api-oc.playground.klarna.com" }),
         )
         .await;
     assert!(
@@ -159,16 +169,23 @@ async fn default_host_comes_from_configuration() {
 
 #[tokio::test]
 async fn missing_credentials_still_list_tools_and_every_call_names_the_variable() {
-    let h = start_with(|c| c.credentials = Err(MissingCredential("KLARNA_API_PASSWORD"))).await;
+    let h = start_with(|c| {
+        c.client.credentials =
+            HostCredentials::same_for_all(Err(MissingCredential("KLARNA_API_PASSWORD")))
+    })
+    .await;
     assert_eq!(tool_names(&h).await.len(), 6);
     let text = h
-        .err("get_order", json!({ "orderId": common::UNKNOWN_ORDER }))
+        .err(
+            "get_order",
+            json!({ "orderId": crate::common::UNKNOWN_ORDER }),
+        )
         .await;
     assert!(text.contains("KLARNA_API_PASSWORD is not set"), "{text}");
     let text = h
         .err(
             "capture_order",
-            json!({ "orderId": common::UNKNOWN_ORDER, "amount": 5 }),
+            json!({ "orderId": crate::common::UNKNOWN_ORDER, "amount": 5 }),
         )
         .await;
     assert!(text.contains("KLARNA_API_PASSWORD is not set"), "{text}");
@@ -280,7 +297,12 @@ async fn a_client_that_can_ask_gets_one_plain_question_and_yes_sends_the_write()
         with_human(ConfirmWrites::Auto, ElicitationAction::Accept, true).await;
     let id = sim.seed(SeedOrder::new(10500, "EUR"));
     let result = capture(&client, &id).await;
-    assert_eq!(result.is_error, Some(false), "{}", common::text(&result));
+    assert_eq!(
+        result.is_error,
+        Some(false),
+        "{}",
+        crate::common::text(&result)
+    );
     let asked = asked.lock().unwrap().clone();
     assert_eq!(
         asked,
@@ -302,7 +324,7 @@ async fn declining_cancelling_or_unticking_sends_nothing() {
         let id = sim.seed(SeedOrder::new(10500, "EUR"));
         let result = capture(&client, &id).await;
         assert_eq!(result.is_error, Some(true));
-        let text = common::text(&result);
+        let text = crate::common::text(&result);
         assert!(
             text.contains("The user declined") && text.contains("Nothing was sent"),
             "{answer:?}: {text}"
@@ -356,7 +378,12 @@ async fn on_the_2026_lifecycle_the_question_is_an_input_required_round_trip() {
         client.peer_info().unwrap().protocol_version,
         rmcp::model::ProtocolVersion::V_2026_07_28
     );
-    assert_eq!(result.is_error, Some(false), "{}", common::text(&result));
+    assert_eq!(
+        result.is_error,
+        Some(false),
+        "{}",
+        crate::common::text(&result)
+    );
     assert_eq!(
         asked.lock().unwrap().clone(),
         vec![format!(
@@ -396,9 +423,9 @@ async fn on_the_2026_lifecycle_declining_sends_nothing() {
         .unwrap();
     assert_eq!(result.is_error, Some(true));
     assert!(
-        common::text(&result).contains("The user declined"),
+        crate::common::text(&result).contains("The user declined"),
         "{}",
-        common::text(&result)
+        crate::common::text(&result)
     );
     assert_eq!(asked.lock().unwrap().len(), 1);
     assert!(sim.requests().iter().all(|r| r.method == "GET"));
@@ -461,9 +488,9 @@ async fn a_forged_or_missing_request_state_does_not_confirm_anything() {
         };
         assert_eq!(result.is_error, Some(true));
         assert!(
-            common::text(&result).contains("cannot be trusted"),
+            crate::common::text(&result).contains("cannot be trusted"),
             "{}",
-            common::text(&result)
+            crate::common::text(&result)
         );
     }
     assert!(

@@ -1,5 +1,4 @@
 //! The command line: help, version, and the ready-to-paste client configurations.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::process::Command;
 

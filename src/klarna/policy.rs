@@ -1,4 +1,5 @@
-//! When and how long to wait before trying a Klarna call again.
+//! What an answer from Klarna means for the call: try again or not, and — for a write —
+//! whether Klarna may have applied it; and when and how long to wait before trying again.
 //!
 //! GETs are retried on connection errors, timeouts, 429 and 500/502/503/504. Writes are
 //! retried on the same conditions, always with the same `Klarna-Idempotency-Key`, so Klarna
@@ -6,6 +7,41 @@
 //! exponentially with full jitter; a `Retry-After` header (seconds) is honoured up to a cap.
 
 use std::time::Duration;
+
+use super::error::{KlarnaError, TransportKind};
+
+/// What one failed attempt means for its call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Assessment {
+    /// Another attempt may succeed.
+    pub(crate) retryable: bool,
+    /// A write may have been applied by this attempt (no verdict came back).
+    pub(crate) unclear: bool,
+}
+
+/// Judges one failed attempt. A write is unclear when no verdict came back (a timeout, a
+/// broken connection, a 5xx, an answer too large to read) or Klarna said it is still busy
+/// with the key (409). Once an attempt was unclear, no later answer proves the first one was
+/// not applied — the caller keeps that in mind across attempts.
+pub(crate) fn assess(error: &KlarnaError, is_write: bool) -> Assessment {
+    let retryable = match error {
+        KlarnaError::Transport { .. } => true,
+        KlarnaError::Status { status, .. } => RetryPolicy::retryable_status(*status),
+        _ => false,
+    };
+    let no_verdict = match error {
+        KlarnaError::Transport { kind, .. } => *kind != TransportKind::Connect,
+        KlarnaError::Status { status, .. } => *status >= 500 || *status == 409,
+        KlarnaError::TooLarge { .. } => true,
+        KlarnaError::MissingCredentials(_)
+        | KlarnaError::Decode { .. }
+        | KlarnaError::NotSent(_) => false,
+    };
+    Assessment {
+        retryable,
+        unclear: is_write && no_verdict,
+    }
+}
 
 /// Retry and timeout settings. `Default` is what production uses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -68,6 +104,35 @@ pub fn parse_retry_after(value: &str) -> Option<Duration> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_write_answers_without_a_verdict_are_unclear() {
+        let status = |s| KlarnaError::Status {
+            status: s,
+            body: None,
+            snippet: String::new(),
+            header_correlation_id: None,
+        };
+        let transport = |kind| KlarnaError::Transport {
+            kind,
+            detail: String::new(),
+        };
+        for unclear in [
+            status(500),
+            status(503),
+            status(409),
+            transport(TransportKind::Timeout),
+            transport(TransportKind::Interrupted),
+        ] {
+            assert!(assess(&unclear, true).unclear, "{unclear:?}");
+            assert!(!assess(&unclear, false).unclear, "reads are never unclear");
+        }
+        for clear in [status(403), status(429), transport(TransportKind::Connect)] {
+            assert!(!assess(&clear, true).unclear, "{clear:?}");
+        }
+        assert!(assess(&transport(TransportKind::Connect), true).retryable);
+        assert!(!assess(&status(403), true).retryable);
+    }
 
     #[test]
     fn backoff_stays_within_its_exponential_ceiling() {

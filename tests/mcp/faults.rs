@@ -2,13 +2,10 @@
 //! answers 5xx or 429, or answers too late. For each write tool and each fault, exactly one
 //! capture/refund (or one state change) exists afterwards, and the tool result is right:
 //! success after a retry with the same key, or OUTCOME UNKNOWN with the key.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
-
-mod common;
 
 use std::time::Duration;
 
-use common::{Harness, order_args, start, start_with};
+use crate::common::{Harness, order_args, start, start_with};
 use klarna_mcp::simulator::{Fault, FaultRule, Operation, SeedOrder};
 use serde_json::{Value, json};
 
@@ -95,7 +92,7 @@ fn posts(h: &Harness) -> Vec<Option<String>> {
 
 async fn survives(fault: Fault) {
     for write in WRITES {
-        let h = start_with(|c| c.retry.attempt_timeout = Duration::from_millis(1500)).await;
+        let h = start_with(|c| c.client.retry.attempt_timeout = Duration::from_millis(1500)).await;
         let id = h.seed(write.seed());
         h.sim.inject_fault(FaultRule {
             operation: write.op(),
@@ -109,7 +106,7 @@ async fn survives(fault: Fault) {
             result.is_error,
             Some(false),
             "{write:?} {fault:?}: {}",
-            common::text(&result)
+            crate::common::text(&result)
         );
         let receipt = result.structured_content.unwrap();
         assert_eq!(receipt["attempts"], 2, "{write:?} {fault:?}");
@@ -303,16 +300,16 @@ async fn reusing_a_key_reports_what_klarna_replayed_not_what_was_asked() {
     assert_eq!(second["captureId"], first["captureId"]);
     assert_eq!(second["capturedAmount"], 1000);
     assert!(
-        common::text(&result).contains("nothing new was applied"),
+        crate::common::text(&result).contains("nothing new was applied"),
         "{}",
-        common::text(&result)
+        crate::common::text(&result)
     );
     assert_eq!(h.sim.snapshot(&id).unwrap().captured_amount, 1000);
 }
 
 #[tokio::test]
 async fn a_call_that_runs_out_of_its_time_budget_mid_write_reports_an_unknown_outcome() {
-    let h = start_with(|c| c.retry.budget = Duration::from_secs(3)).await;
+    let h = start_with(|c| c.client.retry.budget = Duration::from_secs(3)).await;
     let id = h.seed(SeedOrder::new(10000, "EUR"));
     h.sim.inject_fault(FaultRule {
         operation: Operation::Capture,
@@ -342,7 +339,7 @@ async fn a_call_that_runs_out_of_its_time_budget_mid_write_reports_an_unknown_ou
 #[tokio::test]
 async fn retry_after_is_waited_for() {
     // given a Retry-After of 1 s and a cap above it
-    let h = start_with(|c| c.retry.retry_after_cap = Duration::from_secs(5)).await;
+    let h = start_with(|c| c.client.retry.retry_after_cap = Duration::from_secs(5)).await;
     let id = h.seed(SeedOrder::new(10000, "EUR"));
     h.sim.inject_fault(FaultRule {
         operation: Operation::GetOrder,
@@ -362,7 +359,7 @@ async fn retry_after_is_waited_for() {
 
 #[tokio::test]
 async fn with_no_retries_a_dropped_write_is_unknown_after_one_attempt() {
-    let h = start_with(|c| c.retry.max_retries = 0).await;
+    let h = start_with(|c| c.client.retry.max_retries = 0).await;
     let id = h.seed(SeedOrder::new(10000, "EUR"));
     h.sim.inject_fault(FaultRule {
         operation: Operation::Capture,

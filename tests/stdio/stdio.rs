@@ -1,6 +1,5 @@
 //! The real binary over real stdio: the only tests that catch a stray byte on stdout, broken
 //! environment wiring, or a secret in a log line.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::process::Stdio;
 

@@ -1,9 +1,6 @@
 //! `refund_order` against the simulator.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod common;
-
-use common::{order_args, start};
+use crate::common::{order_args, start};
 use klarna_mcp::simulator::SeedOrder;
 use serde_json::json;
 
@@ -20,14 +17,19 @@ async fn partial_refund_reports_the_new_refunded_total() {
             ),
         )
         .await;
-    assert_eq!(result.is_error, Some(false), "{}", common::text(&result));
+    assert_eq!(
+        result.is_error,
+        Some(false),
+        "{}",
+        crate::common::text(&result)
+    );
     let receipt = result.structured_content.clone().unwrap();
     assert_eq!(receipt["refundedAmount"], 2500);
     assert_eq!(receipt["orderAfter"]["refundedAmount"], 2500);
     assert_eq!(receipt["orderAfter"]["refundableAmount"], 8000);
     assert_eq!(receipt["currency"], "EUR");
     assert!(receipt["refundId"].as_str().unwrap().len() == 36);
-    let text = common::text(&result);
+    let text = crate::common::text(&result);
     assert!(text.contains("Refunded 25.00 EUR (2500)"), "{text}");
     assert!(text.contains("refunded 25.00 EUR (2500)"), "{text}");
     let body = h

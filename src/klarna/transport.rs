@@ -1,0 +1,497 @@
+//! Sending one logical request to Klarna: the URL, Basic auth, the idempotency key, the
+//! attempts and the waits between them, and reading the answer within its size limit.
+//!
+//! Endpoints use three typed helpers — [`Transport::get_json`], [`Transport::post_json`] and
+//! [`Transport::post_empty`] — so each of them is a few lines in `client.rs`. Whether an
+//! answer is worth another attempt, and whether a write may have been applied, is decided in
+//! `policy.rs`, next to the retry policy.
+
+use std::time::{Duration, Instant};
+
+use reqwest::{Method, StatusCode, header::HeaderMap, redirect};
+use secrecy::ExposeSecret;
+use serde::{Serialize, de::DeserializeOwned};
+use tokio_util::sync::CancellationToken;
+use url::Url;
+
+use super::{
+    config::ClientConfig,
+    error::{ApiErrorBody, KlarnaError, TransportKind},
+    policy::{self, parse_retry_after},
+};
+use crate::host::ApiHost;
+
+/// Largest response body read (bytes). Klarna's request limit is 1 MB; an order with 1000
+/// lines and its captures stays well under this.
+pub const MAX_RESPONSE_BYTES: usize = 8 * 1024 * 1024;
+
+/// The `User-Agent` sent to Klarna, in the token style Klarna's own SDKs use.
+pub const USER_AGENT: &str = concat!(
+    "klarna-mcp/",
+    env!("CARGO_PKG_VERSION"),
+    " Library/klarna-mcp_",
+    env!("CARGO_PKG_VERSION"),
+    " Language/Rust"
+);
+
+/// Least time a write attempt needs: sending one with less would all but guarantee a timeout
+/// and turn a clean refusal into an unknown outcome.
+const MIN_TIME_FOR_WRITE: Duration = Duration::from_secs(2);
+
+/// How long a call may take and whether its caller still wants it: every attempt and every
+/// wait between attempts honours both.
+#[derive(Debug, Clone)]
+pub struct Limits {
+    /// No attempt starts or runs past this instant.
+    pub deadline: Instant,
+    /// Fires when the MCP client cancels the call: no further attempt is started.
+    pub cancelled: CancellationToken,
+}
+
+impl Limits {
+    /// `budget` from now, not cancellable.
+    pub fn within(budget: Duration) -> Self {
+        Self {
+            deadline: Instant::now() + budget,
+            cancelled: CancellationToken::new(),
+        }
+    }
+}
+
+/// A successful answer and how it was obtained.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Reply<T> {
+    /// The decoded answer.
+    pub value: T,
+    /// HTTP status of the final attempt.
+    pub status: u16,
+    /// Attempts made (1 = no retry).
+    pub attempts: u32,
+    /// `Klarna-Correlation-Id` response header, when present.
+    pub correlation_id: Option<String>,
+}
+
+/// A call that did not succeed, with what its attempts saw.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CallError {
+    /// What went wrong on the last attempt.
+    pub error: KlarnaError,
+    /// Attempts made (0 = nothing was sent).
+    pub attempts: u32,
+    /// For writes: Klarna may have applied it (some attempt ended without a verdict).
+    pub may_have_applied: bool,
+}
+
+impl From<KlarnaError> for CallError {
+    fn from(error: KlarnaError) -> Self {
+        Self {
+            error,
+            attempts: 0,
+            may_have_applied: false,
+        }
+    }
+}
+
+/// A 2xx answer, undecoded.
+pub(crate) struct Answer {
+    pub(crate) status: StatusCode,
+    pub(crate) headers: HeaderMap,
+    pub(crate) body: Vec<u8>,
+    pub(crate) attempts: u32,
+}
+
+impl Answer {
+    /// A response header as text, when present and printable.
+    pub(crate) fn header(&self, name: &str) -> Option<String> {
+        self.headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string)
+    }
+
+    /// The answer's facts around `value`.
+    pub(crate) fn reply<T>(&self, value: T) -> Reply<T> {
+        Reply {
+            value,
+            status: self.status.as_u16(),
+            attempts: self.attempts,
+            correlation_id: correlation_header(&self.headers),
+        }
+    }
+}
+
+/// What a request carries.
+enum Body {
+    /// Nothing (GET).
+    None,
+    /// A JSON document.
+    Json(Vec<u8>),
+}
+
+/// One logical request: every attempt sends exactly this.
+struct Request<'a> {
+    method: Method,
+    host: ApiHost,
+    segments: &'a [&'a str],
+    body: Body,
+    /// Writes only: the same key on every attempt, so Klarna applies the write at most once.
+    idempotency_key: Option<&'a str>,
+}
+
+/// The HTTP side of the client: one pooled `reqwest::Client` and the client configuration.
+pub(crate) struct Transport {
+    http: reqwest::Client,
+    config: ClientConfig,
+}
+
+impl Transport {
+    /// Builds the pooled HTTP client. Does no I/O.
+    pub(crate) fn new(config: ClientConfig) -> Result<Self, reqwest::Error> {
+        let http = reqwest::Client::builder()
+            .user_agent(USER_AGENT)
+            .redirect(redirect::Policy::none())
+            // Never through a proxy from the environment (HTTP_PROXY, ALL_PROXY): the Basic
+            // auth header goes to Klarna's host or the configured base URL, nowhere else.
+            .no_proxy()
+            .connect_timeout(config.retry.attempt_timeout.min(Duration::from_secs(10)))
+            .pool_idle_timeout(Duration::from_secs(90))
+            .tcp_nodelay(true)
+            .build()?;
+        Ok(Self { http, config })
+    }
+
+    /// The configuration this transport was built from.
+    pub(crate) fn config(&self) -> &ClientConfig {
+        &self.config
+    }
+
+    /// GETs `segments` and decodes the JSON answer.
+    pub(crate) async fn get_json<T: DeserializeOwned>(
+        &self,
+        host: ApiHost,
+        segments: &[&str],
+        limits: &Limits,
+    ) -> Result<Reply<T>, CallError> {
+        let request = Request {
+            method: Method::GET,
+            host,
+            segments,
+            body: Body::None,
+            idempotency_key: None,
+        };
+        let answer = self.send(request, limits).await?;
+        let value = serde_json::from_slice(&answer.body).map_err(|e| CallError {
+            error: KlarnaError::Decode {
+                status: answer.status.as_u16(),
+                detail: e.to_string(),
+            },
+            attempts: answer.attempts,
+            may_have_applied: false,
+        })?;
+        Ok(answer.reply(value))
+    }
+
+    /// POSTs `body` as JSON with an idempotency key.
+    pub(crate) async fn post_json<B: Serialize>(
+        &self,
+        host: ApiHost,
+        segments: &[&str],
+        body: &B,
+        idempotency_key: &str,
+        limits: &Limits,
+    ) -> Result<Answer, CallError> {
+        let json = serde_json::to_vec(body).map_err(|e| {
+            CallError::from(KlarnaError::Decode {
+                status: 0,
+                detail: e.to_string(),
+            })
+        })?;
+        let request = Request {
+            method: Method::POST,
+            host,
+            segments,
+            body: Body::Json(json),
+            idempotency_key: Some(idempotency_key),
+        };
+        self.send(request, limits).await
+    }
+
+    /// POSTs without a body, with an idempotency key.
+    pub(crate) async fn post_empty(
+        &self,
+        host: ApiHost,
+        segments: &[&str],
+        idempotency_key: &str,
+        limits: &Limits,
+    ) -> Result<Answer, CallError> {
+        let request = Request {
+            method: Method::POST,
+            host,
+            segments,
+            body: Body::None,
+            idempotency_key: Some(idempotency_key),
+        };
+        self.send(request, limits).await
+    }
+
+    /// The URL of `/ordermanagement/v1/orders/{segments…}` on `host`, each segment
+    /// percent-encoded so an id can never leave its path segment.
+    pub(crate) fn url(&self, host: ApiHost, segments: &[&str]) -> Result<Url, KlarnaError> {
+        let bad = |detail: &str| KlarnaError::Transport {
+            kind: TransportKind::Connect,
+            detail: detail.to_string(),
+        };
+        let mut url = match &self.config.base_url {
+            Some(base) => base.clone(),
+            None => Url::parse(&format!("https://{host}/")).map_err(|_| bad("invalid host URL"))?,
+        };
+        url.path_segments_mut()
+            .map_err(|()| bad("base URL cannot take a path"))?
+            .pop_if_empty()
+            .extend(["ordermanagement", "v1", "orders"])
+            .extend(segments);
+        Ok(url)
+    }
+
+    /// Sends one logical request, retrying transient failures within `limits`. Returns the
+    /// final 2xx answer.
+    async fn send(&self, request: Request<'_>, limits: &Limits) -> Result<Answer, CallError> {
+        let credentials = self
+            .config
+            .credentials
+            .for_host(request.host)
+            .map_err(KlarnaError::MissingCredentials)?;
+        let url = self.url(request.host, request.segments)?;
+        let method = &request.method;
+        let policy = self.config.retry;
+        let is_write = request.idempotency_key.is_some();
+        let mut unclear_before = false;
+        let mut attempt: u32 = 0;
+        loop {
+            let remaining = limits.deadline.saturating_duration_since(Instant::now());
+            let needed = if is_write {
+                policy.attempt_timeout.min(MIN_TIME_FOR_WRITE)
+            } else {
+                Duration::from_millis(1)
+            };
+            let stop = if limits.cancelled.is_cancelled() {
+                Some("the MCP client cancelled the call")
+            } else if remaining < needed {
+                Some("the call's time budget (KLARNA_TIMEOUT_SECS) ran out before it could be sent")
+            } else {
+                None
+            };
+            if let Some(reason) = stop {
+                return Err(CallError {
+                    error: KlarnaError::NotSent(reason.to_string()),
+                    attempts: attempt,
+                    may_have_applied: is_write && unclear_before,
+                });
+            }
+            attempt += 1;
+            let mut builder = self
+                .http
+                .request(method.clone(), url.clone())
+                .basic_auth(
+                    &credentials.username,
+                    Some(credentials.password.expose_secret()),
+                )
+                .header(reqwest::header::ACCEPT, "application/json");
+            if let Some(key) = request.idempotency_key {
+                builder = builder.header("Klarna-Idempotency-Key", key);
+            }
+            if let Body::Json(bytes) = &request.body {
+                builder = builder
+                    .header(reqwest::header::CONTENT_TYPE, "application/json")
+                    .body(bytes.clone());
+            }
+            let outcome =
+                tokio::time::timeout(policy.attempt_timeout.min(remaining), exchange(builder))
+                    .await;
+            let (error, retry_after) = match outcome {
+                Err(_elapsed) => (
+                    KlarnaError::Transport {
+                        kind: TransportKind::Timeout,
+                        detail: String::new(),
+                    },
+                    None,
+                ),
+                Ok(Err(error)) => (error, None),
+                Ok(Ok(raw)) if raw.status.is_success() => {
+                    tracing::debug!(%method, path = url.path(), status = raw.status.as_u16(), attempt, "klarna call");
+                    return Ok(Answer {
+                        status: raw.status,
+                        headers: raw.headers,
+                        body: raw.body,
+                        attempts: attempt,
+                    });
+                }
+                Ok(Ok(raw)) => {
+                    let retry_after = raw
+                        .headers
+                        .get(reqwest::header::RETRY_AFTER)
+                        .and_then(|v| v.to_str().ok())
+                        .and_then(parse_retry_after);
+                    (status_error(&raw), retry_after)
+                }
+            };
+            let assessment = policy::assess(&error, is_write);
+            let delay = policy.delay(attempt, retry_after);
+            let out_of_time = Instant::now() + delay >= limits.deadline;
+            if !assessment.retryable || attempt > policy.max_retries || out_of_time {
+                let may_have_applied = assessment.unclear || unclear_before;
+                tracing::warn!(
+                    %method,
+                    path = url.path(),
+                    attempt,
+                    status = error.status(),
+                    error_code = error.error_code(),
+                    correlation_id = error.correlation_id(),
+                    may_have_applied,
+                    "klarna call failed: {error}"
+                );
+                return Err(CallError {
+                    error,
+                    attempts: attempt,
+                    may_have_applied,
+                });
+            }
+            unclear_before |= assessment.unclear;
+            tracing::info!(%method, path = url.path(), attempt, delay_ms = delay.as_millis() as u64, "retrying klarna call: {error}");
+            tokio::select! {
+                () = tokio::time::sleep(delay) => {}
+                () = limits.cancelled.cancelled() => {}
+            }
+        }
+    }
+}
+
+/// One attempt's HTTP answer, any status.
+struct Raw {
+    status: StatusCode,
+    headers: HeaderMap,
+    body: Vec<u8>,
+}
+
+/// One HTTP exchange: send, then read the body up to the size limit.
+async fn exchange(request: reqwest::RequestBuilder) -> Result<Raw, KlarnaError> {
+    let mut response = request.send().await.map_err(transport_error)?;
+    let status = response.status();
+    let headers = response.headers().clone();
+    if response
+        .content_length()
+        .is_some_and(|len| len > MAX_RESPONSE_BYTES as u64)
+    {
+        return Err(KlarnaError::TooLarge {
+            limit: MAX_RESPONSE_BYTES,
+        });
+    }
+    let mut body = Vec::new();
+    while let Some(chunk) = response.chunk().await.map_err(transport_error)? {
+        if body.len() + chunk.len() > MAX_RESPONSE_BYTES {
+            return Err(KlarnaError::TooLarge {
+                limit: MAX_RESPONSE_BYTES,
+            });
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(Raw {
+        status,
+        headers,
+        body,
+    })
+}
+
+fn transport_error(error: reqwest::Error) -> KlarnaError {
+    let kind = if error.is_connect() {
+        TransportKind::Connect
+    } else if error.is_timeout() {
+        TransportKind::Timeout
+    } else {
+        TransportKind::Interrupted
+    };
+    // The URL holds no secret, but the message is for people: the cause chain, without it.
+    let error = error.without_url();
+    let mut detail = error.to_string();
+    let mut source = std::error::Error::source(&error);
+    while let Some(cause) = source {
+        detail.push_str(": ");
+        detail.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    let detail: String = detail.chars().take(300).collect();
+    KlarnaError::Transport { kind, detail }
+}
+
+fn correlation_header(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get("Klarna-Correlation-Id")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string)
+}
+
+fn status_error(raw: &Raw) -> KlarnaError {
+    let body = ApiErrorBody::parse(&raw.body);
+    let snippet = if body.is_none() {
+        String::from_utf8_lossy(&raw.body)
+            .chars()
+            .filter(|c| !c.is_control())
+            .take(200)
+            .collect()
+    } else {
+        String::new()
+    };
+    KlarnaError::Status {
+        status: raw.status.as_u16(),
+        body,
+        snippet,
+        header_correlation_id: correlation_header(&raw.headers),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::klarna::{HostCredentials, MissingCredential, RetryPolicy};
+
+    fn transport(base: Option<&str>) -> Transport {
+        Transport::new(ClientConfig {
+            credentials: HostCredentials::same_for_all(Err(MissingCredential("X"))),
+            base_url: base.map(|b| Url::parse(b).unwrap()),
+            retry: RetryPolicy::default(),
+        })
+        .unwrap()
+    }
+
+    #[test]
+    fn urls_route_to_the_named_host_with_encoded_segments() {
+        let t = transport(None);
+        for host in crate::host::ALL_HOSTS {
+            let url = t
+                .url(host, &["4f1c0b7e-0000-4000-8000-000000000001", "captures"])
+                .unwrap();
+            assert_eq!(
+                url.as_str(),
+                format!(
+                    "https://{host}/ordermanagement/v1/orders/4f1c0b7e-0000-4000-8000-000000000001/captures"
+                )
+            );
+        }
+        let url = t.url(ApiHost::Eu, &["../x", "a/b?c#d"]).unwrap();
+        assert_eq!(url.host_str(), Some("api.klarna.com"));
+        assert_eq!(
+            url.path(),
+            "/ordermanagement/v1/orders/..%2Fx/a%2Fb%3Fc%23d"
+        );
+    }
+
+    #[test]
+    fn base_url_override_keeps_its_path_prefix() {
+        let t = transport(Some("http://127.0.0.1:9/gateway/"));
+        let url = t.url(ApiHost::Na, &["id"]).unwrap();
+        assert_eq!(
+            url.as_str(),
+            "http://127.0.0.1:9/gateway/ordermanagement/v1/orders/id"
+        );
+    }
+}

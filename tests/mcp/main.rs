@@ -1,0 +1,19 @@
+//! Tests of the MCP server in process: every tool against the simulator (over rmcp's own
+//! client on a duplex pipe), the Klarna client against hand-written HTTP answers, faults,
+//! hostile input, the reviewed tool definitions, and the docs staying true to the code.
+//! One test binary, so a change relinks once.
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod common;
+
+mod captures;
+mod client;
+mod docs;
+mod faults;
+mod hostile_input;
+mod orders;
+mod proxy_faults;
+mod refunds;
+mod safety;
+mod scenarios;
+mod tools_list;
