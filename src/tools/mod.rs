@@ -34,6 +34,7 @@ mod orders;
 pub mod output;
 pub mod receipts;
 mod refunds;
+mod target;
 mod write;
 
 use std::sync::Arc;

@@ -202,17 +202,6 @@ pub(crate) struct Written {
 }
 
 impl KlarnaServer {
-    /// The host of a call: `apiHost` if given and allowed, else the default.
-    pub(crate) fn resolve_host(
-        &self,
-        call: &mut ToolCall,
-        requested: Option<&str>,
-    ) -> Result<ApiHost, ToolError> {
-        let host = self.config().hosts.resolve(requested)?;
-        call.host = Some(host);
-        Ok(host)
-    }
-
     /// Runs one write through the pipeline.
     pub(crate) async fn write(
         &self,
