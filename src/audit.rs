@@ -1,6 +1,7 @@
 //! The audit trail: one structured line per tool call on stderr (target `audit`), in JSON
 //! when `KLARNA_LOG_FORMAT=json`. It records who-did-what facts — tool, host, order id,
-//! amount, idempotency key, outcome, HTTP status, Klarna correlation id, duration — and
+//! amount, idempotency key, whether a human confirmed, outcome, HTTP status, Klarna
+//! correlation id, duration — and
 //! never request or response bodies, personal data or credentials.
 
 /// The facts of one call.
@@ -16,6 +17,8 @@ pub struct AuditLine<'a> {
     pub amount: Option<i64>,
     /// Idempotency key of a write.
     pub idempotency_key: Option<&'a str>,
+    /// For a write: whether a human confirmed it.
+    pub confirmed: Option<bool>,
     /// ok, invalid_input, refused, declined, klarna_error, outcome_unknown.
     pub outcome: &'static str,
     /// Last HTTP status from Klarna.
@@ -35,6 +38,7 @@ pub fn record(line: &AuditLine<'_>) {
         order_id = line.order_id,
         amount = line.amount,
         idempotency_key = line.idempotency_key,
+        confirmed = line.confirmed,
         outcome = line.outcome,
         http_status = line.http_status,
         correlation_id = line.correlation_id,

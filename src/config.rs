@@ -16,8 +16,16 @@ use url::Url;
 
 use crate::{
     host::{ApiHost, Environment, HostError, HostPolicy},
-    klarna::{ClientConfig, Credentials, HostCredentials, MissingCredential, RetryPolicy},
+    klarna::{
+        ClientConfig, Credentials, HostCredentials, MIN_CALL_BUDGET, MissingCredential, RetryPolicy,
+    },
 };
+
+/// How long a stopping server waits for writes in flight, by default.
+pub const DEFAULT_SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
+
+/// Time the human has to answer a confirmation question, by default.
+pub const DEFAULT_CONFIRM_TIMEOUT: Duration = Duration::from_secs(120);
 
 /// Whether write tools ask the human first (MCP elicitation).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -57,12 +65,32 @@ pub struct Config {
     pub max_refund_amount: Option<i64>,
     /// `KLARNA_CONFIRM_WRITES`.
     pub confirm_writes: ConfirmWrites,
+    /// `KLARNA_CONFIRM_TIMEOUT_SECS`: how long the human has to answer a confirmation
+    /// question sent as `elicitation/create`.
+    pub confirm_timeout: Duration,
     /// `KLARNA_INCLUDE_PERSONAL_DATA`.
     pub include_personal_data: bool,
+    /// `KLARNA_SHUTDOWN_GRACE_SECS`: how long a stopping server waits for writes in flight.
+    pub shutdown_grace: Duration,
     /// `KLARNA_LOG_FORMAT`.
     pub log_format: LogFormat,
+    /// `RUST_LOG`, from the environment or `.env`.
+    pub log_filter: Option<String>,
+    /// The `.env` read, if any: which variables it set.
+    pub dotenv: Option<DotEnvUse>,
     /// Demo mode: the built-in simulator, fake money, a notice on every result.
     pub demo: Option<DemoMode>,
+}
+
+/// What a `.env` contributed, for the startup log (names only, never values).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DotEnvUse {
+    /// The file read.
+    pub path: std::path::PathBuf,
+    /// Variables it set.
+    pub set: Vec<String>,
+    /// Variables it has that the real environment already set (the environment won).
+    pub shadowed: Vec<String>,
 }
 
 /// What demo mode tells the model about the simulator it talks to.
@@ -101,6 +129,16 @@ pub enum ConfigError {
     /// Two settings contradict each other.
     #[error("{0}")]
     Conflict(String),
+    /// The `.env` file cannot be used.
+    #[error(
+        "{path} {problem}; fix or remove it (the server does not start on a .env it cannot read whole)"
+    )]
+    DotEnv {
+        /// The file.
+        path: String,
+        /// What is wrong, with the line number.
+        problem: String,
+    },
 }
 
 /// Shorthand for [`ConfigError::Invalid`], with the value cut short.
@@ -113,12 +151,52 @@ pub(crate) fn invalid(var: &'static str, value: &str, fix: impl Into<String>) ->
 }
 
 impl Config {
-    /// Reads the process environment, after loading `.env` from the working directory if
-    /// present (variables already set win).
+    /// Reads the process environment and `./.env` (see [`dotenv`] for how strictly).
     pub fn from_env() -> Result<Self, ConfigError> {
-        // A missing .env is the normal case; a malformed one is reported by the caller's log.
-        let _ = dotenvy::dotenv();
-        Self::from_vars(|name| std::env::var(name).ok())
+        let dotenv = match std::env::current_dir() {
+            Ok(dir) => DotEnv::load(&dir)?,
+            Err(_) => None,
+        };
+        Self::from_sources(|name| std::env::var(name).ok(), dotenv)
+    }
+
+    /// Parses configuration from the real environment (`real`) and a `.env`. A variable the
+    /// real environment has — even empty — wins over the file. A `.env` cannot send requests
+    /// off this machine: a base URL it sets must be loopback.
+    pub fn from_sources(
+        real: impl Fn(&str) -> Option<String>,
+        dotenv: Option<DotEnv>,
+    ) -> Result<Self, ConfigError> {
+        let file_vars = dotenv.as_ref().map(|d| &d.vars);
+        let lookup =
+            |name: &str| real(name).or_else(|| file_vars.and_then(|vars| vars.get(name).cloned()));
+        let mut config = Self::from_vars(lookup)?;
+        config.log_filter = lookup("RUST_LOG").filter(|v| !v.trim().is_empty());
+        if let Some(dotenv) = dotenv {
+            let (shadowed, set): (Vec<String>, Vec<String>) = dotenv
+                .vars
+                .keys()
+                .cloned()
+                .partition(|name| real(name).is_some());
+            if set.iter().any(|n| n == "KLARNA_BASE_URL")
+                && let Some(url) = &config.client.base_url
+                && !is_loopback(url)
+            {
+                return Err(ConfigError::Conflict(format!(
+                    "KLARNA_BASE_URL in {} points at {}, which is not this machine. A .env may only point \
+                     requests at loopback (a simulator or a local proxy); set a remote base URL in the real \
+                     environment (the MCP client's \"env\" block) if you mean it",
+                    dotenv.path.display(),
+                    redacted_url(url)
+                )));
+            }
+            config.dotenv = Some(DotEnvUse {
+                path: dotenv.path,
+                set,
+                shadowed,
+            });
+        }
+        Ok(config)
     }
 
     /// Parses configuration from a lookup function (`None` = unset). Empty values count as
@@ -213,8 +291,38 @@ impl Config {
                 }
             },
         };
+        let confirm_timeout = match get("KLARNA_CONFIRM_TIMEOUT_SECS") {
+            None => DEFAULT_CONFIRM_TIMEOUT,
+            Some(v) => v
+                .parse::<u64>()
+                .ok()
+                .filter(|n| (10..=1800).contains(n))
+                .map(Duration::from_secs)
+                .ok_or_else(|| {
+                    invalid(
+                        "KLARNA_CONFIRM_TIMEOUT_SECS",
+                        &v,
+                        "use a whole number of seconds from 10 to 1800",
+                    )
+                })?,
+        };
         let include_personal_data =
             parse_bool(&get, "KLARNA_INCLUDE_PERSONAL_DATA")?.unwrap_or(false);
+        let shutdown_grace = match get("KLARNA_SHUTDOWN_GRACE_SECS") {
+            None => DEFAULT_SHUTDOWN_GRACE,
+            Some(v) => v
+                .parse::<u64>()
+                .ok()
+                .filter(|n| *n <= 300)
+                .map(Duration::from_secs)
+                .ok_or_else(|| {
+                    invalid(
+                        "KLARNA_SHUTDOWN_GRACE_SECS",
+                        &v,
+                        "use a whole number of seconds from 0 to 300",
+                    )
+                })?,
+        };
         let log_format = match get("KLARNA_LOG_FORMAT").map(|v| v.to_ascii_lowercase()) {
             None => LogFormat::Text,
             Some(v) => match v.as_str() {
@@ -231,15 +339,19 @@ impl Config {
             })?;
         }
         if let Some(v) = get("KLARNA_TIMEOUT_SECS") {
+            let min = MIN_CALL_BUDGET.as_secs();
             let secs = v
                 .parse::<u64>()
                 .ok()
-                .filter(|n| (1..=300).contains(n))
+                .filter(|n| (min..=300).contains(n))
                 .ok_or_else(|| {
                     invalid(
                         "KLARNA_TIMEOUT_SECS",
                         &v,
-                        "use a whole number of seconds from 1 to 300",
+                        format!(
+                            "use a whole number of seconds from {min} to 300: one write needs at least \
+                             {min} s (the order read, the write itself, the order afterwards)"
+                        ),
                     )
                 })?;
             retry.budget = Duration::from_secs(secs);
@@ -257,8 +369,12 @@ impl Config {
             max_capture_amount,
             max_refund_amount,
             confirm_writes,
+            confirm_timeout,
             include_personal_data,
+            shutdown_grace,
             log_format,
+            log_filter: None,
+            dotenv: None,
             demo: None,
         })
     }
@@ -301,7 +417,7 @@ impl Config {
             self.client
                 .base_url
                 .as_ref()
-                .map_or("-".to_string(), Url::to_string),
+                .map_or("-".to_string(), redacted_url),
             self.read_only,
             self.confirm_writes,
             self.include_personal_data,
@@ -360,6 +476,29 @@ fn parse_tool_list(value: &str) -> Result<BTreeSet<String>, ConfigError> {
     Ok(set)
 }
 
+/// Whether a URL's host is this machine.
+pub fn is_loopback(url: &Url) -> bool {
+    match url.host() {
+        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        Some(url::Host::Ipv4(ip)) => IpAddr::V4(ip).is_loopback(),
+        Some(url::Host::Ipv6(ip)) => IpAddr::V6(ip).is_loopback(),
+        None => false,
+    }
+}
+
+/// A URL as it may be logged: scheme, host and port only (a path could carry anything).
+pub fn redacted_url(url: &Url) -> String {
+    let host = match url.host() {
+        Some(url::Host::Ipv6(ip)) => format!("[{ip}]"),
+        Some(host) => host.to_string(),
+        None => String::new(),
+    };
+    match url.port() {
+        Some(port) => format!("{}://{host}:{port}", url.scheme()),
+        None => format!("{}://{host}", url.scheme()),
+    }
+}
+
 /// `https://` anything, or `http://` to a loopback address only (plain HTTP would expose
 /// the Basic-auth header on the network).
 fn parse_base_url(value: &str) -> Result<Url, ConfigError> {
@@ -379,12 +518,7 @@ fn parse_base_url(value: &str) -> Result<Url, ConfigError> {
             "remove the ?query and #fragment",
         ));
     }
-    let loopback = match url.host() {
-        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
-        Some(url::Host::Ipv4(ip)) => IpAddr::V4(ip).is_loopback(),
-        Some(url::Host::Ipv6(ip)) => IpAddr::V6(ip).is_loopback(),
-        None => false,
-    };
+    let loopback = is_loopback(&url);
     match url.scheme() {
         "https" if url.host().is_some() => Ok(url),
         "http" if loopback => Ok(url),
@@ -400,6 +534,10 @@ fn parse_base_url(value: &str) -> Result<Url, ConfigError> {
         )),
     }
 }
+
+pub mod dotenv;
+
+pub use dotenv::DotEnv;
 
 #[cfg(test)]
 mod tests;

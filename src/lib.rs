@@ -26,6 +26,7 @@
 //! - [`money`] — minor units and how they are shown.
 //! - [`audit`] — one audit line per tool call.
 //! - [`clients`] — ready-to-paste MCP client configurations (`klarna-mcp config …`).
+//! - [`stdio`] — MCP over stdin/stdout, answering even requests too large to read.
 //! - [`simulator`] — a stateful Klarna OM simulator (axum on loopback) for tests and
 //!   `--demo`; it shares no code with the rest on purpose.
 
@@ -50,6 +51,7 @@ pub mod money;
 pub mod prompts;
 pub mod server;
 pub mod simulator;
+pub mod stdio;
 pub mod tools;
 
 pub use config::Config;

@@ -1,7 +1,7 @@
 //! The `klarna-mcp` binary: command line, logging to stderr, and the stdio MCP server.
 //! Everything else lives in the library so tests can drive it.
 
-use std::{io::IsTerminal, net::SocketAddr, process::ExitCode};
+use std::{io::IsTerminal, net::SocketAddr, process::ExitCode, sync::Arc};
 
 use clap::{Parser, Subcommand};
 use klarna_mcp::{
@@ -9,6 +9,7 @@ use klarna_mcp::{
     clients::{self, ClientKind},
     config::{DemoMode, DemoOrderNote, LogFormat},
     simulator::{DEMO_PASSWORD, DEMO_USERNAME, Simulator, SimulatorConfig, demo_orders},
+    tools::in_flight::InFlightWrites,
 };
 use rmcp::{ServiceExt, service::ServerInitializeError, transport::stdio_pipes};
 use tokio_util::sync::CancellationToken;
@@ -69,27 +70,50 @@ fn print_client_config(client: ClientKind, demo: bool) -> ExitCode {
     ExitCode::SUCCESS
 }
 
-fn init_logging(format: LogFormat) {
-    let filter =
-        EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,rmcp=warn"));
-    // The audit trail is not optional: whatever RUST_LOG says, audit lines are written.
+/// Logs go to stderr, filtered by `RUST_LOG` (default `info`), with two rules no filter
+/// overrides: audit lines are always written, and other crates' events are capped at WARN —
+/// rmcp logs whole JSON-RPC messages and the HTTP stack whole payloads at debug and trace,
+/// and those carry personal data.
+fn init_logging(format: LogFormat, filter: Option<&str>) {
+    use tracing_subscriber::{filter::filter_fn, layer::SubscriberExt, util::SubscriberInitExt};
+
+    let (filter, bad_filter) = match filter.map(EnvFilter::try_new) {
+        None => (EnvFilter::new("info"), None),
+        Some(Ok(f)) => (f, None),
+        Some(Err(e)) => (EnvFilter::new("info"), Some(e)),
+    };
     let filter = match "audit=info".parse() {
         Ok(directive) => filter.add_directive(directive),
         Err(_) => filter,
     };
+    let ours_or_warn = filter_fn(|meta| {
+        let target = meta.target();
+        target == "audit"
+            || target == "klarna_mcp"
+            || target.starts_with("klarna_mcp::")
+            || *meta.level() <= tracing::Level::WARN
+    });
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
         .with_ansi(false);
     match format {
-        LogFormat::Json => builder.json().flatten_event(true).init(),
-        LogFormat::Text => builder.init(),
+        LogFormat::Json => builder
+            .json()
+            .flatten_event(true)
+            .finish()
+            .with(ours_or_warn)
+            .init(),
+        LogFormat::Text => builder.finish().with(ours_or_warn).init(),
+    }
+    if let Some(e) = bad_filter {
+        tracing::warn!("RUST_LOG could not be parsed ({e}); logging at info");
     }
 }
 
 #[allow(clippy::print_stdout)] // simulator mode talks to humans and scripts, not MCP
 async fn run_simulator(listen: SocketAddr) -> ExitCode {
-    init_logging(LogFormat::Text);
+    init_logging(LogFormat::Text, std::env::var("RUST_LOG").ok().as_deref());
     let config = SimulatorConfig {
         listen,
         username: DEMO_USERNAME.into(),
@@ -155,7 +179,15 @@ async fn serve(demo: bool) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    init_logging(config.log_format);
+    init_logging(config.log_format, config.log_filter.as_deref());
+    if let Some(dotenv) = &config.dotenv {
+        tracing::info!(
+            path = %dotenv.path.display(),
+            set = %dotenv.set.join(","),
+            ignored_already_in_environment = %dotenv.shadowed.join(","),
+            "read .env (values not shown)"
+        );
+    }
 
     // Kept alive for the life of the server in demo mode.
     let mut _simulator = None;
@@ -178,7 +210,15 @@ async fn serve(demo: bool) -> ExitCode {
         config.into_demo(url, DEMO_USERNAME, DEMO_PASSWORD, demo_mode())
     } else {
         if let Some(url) = &config.client.base_url {
-            tracing::warn!(base_url = %url, "KLARNA_BASE_URL is set: every request goes there instead of the Klarna host named by apiHost");
+            let from_dotenv = config
+                .dotenv
+                .as_ref()
+                .is_some_and(|d| d.set.iter().any(|n| n == "KLARNA_BASE_URL"));
+            tracing::warn!(
+                base_url = %klarna_mcp::config::redacted_url(url),
+                source = if from_dotenv { ".env" } else { "environment" },
+                "KLARNA_BASE_URL is set: every request goes there instead of the Klarna host named by apiHost"
+            );
         }
         if let Err(missing) = config
             .client
@@ -203,18 +243,24 @@ async fn serve(demo: bool) -> ExitCode {
         eprintln!("{}", guide(&server));
     }
 
+    let in_flight = Arc::clone(server.in_flight_writes());
+    let grace = server.config().shutdown_grace;
     let ct = CancellationToken::new();
     let signal_ct = ct.clone();
+    let signal_in_flight = Arc::clone(&in_flight);
     tokio::spawn(async move {
         wait_for_signal().await;
+        tracing::info!("signal received: stopping");
         signal_ct.cancel();
-        // When stdin is not a pipe (a terminal, or a socket some hosts use), a blocked read
-        // cannot be cancelled; give in-flight answers a moment, then leave regardless.
-        tokio::time::sleep(std::time::Duration::from_secs(3)).await;
+        // Whether or not the stdin read can be interrupted (it cannot when stdin is a
+        // terminal or a socket), writes in flight get their grace, then the process ends.
+        settle_writes(&signal_in_flight, grace).await;
         std::process::exit(0);
     });
 
-    let service = match server.serve_with_ct(stdio_pipes(), ct).await {
+    let (stdin, stdout) = stdio_pipes();
+    let transport = klarna_mcp::stdio::StdioTransport::new(stdin, stdout);
+    let service = match server.serve_with_ct(transport, ct).await {
         Ok(service) => service,
         Err(ServerInitializeError::Cancelled | ServerInitializeError::ConnectionClosed(_)) => {
             return ExitCode::SUCCESS;
@@ -234,9 +280,44 @@ async fn serve(demo: bool) -> ExitCode {
             1
         }
     };
+    settle_writes(&in_flight, grace).await;
     // Exit now rather than wait for the runtime to join a blocking stdin read that may never
     // return: tokio's stdin reads on a blocking thread that cannot be interrupted.
     std::process::exit(code)
+}
+
+/// Lets writes in flight finish (each writes its own audit line) for up to `grace`; for
+/// those that do not, writes an `outcome_unknown` audit line with the idempotency key, so a
+/// write Klarna may have applied never goes unrecorded.
+async fn settle_writes(in_flight: &InFlightWrites, grace: std::time::Duration) {
+    if in_flight.is_empty() {
+        return;
+    }
+    tracing::info!(
+        writes = in_flight.len(),
+        grace_secs = grace.as_secs(),
+        "waiting for writes in flight before exiting (KLARNA_SHUTDOWN_GRACE_SECS)"
+    );
+    for write in in_flight.settle(grace).await {
+        tracing::warn!(
+            tool = write.tool,
+            order_id = %write.order_id,
+            idempotency_key = %write.idempotency_key,
+            "exiting with a write in flight: its outcome is unknown; repeat it with the same idempotencyKey or check the order"
+        );
+        klarna_mcp::audit::record(&klarna_mcp::audit::AuditLine {
+            tool: write.tool,
+            api_host: Some(write.api_host),
+            order_id: Some(&write.order_id),
+            amount: Some(write.amount),
+            idempotency_key: Some(&write.idempotency_key),
+            confirmed: Some(write.confirmed),
+            outcome: "outcome_unknown",
+            http_status: None,
+            correlation_id: None,
+            duration_ms: u64::try_from(write.since.elapsed().as_millis()).unwrap_or(u64::MAX),
+        });
+    }
 }
 
 /// The demo orders the simulator seeds, as the server's instructions list them.

@@ -23,7 +23,7 @@ use crate::{
     config::{Config, ConfigError},
     host::host_list,
     klarna::KlarnaClient,
-    tools::{self, call::ToolCall, confirm::StateCodec},
+    tools::{self, call::ToolCall, confirm::StateCodec, in_flight::InFlightWrites},
 };
 
 /// Prefix of every result and of the instructions in demo mode.
@@ -42,6 +42,7 @@ struct State {
     config: Config,
     instructions: String,
     confirmations: Arc<StateCodec>,
+    in_flight: Arc<InFlightWrites>,
 }
 
 /// Why the server could not be built.
@@ -73,6 +74,7 @@ impl KlarnaServer {
                 config,
                 instructions,
                 confirmations: Arc::new(StateCodec::new()),
+                in_flight: Arc::new(InFlightWrites::default()),
             }),
             tool_router,
             prompt_router: Self::prompt_router(),
@@ -92,6 +94,11 @@ impl KlarnaServer {
     /// Seals the `requestState` of confirmation questions (2026-07-28 clients).
     pub(crate) fn confirmations(&self) -> &Arc<StateCodec> {
         &self.state.confirmations
+    }
+
+    /// Writes sent and not yet answered, for a shutdown that must not lose them.
+    pub fn in_flight_writes(&self) -> &Arc<InFlightWrites> {
+        &self.state.in_flight
     }
 
     /// The demo notice, in demo mode.
@@ -189,6 +196,7 @@ impl ServerHandler for KlarnaServer {
                     order_id: None,
                     amount: None,
                     idempotency_key: None,
+                    confirmed: None,
                     outcome: "internal_error",
                     http_status: None,
                     correlation_id: None,

@@ -31,13 +31,36 @@ impl std::fmt::Debug for KlarnaClient {
     }
 }
 
-/// What a `201 Created` carries: the new resource's id and location.
+/// What a `201 Created` proves: the new resource's id.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Created {
-    /// From `Capture-Id` / `Refund-Id` (or the last `Location` segment).
-    pub id: Option<String>,
-    /// `Location` header, absolute or relative as Klarna sent it.
-    pub location: Option<String>,
+    /// From `Capture-Id` / `Refund-Id`, or the last segment of a `Location` that names a
+    /// resource of the right kind.
+    pub id: String,
+}
+
+/// The two kinds of resource a write creates.
+#[derive(Debug, Clone, Copy)]
+enum CreatedKind {
+    Capture,
+    Refund,
+}
+
+impl CreatedKind {
+    fn id_header(self) -> &'static str {
+        match self {
+            Self::Capture => "Capture-Id",
+            Self::Refund => "Refund-Id",
+        }
+    }
+
+    /// The path segment of the collection, e.g. `captures`.
+    fn collection(self) -> &'static str {
+        match self {
+            Self::Capture => "captures",
+            Self::Refund => "refunds",
+        }
+    }
 }
 
 impl KlarnaClient {
@@ -84,11 +107,10 @@ impl KlarnaClient {
             .transport
             .post_json(host, &segments, body, idempotency_key, limits)
             .await?;
-        Ok(created(&answer, "Capture-Id"))
+        created(&answer, CreatedKind::Capture)
     }
 
-    /// `POST …/refunds` → 201 with `Refund-Id` and `Location` (204 from old API versions is
-    /// accepted too).
+    /// `POST …/refunds` → 201 with `Refund-Id` and `Location`.
     pub async fn create_refund(
         &self,
         host: ApiHost,
@@ -102,7 +124,7 @@ impl KlarnaClient {
             .transport
             .post_json(host, &segments, body, idempotency_key, limits)
             .await?;
-        Ok(created(&answer, "Refund-Id"))
+        created(&answer, CreatedKind::Refund)
     }
 
     /// `POST …/cancel` → 204.
@@ -118,7 +140,7 @@ impl KlarnaClient {
             .transport
             .post_empty(host, &segments, idempotency_key, limits)
             .await?;
-        Ok(answer.reply(()))
+        no_content(&answer)
     }
 
     /// `POST …/release-remaining-authorization` → 204.
@@ -134,21 +156,73 @@ impl KlarnaClient {
             .transport
             .post_empty(host, &segments, idempotency_key, limits)
             .await?;
-        Ok(answer.reply(()))
+        no_content(&answer)
     }
 }
 
-/// The id of a created resource: its id header, else the last segment of `Location`.
-fn created(answer: &Answer, id_header: &str) -> Reply<Created> {
-    let location = answer.header("Location");
-    let id = answer.header(id_header).or_else(|| {
-        location
-            .as_deref()
-            .and_then(|l| l.trim_end_matches('/').rsplit('/').next())
-            .filter(|s| !s.is_empty())
-            .map(str::to_string)
-    });
-    answer.reply(Created { id, location })
+/// Whether an id looks like one of Klarna's (a UUID, or at least a short token of letters,
+/// digits and hyphens).
+fn is_id(value: &str) -> bool {
+    (1..=64).contains(&value.len())
+        && value
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
+/// Proof that a capture or refund was created: a `201` naming its id, in the id header or in
+/// a `Location` that points at a resource of that kind (and agrees with the header when
+/// both are there). Anything else — another 2xx, no id, a `Location` naming some other
+/// resource — does not prove the write was applied.
+fn created(answer: &Answer, kind: CreatedKind) -> Result<Reply<Created>, CallError> {
+    if answer.status.as_u16() != 201 {
+        return Err(answer.unproven(format!(
+            "a {} is answered with 201 Created",
+            kind.collection().trim_end_matches('s')
+        )));
+    }
+    let header = answer.header(kind.id_header());
+    if let Some(id) = &header
+        && !is_id(id)
+    {
+        return Err(answer.unproven(format!("its {} is not an id", kind.id_header())));
+    }
+    let from_location = match answer.header("Location") {
+        None => None,
+        Some(location) => {
+            let path = location.split(['?', '#']).next().unwrap_or_default();
+            let mut segments = path.trim_end_matches('/').rsplit('/');
+            let id = segments.next().unwrap_or_default();
+            let collection = segments.next().unwrap_or_default();
+            if collection != kind.collection() || !is_id(id) {
+                return Err(answer.unproven(format!(
+                    "its Location does not name a {}",
+                    kind.collection().trim_end_matches('s')
+                )));
+            }
+            Some(id.to_string())
+        }
+    };
+    match (header, from_location) {
+        (Some(a), Some(b)) if !a.eq_ignore_ascii_case(&b) => Err(answer.unproven(format!(
+            "its {} and its Location name different ids",
+            kind.id_header()
+        ))),
+        (Some(id), _) | (None, Some(id)) => Ok(answer.reply(Created { id })),
+        (None, None) => Err(answer.unproven(format!(
+            "it names no {} (no {} header, no Location)",
+            kind.collection().trim_end_matches('s'),
+            kind.id_header()
+        ))),
+    }
+}
+
+/// Proof that a cancel or release was applied: Klarna answers `204 No Content`.
+fn no_content(answer: &Answer) -> Result<Reply<()>, CallError> {
+    if answer.status.as_u16() == 204 {
+        Ok(answer.reply(()))
+    } else {
+        Err(answer.unproven("this operation is answered with 204 No Content"))
+    }
 }
 
 #[cfg(test)]

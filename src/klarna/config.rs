@@ -62,6 +62,21 @@ impl HostCredentials {
         }
     }
 
+    /// Every distinct set of credentials configured, for scrubbing them from upstream text.
+    pub fn all(&self) -> impl Iterator<Item = &Credentials> {
+        let mut seen: Vec<*const Credentials> = Vec::new();
+        self.by_host.values().filter_map(move |c| {
+            let c = c.as_ref().ok()?;
+            let ptr = Arc::as_ptr(c);
+            if seen.contains(&ptr) {
+                None
+            } else {
+                seen.push(ptr);
+                Some(c.as_ref())
+            }
+        })
+    }
+
     /// The credentials for `host`, or why there are none.
     pub fn for_host(&self, host: ApiHost) -> Result<&Credentials, MissingCredential> {
         match self.by_host.get(&host) {

@@ -10,7 +10,13 @@
 
 use serde::Deserialize;
 
-use super::config::MissingCredential;
+use super::{
+    config::MissingCredential,
+    sanitize::{MAX_ID_CHARS, MAX_MESSAGE_CHARS, Sanitizer},
+};
+
+/// Most error messages kept from one answer.
+const MAX_MESSAGES: usize = 10;
 
 /// Klarna's JSON error body, every field optional.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
@@ -38,6 +44,26 @@ impl ApiErrorBody {
             || parsed.error_message.is_some()
             || parsed.correlation_id.is_some();
         has_anything.then_some(parsed)
+    }
+
+    /// The body with every string scrubbed of our secrets, escaped and bounded.
+    pub(crate) fn sanitized(self, s: &Sanitizer) -> Self {
+        let dropped = self.error_messages.len().saturating_sub(MAX_MESSAGES);
+        let mut error_messages: Vec<String> = self
+            .error_messages
+            .iter()
+            .take(MAX_MESSAGES)
+            .map(|m| s.text(m, MAX_MESSAGE_CHARS))
+            .collect();
+        if dropped > 0 {
+            error_messages.push(format!("[cut: {dropped} more messages]"));
+        }
+        Self {
+            error_code: self.error_code.map(|c| s.text(&c, MAX_ID_CHARS)),
+            error_messages,
+            error_message: self.error_message.map(|m| s.text(&m, MAX_MESSAGE_CHARS)),
+            correlation_id: self.correlation_id.map(|c| s.text(&c, MAX_ID_CHARS)),
+        }
     }
 
     /// All messages joined, or `None`.
@@ -100,6 +126,15 @@ pub enum KlarnaError {
         /// What did not match.
         detail: String,
     },
+    /// A success status that does not prove the write was applied: not the status Klarna
+    /// answers for it, or without the id of what it created.
+    #[error("Klarna's answer (HTTP {status}) does not prove it was applied: {detail}")]
+    Unproven {
+        /// HTTP status.
+        status: u16,
+        /// What is missing or wrong.
+        detail: String,
+    },
     /// Not sent at all (the call was cancelled, or its time budget ran out before sending).
     #[error("not sent: {0}")]
     NotSent(String),
@@ -115,7 +150,9 @@ impl KlarnaError {
     /// The HTTP status, when Klarna answered.
     pub fn status(&self) -> Option<u16> {
         match self {
-            Self::Status { status, .. } | Self::Decode { status, .. } => Some(*status),
+            Self::Status { status, .. }
+            | Self::Decode { status, .. }
+            | Self::Unproven { status, .. } => Some(*status),
             _ => None,
         }
     }
@@ -140,6 +177,30 @@ impl KlarnaError {
                 .and_then(|b| b.correlation_id.as_deref())
                 .or(header_correlation_id.as_deref()),
             _ => None,
+        }
+    }
+
+    /// A short name of the variant, for log lines (which carry facts, never Klarna's text).
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Self::MissingCredentials(_) => "missing_credentials",
+            Self::Status { .. } => "status",
+            Self::Transport {
+                kind: TransportKind::Connect,
+                ..
+            } => "connect",
+            Self::Transport {
+                kind: TransportKind::Timeout,
+                ..
+            } => "timeout",
+            Self::Transport {
+                kind: TransportKind::Interrupted,
+                ..
+            } => "interrupted",
+            Self::Decode { .. } => "decode",
+            Self::Unproven { .. } => "unproven",
+            Self::NotSent(_) => "not_sent",
+            Self::TooLarge { .. } => "too_large",
         }
     }
 

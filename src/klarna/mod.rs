@@ -13,6 +13,7 @@ mod client;
 mod config;
 mod error;
 mod policy;
+pub mod sanitize;
 mod transport;
 pub mod types;
 
@@ -20,4 +21,6 @@ pub use client::{Created, KlarnaClient};
 pub use config::{ClientConfig, Credentials, HostCredentials, MissingCredential};
 pub use error::{ApiErrorBody, KlarnaError, TransportKind};
 pub use policy::RetryPolicy;
-pub use transport::{CallError, Limits, MAX_RESPONSE_BYTES, Reply, USER_AGENT};
+pub use transport::{
+    CallError, Limits, MAX_RESPONSE_BYTES, MIN_CALL_BUDGET, MIN_TIME_FOR_WRITE, Reply, USER_AGENT,
+};

@@ -15,31 +15,42 @@ use super::error::{KlarnaError, TransportKind};
 pub(crate) struct Assessment {
     /// Another attempt may succeed.
     pub(crate) retryable: bool,
-    /// A write may have been applied by this attempt (no verdict came back).
+    /// A write may have been applied by this attempt: the answer is no verdict.
     pub(crate) unclear: bool,
 }
 
-/// Judges one failed attempt. A write is unclear when no verdict came back (a timeout, a
-/// broken connection, a 5xx, an answer too large to read) or Klarna said it is still busy
-/// with the key (409). Once an attempt was unclear, no later answer proves the first one was
-/// not applied — the caller keeps that in mind across attempts.
+/// Judges one failed attempt.
+///
+/// For a write, only an answer Klarna documents as a refusal proves that nothing was
+/// applied: a 4xx with Klarna's JSON error body (an `error_code`), or a 401, 403, 404 or 422
+/// (authentication, business rule, unknown order, invalid body — all refused before anything
+/// is applied). Every other failure is no verdict: a timeout or a connection broken after
+/// sending, a 5xx, a redirect (never followed), a 408, a 409 (Klarna is still working on the
+/// key), a bare 400 or 429 that a proxy may have sent after the write was committed, an
+/// answer too large to read. Once an attempt was unclear, no later answer proves the first
+/// one was not applied — the caller keeps that in mind across attempts.
 pub(crate) fn assess(error: &KlarnaError, is_write: bool) -> Assessment {
     let retryable = match error {
         KlarnaError::Transport { .. } => true,
         KlarnaError::Status { status, .. } => RetryPolicy::retryable_status(*status),
         _ => false,
     };
-    let no_verdict = match error {
-        KlarnaError::Transport { kind, .. } => *kind != TransportKind::Connect,
-        KlarnaError::Status { status, .. } => *status >= 500 || *status == 409,
-        KlarnaError::TooLarge { .. } => true,
+    let refused_for_sure = match error {
+        KlarnaError::Transport { kind, .. } => *kind == TransportKind::Connect,
+        KlarnaError::Status { status, body, .. } => {
+            let klarna_error_code = body.as_ref().is_some_and(|b| b.error_code.is_some());
+            (400..500).contains(status)
+                && !matches!(status, 408 | 409)
+                && (klarna_error_code || matches!(status, 401 | 403 | 404 | 422))
+        }
+        KlarnaError::TooLarge { .. } | KlarnaError::Unproven { .. } => false,
         KlarnaError::MissingCredentials(_)
         | KlarnaError::Decode { .. }
-        | KlarnaError::NotSent(_) => false,
+        | KlarnaError::NotSent(_) => true,
     };
     Assessment {
         retryable,
-        unclear: is_write && no_verdict,
+        unclear: is_write && !refused_for_sure,
     }
 }
 
@@ -79,7 +90,7 @@ impl Default for RetryPolicy {
 impl RetryPolicy {
     /// Whether an HTTP status is worth another attempt.
     pub fn retryable_status(status: u16) -> bool {
-        matches!(status, 429 | 500 | 502 | 503 | 504)
+        matches!(status, 408 | 429 | 500 | 502 | 503 | 504)
     }
 
     /// The wait before retry number `retry` (1-based): `Retry-After` if given (capped),
@@ -105,33 +116,60 @@ pub fn parse_retry_after(value: &str) -> Option<Duration> {
 mod tests {
     use super::*;
 
-    #[test]
-    fn only_write_answers_without_a_verdict_are_unclear() {
-        let status = |s| KlarnaError::Status {
+    fn status(s: u16, code: Option<&str>) -> KlarnaError {
+        KlarnaError::Status {
             status: s,
-            body: None,
+            body: code.map(|c| crate::klarna::ApiErrorBody {
+                error_code: Some(c.to_string()),
+                ..Default::default()
+            }),
             snippet: String::new(),
             header_correlation_id: None,
-        };
+        }
+    }
+
+    #[test]
+    fn only_documented_refusals_prove_a_write_was_not_applied() {
         let transport = |kind| KlarnaError::Transport {
             kind,
             detail: String::new(),
         };
-        for unclear in [
-            status(500),
-            status(503),
-            status(409),
+        for no_verdict in [
+            status(500, None),
+            status(503, Some("TEMPORARILY_UNAVAILABLE")),
+            status(409, Some("CONFLICT")),
+            status(408, None),
+            status(307, None),
+            status(302, None),
+            status(400, None),
+            status(429, None),
+            status(413, None),
             transport(TransportKind::Timeout),
             transport(TransportKind::Interrupted),
+            KlarnaError::TooLarge { limit: 1 },
         ] {
-            assert!(assess(&unclear, true).unclear, "{unclear:?}");
-            assert!(!assess(&unclear, false).unclear, "reads are never unclear");
+            assert!(assess(&no_verdict, true).unclear, "{no_verdict:?}");
+            assert!(
+                !assess(&no_verdict, false).unclear,
+                "reads are never unclear"
+            );
         }
-        for clear in [status(403), status(429), transport(TransportKind::Connect)] {
-            assert!(!assess(&clear, true).unclear, "{clear:?}");
+        for refusal in [
+            status(403, Some("CAPTURE_NOT_ALLOWED")),
+            status(400, Some("BAD_REQUEST")),
+            status(429, Some("RATE_LIMITED")),
+            status(401, None),
+            status(403, None),
+            status(404, None),
+            status(422, None),
+            transport(TransportKind::Connect),
+        ] {
+            assert!(!assess(&refusal, true).unclear, "{refusal:?}");
         }
         assert!(assess(&transport(TransportKind::Connect), true).retryable);
-        assert!(!assess(&status(403), true).retryable);
+        assert!(assess(&status(408, None), true).retryable);
+        assert!(!assess(&status(403, None), true).retryable);
+        assert!(!assess(&status(307, None), true).retryable);
     }
 
     #[test]
@@ -162,10 +200,12 @@ mod tests {
 
     #[test]
     fn only_transient_statuses_are_retried() {
-        for s in [429, 500, 502, 503, 504] {
+        for s in [408, 429, 500, 502, 503, 504] {
             assert!(RetryPolicy::retryable_status(s));
         }
-        for s in [200, 201, 204, 400, 401, 403, 404, 409, 413, 422, 501] {
+        for s in [
+            200, 201, 204, 301, 307, 400, 401, 403, 404, 409, 413, 422, 501,
+        ] {
             assert!(!RetryPolicy::retryable_status(s));
         }
     }

@@ -18,6 +18,7 @@ use super::{
     config::ClientConfig,
     error::{ApiErrorBody, KlarnaError, TransportKind},
     policy::{self, parse_retry_after},
+    sanitize::{MAX_FIELD_CHARS, MAX_ID_CHARS, Sanitizer},
 };
 use crate::host::ApiHost;
 
@@ -36,7 +37,11 @@ pub const USER_AGENT: &str = concat!(
 
 /// Least time a write attempt needs: sending one with less would all but guarantee a timeout
 /// and turn a clean refusal into an unknown outcome.
-const MIN_TIME_FOR_WRITE: Duration = Duration::from_secs(2);
+pub const MIN_TIME_FOR_WRITE: Duration = Duration::from_secs(2);
+
+/// Least time budget for one tool call (`KLARNA_TIMEOUT_SECS`): the order read before a
+/// write, the write itself ([`MIN_TIME_FOR_WRITE`]) and the read afterwards must fit.
+pub const MIN_CALL_BUDGET: Duration = Duration::from_secs(5);
 
 /// How long a call may take and whether its caller still wants it: every attempt and every
 /// wait between attempts honours both.
@@ -92,21 +97,19 @@ impl From<KlarnaError> for CallError {
     }
 }
 
-/// A 2xx answer, undecoded.
+/// A 2xx answer, undecoded. Header values read from it are already sanitized.
 pub(crate) struct Answer {
     pub(crate) status: StatusCode,
-    pub(crate) headers: HeaderMap,
-    pub(crate) body: Vec<u8>,
+    headers: HeaderMap,
+    body: Vec<u8>,
     pub(crate) attempts: u32,
+    sanitizer: Sanitizer,
 }
 
 impl Answer {
-    /// A response header as text, when present and printable.
+    /// A response header as text (scrubbed, escaped, bounded), when present.
     pub(crate) fn header(&self, name: &str) -> Option<String> {
-        self.headers
-            .get(name)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_string)
+        header_text(&self.headers, name, &self.sanitizer, MAX_FIELD_CHARS)
     }
 
     /// The answer's facts around `value`.
@@ -115,7 +118,26 @@ impl Answer {
             value,
             status: self.status.as_u16(),
             attempts: self.attempts,
-            correlation_id: correlation_header(&self.headers),
+            correlation_id: correlation_header(&self.headers, &self.sanitizer),
+        }
+    }
+
+    /// A write's answer that does not prove it was applied: Klarna may or may not have
+    /// applied it.
+    pub(crate) fn unproven(&self, detail: impl Into<String>) -> CallError {
+        let error = KlarnaError::Unproven {
+            status: self.status.as_u16(),
+            detail: detail.into(),
+        };
+        tracing::warn!(
+            status = self.status.as_u16(),
+            may_have_applied = true,
+            "klarna write answer is no verdict: {error}"
+        );
+        CallError {
+            error,
+            attempts: self.attempts,
+            may_have_applied: true,
         }
     }
 }
@@ -142,6 +164,7 @@ struct Request<'a> {
 pub(crate) struct Transport {
     http: reqwest::Client,
     config: ClientConfig,
+    sanitizer: Sanitizer,
 }
 
 impl Transport {
@@ -157,7 +180,12 @@ impl Transport {
             .pool_idle_timeout(Duration::from_secs(90))
             .tcp_nodelay(true)
             .build()?;
-        Ok(Self { http, config })
+        let sanitizer = Sanitizer::new(config.credentials.all());
+        Ok(Self {
+            http,
+            config,
+            sanitizer,
+        })
     }
 
     /// The configuration this transport was built from.
@@ -180,14 +208,20 @@ impl Transport {
             idempotency_key: None,
         };
         let answer = self.send(request, limits).await?;
-        let value = serde_json::from_slice(&answer.body).map_err(|e| CallError {
+        let decode_error = |e: serde_json::Error| CallError {
             error: KlarnaError::Decode {
                 status: answer.status.as_u16(),
                 detail: e.to_string(),
             },
             attempts: answer.attempts,
             may_have_applied: false,
-        })?;
+        };
+        // Every string is cleaned before the typed decode, so nothing read from Klarna can
+        // carry our secrets, a forged line, or megabytes of text into a result.
+        let mut json: serde_json::Value =
+            serde_json::from_slice(&answer.body).map_err(decode_error)?;
+        self.sanitizer.json(&mut json, MAX_FIELD_CHARS);
+        let value = serde_json::from_value(json).map_err(decode_error)?;
         Ok(answer.reply(value))
     }
 
@@ -316,6 +350,13 @@ impl Transport {
                     },
                     None,
                 ),
+                Ok(Err(KlarnaError::Transport { kind, detail })) => (
+                    KlarnaError::Transport {
+                        kind,
+                        detail: self.sanitizer.text(&detail, 300),
+                    },
+                    None,
+                ),
                 Ok(Err(error)) => (error, None),
                 Ok(Ok(raw)) if raw.status.is_success() => {
                     tracing::debug!(%method, path = url.path(), status = raw.status.as_u16(), attempt, "klarna call");
@@ -324,6 +365,7 @@ impl Transport {
                         headers: raw.headers,
                         body: raw.body,
                         attempts: attempt,
+                        sanitizer: self.sanitizer.clone(),
                     });
                 }
                 Ok(Ok(raw)) => {
@@ -332,7 +374,7 @@ impl Transport {
                         .get(reqwest::header::RETRY_AFTER)
                         .and_then(|v| v.to_str().ok())
                         .and_then(parse_retry_after);
-                    (status_error(&raw), retry_after)
+                    (status_error(&raw, &self.sanitizer), retry_after)
                 }
             };
             let assessment = policy::assess(&error, is_write);
@@ -340,6 +382,8 @@ impl Transport {
             let out_of_time = Instant::now() + delay >= limits.deadline;
             if !assessment.retryable || attempt > policy.max_retries || out_of_time {
                 let may_have_applied = assessment.unclear || unclear_before;
+                // Facts only: Klarna's free text stays out of the log (it may quote what it
+                // was sent, and it goes to the model in the tool result instead).
                 tracing::warn!(
                     %method,
                     path = url.path(),
@@ -347,8 +391,9 @@ impl Transport {
                     status = error.status(),
                     error_code = error.error_code(),
                     correlation_id = error.correlation_id(),
+                    kind = error.kind(),
                     may_have_applied,
-                    "klarna call failed: {error}"
+                    "klarna call failed"
                 );
                 return Err(CallError {
                     error,
@@ -357,7 +402,7 @@ impl Transport {
                 });
             }
             unclear_before |= assessment.unclear;
-            tracing::info!(%method, path = url.path(), attempt, delay_ms = delay.as_millis() as u64, "retrying klarna call: {error}");
+            tracing::info!(%method, path = url.path(), attempt, status = error.status(), kind = error.kind(), delay_ms = delay.as_millis() as u64, "retrying klarna call");
             tokio::select! {
                 () = tokio::time::sleep(delay) => {}
                 () = limits.cancelled.cancelled() => {}
@@ -423,21 +468,31 @@ fn transport_error(error: reqwest::Error) -> KlarnaError {
     KlarnaError::Transport { kind, detail }
 }
 
-fn correlation_header(headers: &HeaderMap) -> Option<String> {
+/// A header's value as text, sanitized; `None` when absent or not visible ASCII.
+fn header_text(headers: &HeaderMap, name: &str, s: &Sanitizer, max: usize) -> Option<String> {
     headers
-        .get("Klarna-Correlation-Id")
+        .get(name)
         .and_then(|v| v.to_str().ok())
-        .map(str::to_string)
+        .map(|v| s.text(v, max))
 }
 
-fn status_error(raw: &Raw) -> KlarnaError {
-    let body = ApiErrorBody::parse(&raw.body);
+fn correlation_header(headers: &HeaderMap, s: &Sanitizer) -> Option<String> {
+    header_text(headers, "Klarna-Correlation-Id", s, MAX_ID_CHARS)
+}
+
+fn status_error(raw: &Raw, s: &Sanitizer) -> KlarnaError {
+    let body = ApiErrorBody::parse(&raw.body).map(|b| b.sanitized(s));
     let snippet = if body.is_none() {
-        String::from_utf8_lossy(&raw.body)
-            .chars()
-            .filter(|c| !c.is_control())
-            .take(200)
-            .collect()
+        // Only the start is read: a multi-megabyte page is not worth more than its opening.
+        let start = raw.body.get(..4096).unwrap_or(&raw.body);
+        let text = String::from_utf8_lossy(start);
+        let cut = raw.body.len() > start.len();
+        let shown = s.text(text.trim(), 200);
+        if cut && !shown.contains("[cut:") {
+            format!("{shown}… [cut]")
+        } else {
+            shown
+        }
     } else {
         String::new()
     };
@@ -445,7 +500,7 @@ fn status_error(raw: &Raw) -> KlarnaError {
         status: raw.status.as_u16(),
         body,
         snippet,
-        header_correlation_id: correlation_header(&raw.headers),
+        header_correlation_id: correlation_header(&raw.headers, s),
     }
 }
 

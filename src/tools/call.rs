@@ -7,7 +7,7 @@ use rmcp::model::{CallToolResponse, CallToolResult, ContentBlock};
 use serde::Serialize;
 use tokio_util::sync::CancellationToken;
 
-use super::errors::ToolError;
+use super::{errors::ToolError, in_flight::InFlightGuard};
 use crate::{host::ApiHost, klarna::Limits};
 
 /// A successful answer: structured content plus its human text.
@@ -44,6 +44,10 @@ pub struct ToolCall {
     pub amount: Option<i64>,
     /// Idempotency key of a write.
     pub key: Option<String>,
+    /// For a write that got as far as confirmation: whether a human confirmed it.
+    pub confirmed: Option<bool>,
+    /// Keeps a sent write registered as in flight until its audit line is written.
+    pub in_flight: Option<InFlightGuard>,
     /// HTTP status of the last Klarna answer.
     pub http_status: Option<u16>,
     /// Klarna correlation id of the last answer.
@@ -68,6 +72,8 @@ impl ToolCall {
             order_id: None,
             amount: None,
             key: None,
+            confirmed: None,
+            in_flight: None,
             http_status: None,
             correlation_id: None,
             notice,
@@ -123,11 +129,14 @@ impl ToolCall {
             order_id: self.order_id.as_deref(),
             amount: self.amount,
             idempotency_key: self.key.as_deref(),
+            confirmed: self.confirmed,
             outcome,
             http_status: self.http_status,
             correlation_id: self.correlation_id.as_deref(),
             duration_ms: u64::try_from(self.started.elapsed().as_millis()).unwrap_or(u64::MAX),
         });
+        // Only now, with its audit line written, may a shutdown stop waiting for this write.
+        drop(self.in_flight.take());
         match result {
             Ok(success) => {
                 let text = match self.notice {

@@ -191,7 +191,6 @@ impl KlarnaServer {
             captured_amount: earlier.and_then(|e| e.amount).unwrap_or(written.amount),
             reference: earlier.map_or(written.reference, |e| e.reference.clone()),
             capture_id: written.created_id,
-            location: written.location,
             facts: written.facts,
             after: written.after,
         };

@@ -19,7 +19,7 @@ use rmcp::{
         ElicitRequest, ElicitRequestParams, ElicitResult, ElicitationAction, ElicitationSchema,
         InputRequest, InputRequiredResult, ProtocolVersion, RequestStateCodec, SealOptions,
     },
-    service::{ElicitationError, ElicitationMode, RequestContext},
+    service::{ElicitationError, ElicitationMode, RequestContext, ServiceError},
 };
 use std::{sync::Arc, time::Duration};
 
@@ -201,15 +201,16 @@ pub async fn confirm(
     asker: &Asker,
     question: &str,
     write: &WriteIdentity,
-) -> Result<(), ToolError> {
+    answer_within: Duration,
+) -> Result<Consent, ToolError> {
     let declined = || ToolError::Declined(format!("The user declined: \"{question}\". Not done."));
     // An answer the client sent back is honoured in every mode, a "no" above all.
     if asker.modern && asker.answer.is_some() {
         return confirm_by_round_trip(asker, question, write, declined);
     }
     match mode {
-        ConfirmWrites::Never => return Ok(()),
-        ConfirmWrites::Auto if !asker.can_elicit => return Ok(()),
+        ConfirmWrites::Never => return Ok(Consent::NotAsked),
+        ConfirmWrites::Auto if !asker.can_elicit => return Ok(Consent::NotAsked),
         ConfirmWrites::Always if !asker.can_elicit => {
             return Err(ToolError::Refused(format!(
                 "Not done: \"{question}\" needs the user's confirmation (KLARNA_CONFIRM_WRITES=always), but this MCP client \
@@ -222,18 +223,46 @@ pub async fn confirm(
     if asker.modern {
         return confirm_by_round_trip(asker, question, write, declined);
     }
+    // The human gets a bounded time to answer: a client that never answers must not hold the
+    // call (and its write) open indefinitely.
     match asker
         .peer
-        .elicit::<Confirmation>(question.to_string())
+        .elicit_with_timeout::<Confirmation>(question.to_string(), Some(answer_within))
         .await
     {
-        Ok(Some(Confirmation { confirm: true })) => Ok(()),
+        Ok(Some(Confirmation { confirm: true })) => Ok(Consent::GivenDuringThisCall),
         Ok(_) | Err(ElicitationError::UserDeclined | ElicitationError::UserCancelled) => {
             Err(declined())
+        }
+        Err(ElicitationError::Service(ServiceError::Timeout { .. })) => {
+            Err(ToolError::Refused(format!(
+                "Not done: the user did not answer \"{question}\" within {} seconds \
+                 (KLARNA_CONFIRM_TIMEOUT_SECS). Call the tool again to ask anew.",
+                answer_within.as_secs()
+            )))
         }
         Err(e) => Err(ToolError::Refused(format!(
             "Not done: the user's confirmation for \"{question}\" could not be obtained ({e})."
         ))),
+    }
+}
+
+/// How the write was allowed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Consent {
+    /// Nobody was asked (confirmation off, or the client cannot ask under `auto`).
+    NotAsked,
+    /// A human confirmed in an earlier round of this call (2026-07-28 round trip): the
+    /// thinking happened before this request began.
+    GivenBeforeThisCall,
+    /// A human answered while this call waited: the time budget starts again.
+    GivenDuringThisCall,
+}
+
+impl Consent {
+    /// Whether a human confirmed the write.
+    pub fn by_human(self) -> bool {
+        !matches!(self, Self::NotAsked)
     }
 }
 
@@ -242,7 +271,7 @@ fn confirm_by_round_trip(
     question: &str,
     write: &WriteIdentity,
     declined: impl Fn() -> ToolError,
-) -> Result<(), ToolError> {
+) -> Result<Consent, ToolError> {
     if let Some(answer) = &asker.answer {
         match &asker.confirmed {
             Some(then) if then == write => {
@@ -255,7 +284,11 @@ fn confirm_by_round_trip(
                             .and_then(serde_json::Value::as_bool)
                             == Some(true)
                 });
-                return if yes { Ok(()) } else { Err(declined()) };
+                return if yes {
+                    Ok(Consent::GivenBeforeThisCall)
+                } else {
+                    Err(declined())
+                };
             }
             // Our state, but the write changed since the question: ask about this one.
             Some(_) => {}

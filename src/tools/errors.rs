@@ -251,7 +251,7 @@ fn next_step(f: &FailedRequest) -> Option<String> {
         KlarnaError::Transport { .. } => Some(format!(
             "Check the network connection to {host} (or KLARNA_BASE_URL if set); the call can be repeated."
         )),
-        KlarnaError::TooLarge { .. } | KlarnaError::Decode { .. } => {
+        KlarnaError::TooLarge { .. } | KlarnaError::Decode { .. } | KlarnaError::Unproven { .. } => {
             Some("This is unexpected from Klarna; repeat the call, and report the correlation id if it persists.".into())
         }
         KlarnaError::Status { status, .. } => match (*status, err.error_code().unwrap_or("")) {

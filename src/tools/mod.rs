@@ -29,6 +29,7 @@ pub(crate) mod call;
 mod captures;
 pub(crate) mod confirm;
 pub mod errors;
+pub mod in_flight;
 pub mod lines;
 mod orders;
 pub mod output;

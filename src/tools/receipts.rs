@@ -80,9 +80,6 @@ pub struct CaptureReceipt {
     /// Reference sent with the capture (e.g. shipment id).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reference: Option<String>,
-    /// Klarna's URL of the new capture.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub location: Option<String>,
     /// The order afterwards.
     #[serde(flatten)]
     pub after: After,
@@ -121,9 +118,6 @@ pub struct RefundReceipt {
     pub refund_id: Option<String>,
     /// Amount refunded.
     pub refunded_amount: i64,
-    /// Klarna's URL of the new refund.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub location: Option<String>,
     /// The order afterwards (see `orderAfter.refundedAmount` for the new refunded total).
     #[serde(flatten)]
     pub after: After,

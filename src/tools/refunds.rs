@@ -125,7 +125,6 @@ impl KlarnaServer {
                 .and_then(|e| e.amount)
                 .unwrap_or(written.amount),
             refund_id: written.created_id,
-            location: written.location,
             facts: written.facts,
             after: written.after,
         };

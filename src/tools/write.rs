@@ -16,8 +16,9 @@ use std::time::{Duration, Instant};
 
 use super::{
     call::ToolCall,
-    confirm::{Asker, WriteIdentity, body_digest, confirm},
+    confirm::{Asker, Consent, WriteIdentity, body_digest, confirm},
     errors::{FailedRequest, Op, ToolError},
+    in_flight::InFlightWrite,
     output::OrderTotals,
     receipts::{After, WriteFacts},
 };
@@ -191,8 +192,6 @@ pub(crate) struct Written {
     pub amount: i64,
     /// Id of the capture or refund created.
     pub created_id: Option<String>,
-    /// `Location` of the capture or refund created.
-    pub location: Option<String>,
     /// The reference sent.
     pub reference: Option<String>,
     /// Set when Klarna answered with an earlier call's result for this key.
@@ -232,10 +231,32 @@ impl KlarnaServer {
             &key,
             &body.digest(),
         );
-        confirm(self.config().confirm_writes, asker, &question, &identity).await?;
-        call.restart_budget();
+        let consent = confirm(
+            self.config().confirm_writes,
+            asker,
+            &question,
+            &identity,
+            self.config().confirm_timeout,
+        )
+        .await?;
+        call.confirmed = Some(consent.by_human());
+        // Only a human's thinking time earns the write a fresh budget; otherwise the whole
+        // call — reads, write, retries — ends within KLARNA_TIMEOUT_SECS, so the client sees
+        // the result (and its idempotency key) before it gives up on the call.
+        if consent == Consent::GivenDuringThisCall {
+            call.restart_budget();
+        }
         call.ensure_not_cancelled()?;
 
+        call.in_flight = Some(self.in_flight_writes().begin(InFlightWrite {
+            tool: kind.tool(),
+            api_host: host.as_str(),
+            order_id: order_id.to_string(),
+            amount,
+            idempotency_key: key.clone(),
+            confirmed: consent.by_human(),
+            since: Instant::now(),
+        }));
         let sent = self
             .send(kind, host, order_id, &body, &key, call)
             .await
@@ -264,7 +285,15 @@ impl KlarnaServer {
             })?;
         call.saw(sent.status, sent.correlation_id.as_deref());
 
-        let earlier = earlier_write(kind, &sent.value, &before, &totals);
+        let (after, order_after) = self.read_after(call, host, order_id).await;
+        let sent_reference = request.body.reference();
+        let earlier = earlier_write(
+            kind,
+            sent.value.as_deref(),
+            (amount, sent_reference),
+            &before,
+            order_after.as_ref(),
+        );
         let facts = WriteFacts {
             notice: self.notice().map(str::to_string),
             order_id: order_id.to_string(),
@@ -274,13 +303,11 @@ impl KlarnaServer {
             currency: totals.currency.clone(),
             replayed: earlier.is_some(),
         };
-        let after = self.read_after(call, host, order_id).await;
         Ok(Written {
             facts,
             amount,
-            created_id: sent.value.id,
-            location: sent.value.location,
-            reference: request.body.reference().map(str::to_string),
+            created_id: sent.value,
+            reference: sent_reference.map(str::to_string),
             earlier,
             after,
         })
@@ -359,7 +386,8 @@ impl KlarnaServer {
         }
     }
 
-    /// Sends the write with its idempotency key.
+    /// Sends the write with its idempotency key; a capture or refund answers with the id of
+    /// what it created.
     async fn send(
         &self,
         kind: WriteKind,
@@ -368,29 +396,30 @@ impl KlarnaServer {
         body: &WireBody,
         key: &str,
         call: &ToolCall,
-    ) -> Result<Reply<Created>, CallError> {
+    ) -> Result<Reply<Option<String>>, CallError> {
         let client = self.client();
         let limits = &call.limits;
+        let id = |reply: Reply<Created>| Reply {
+            value: Some(reply.value.id),
+            status: reply.status,
+            attempts: reply.attempts,
+            correlation_id: reply.correlation_id,
+        };
         let no_id = |reply: Reply<()>| Reply {
-            value: Created {
-                id: None,
-                location: None,
-            },
+            value: None,
             status: reply.status,
             attempts: reply.attempts,
             correlation_id: reply.correlation_id,
         };
         match (kind, body) {
-            (WriteKind::Capture, WireBody::Capture(body)) => {
-                client
-                    .create_capture(host, order_id, body, key, limits)
-                    .await
-            }
-            (WriteKind::Refund, WireBody::Refund(body)) => {
-                client
-                    .create_refund(host, order_id, body, key, limits)
-                    .await
-            }
+            (WriteKind::Capture, WireBody::Capture(body)) => client
+                .create_capture(host, order_id, body, key, limits)
+                .await
+                .map(id),
+            (WriteKind::Refund, WireBody::Refund(body)) => client
+                .create_refund(host, order_id, body, key, limits)
+                .await
+                .map(id),
             (WriteKind::Cancel, _) => client
                 .cancel_order(host, order_id, key, limits)
                 .await
@@ -407,31 +436,44 @@ impl KlarnaServer {
         }
     }
 
-    /// Reads the order after a successful write. A failure here does not undo the write, so
-    /// it is reported inside the success.
-    async fn read_after(&self, call: &ToolCall, host: ApiHost, order_id: &str) -> After {
+    /// Reads the order after a successful write, for the totals the result shows and to see
+    /// what the write really did. A failure here does not undo the write, so it is reported
+    /// inside the success.
+    async fn read_after(
+        &self,
+        call: &ToolCall,
+        host: ApiHost,
+        order_id: &str,
+    ) -> (After, Option<Order>) {
         if call
             .limits
             .deadline
             .saturating_duration_since(Instant::now())
             < MIN_TIME_FOR_READ_AFTER
         {
-            return After {
+            let after = After {
                 order_after: None,
                 order_after_unavailable: Some(
                     "skipped: the call's time budget (KLARNA_TIMEOUT_SECS) is used up".into(),
                 ),
             };
+            return (after, None);
         }
         match self.client().get_order(host, order_id, &call.limits).await {
-            Ok(reply) => After {
-                order_after: Some(OrderTotals::of(&reply.value)),
-                order_after_unavailable: None,
-            },
-            Err(failed) => After {
-                order_after: None,
-                order_after_unavailable: Some(failed.error.to_string()),
-            },
+            Ok(reply) => {
+                let after = After {
+                    order_after: Some(OrderTotals::of(&reply.value)),
+                    order_after_unavailable: None,
+                };
+                (after, Some(reply.value))
+            }
+            Err(failed) => {
+                let after = After {
+                    order_after: None,
+                    order_after_unavailable: Some(failed.error.to_string()),
+                };
+                (after, None)
+            }
         }
     }
 }
@@ -474,33 +516,52 @@ fn question(kind: WriteKind, amount: i64, currency: &str, order_id: &str, host: 
     }
 }
 
-/// Whether Klarna answered with an earlier call's result for this key: a capture or refund
-/// id the order already had, or a cancel or release of something already cancelled or
+/// Whether Klarna answered with an earlier call's result for this key, decided from its
+/// answer and the order: a capture or refund id the order already had before, or one whose
+/// amount or reference in the order afterwards is not what this call sent (another call
+/// with the same key got there first); a cancel or release of something already cancelled or
 /// released (Klarna refuses a second one, so a success means a replay).
 fn earlier_write(
     kind: WriteKind,
-    created: &Created,
+    id: Option<&str>,
+    (amount, reference): (i64, Option<&str>),
     before: &Order,
-    totals: &OrderTotals,
+    after: Option<&Order>,
 ) -> Option<EarlierWrite> {
-    let id = created.id.as_deref();
+    let totals = OrderTotals::of(before);
+    let created = |order: &Order| -> Option<EarlierWrite> {
+        let id = id?;
+        match kind {
+            WriteKind::Capture => order
+                .captures
+                .iter()
+                .find(|c| c.capture_id.as_deref() == Some(id))
+                .map(|c| EarlierWrite {
+                    amount: c.captured_amount,
+                    reference: c.reference.clone(),
+                }),
+            WriteKind::Refund => order
+                .refunds
+                .iter()
+                .find(|r| r.refund_id.as_deref() == Some(id))
+                .map(|r| EarlierWrite {
+                    amount: r.refunded_amount,
+                    reference: r.reference.clone(),
+                }),
+            WriteKind::Cancel | WriteKind::Release => None,
+        }
+    };
     match kind {
-        WriteKind::Capture => before
-            .captures
-            .iter()
-            .find(|c| id.is_some() && c.capture_id.as_deref() == id)
-            .map(|c| EarlierWrite {
-                amount: c.captured_amount,
-                reference: c.reference.clone(),
-            }),
-        WriteKind::Refund => before
-            .refunds
-            .iter()
-            .find(|r| id.is_some() && r.refund_id.as_deref() == id)
-            .map(|r| EarlierWrite {
-                amount: r.refunded_amount,
-                reference: r.reference.clone(),
-            }),
+        WriteKind::Capture | WriteKind::Refund => {
+            if let Some(known) = created(before) {
+                return Some(known);
+            }
+            let seen = created(after?)?;
+            let same_amount = seen.amount.is_none_or(|a| a == amount);
+            let same_reference = seen.reference.as_deref().filter(|r| !r.is_empty())
+                == reference.filter(|r| !r.is_empty());
+            (!same_amount || !same_reference).then_some(seen)
+        }
         WriteKind::Cancel => (totals.status == "CANCELLED").then_some(EarlierWrite {
             amount: None,
             reference: None,

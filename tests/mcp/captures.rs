@@ -28,10 +28,8 @@ async fn capture_without_amount_takes_the_whole_remaining_authorization() {
     assert_eq!(receipt["orderAfter"]["remainingAuthorizedAmount"], 0);
     let capture_id = receipt["captureId"].as_str().unwrap().to_string();
     assert!(
-        receipt["location"]
-            .as_str()
-            .unwrap()
-            .ends_with(&format!("/captures/{capture_id}"))
+        receipt.get("location").is_none(),
+        "Klarna's internal URL is noise"
     );
     let text = crate::common::text(&result);
     assert!(text.contains("Captured 100.00 EUR (10000)"), "{text}");

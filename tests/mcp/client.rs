@@ -121,10 +121,7 @@ async fn a_capture_id_only_in_location_is_still_found() {
         .create_capture(ApiHost::Eu, ORDER, &body, "k", &deadline())
         .await
         .unwrap();
-    assert_eq!(
-        reply.value.id.as_deref(),
-        Some("4ba29b50-be7b-44f5-a492-113e6a865e22")
-    );
+    assert_eq!(reply.value.id, "4ba29b50-be7b-44f5-a492-113e6a865e22");
 }
 
 #[tokio::test]

@@ -1,0 +1,206 @@
+//! Text from upstream, made safe to show. Everything Klarna (or whatever answers in its
+//! place: a proxy, a gateway, an attacker on the path) sends is input: before any of it
+//! reaches a tool result or a log line it is
+//!
+//! - **scrubbed** of this server's own secrets — an upstream that echoes the request's
+//!   `Authorization` header must not hand the credentials to the model or the log;
+//! - **escaped** — control characters (newlines above all), Unicode line separators and
+//!   bidirectional overrides become visible `\u{…}` escapes, so upstream text cannot forge
+//!   a log line or a line of a result;
+//! - **bounded** — cut to a length, saying how much was cut.
+
+use base64::Engine;
+use secrecy::ExposeSecret;
+use serde_json::Value;
+
+use super::config::Credentials;
+
+/// Longest upstream string kept in a decoded answer (characters). Klarna's own fields are at
+/// most 1024 characters (a tracking URL); anything longer is not Klarna's.
+pub const MAX_FIELD_CHARS: usize = 1024;
+/// Longest error message kept (characters).
+pub const MAX_MESSAGE_CHARS: usize = 500;
+/// Longest id or header value kept (characters).
+pub const MAX_ID_CHARS: usize = 100;
+
+/// What replaces a secret found in upstream text.
+pub const REDACTED: &str = "[redacted]";
+
+/// Shortest secret looked for. A shorter one cannot be told apart from ordinary text
+/// (scrubbing every `p` would mangle every id and URL), and Klarna's passwords and API keys
+/// are far longer.
+pub const MIN_SECRET_CHARS: usize = 8;
+
+/// Scrubs this server's secrets from upstream text, escapes it and bounds it.
+#[derive(Clone, Default)]
+pub struct Sanitizer {
+    /// Every form in which a secret could come back: the password or API key, the base64
+    /// of `username:password` (the Basic header's value), and their escaped spellings.
+    secrets: Vec<String>,
+}
+
+impl std::fmt::Debug for Sanitizer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Sanitizer")
+            .field("secrets", &self.secrets.len())
+            .finish()
+    }
+}
+
+impl Sanitizer {
+    /// A sanitizer that knows `credentials`' secrets.
+    pub fn new<'a>(credentials: impl IntoIterator<Item = &'a Credentials>) -> Self {
+        let mut secrets = Vec::new();
+        for c in credentials {
+            let password = c.password.expose_secret();
+            let basic = base64::engine::general_purpose::STANDARD
+                .encode(format!("{}:{password}", c.username));
+            for secret in [password.to_string(), basic] {
+                let json = serde_json::to_string(&secret).unwrap_or_default();
+                let json = json.trim_matches('"').to_string();
+                let percent: String =
+                    url::form_urlencoded::byte_serialize(secret.as_bytes()).collect();
+                for form in [secret, json, percent] {
+                    if form.chars().count() >= MIN_SECRET_CHARS && !secrets.contains(&form) {
+                        secrets.push(form);
+                    }
+                }
+            }
+        }
+        // Longest first, so a secret containing another is replaced whole.
+        secrets.sort_by_key(|s| std::cmp::Reverse(s.len()));
+        Self { secrets }
+    }
+
+    /// `text` scrubbed, escaped and cut to `max` characters.
+    pub fn text(&self, text: &str, max: usize) -> String {
+        let mut scrubbed = text.to_string();
+        for secret in &self.secrets {
+            if scrubbed.contains(secret.as_str()) {
+                scrubbed = scrubbed.replace(secret.as_str(), REDACTED);
+            }
+        }
+        bound(&escape(&scrubbed), max)
+    }
+
+    /// Every string in `value` (keys too) scrubbed, escaped and cut to `max` characters.
+    pub fn json(&self, value: &mut Value, max: usize) {
+        match value {
+            Value::String(s) => *s = self.text(s, max),
+            Value::Array(items) => items.iter_mut().for_each(|v| self.json(v, max)),
+            Value::Object(map) => {
+                let entries = std::mem::take(map);
+                for (k, mut v) in entries {
+                    self.json(&mut v, max);
+                    map.insert(self.text(&k, MAX_ID_CHARS), v);
+                }
+            }
+            Value::Null | Value::Bool(_) | Value::Number(_) => {}
+        }
+    }
+}
+
+/// Whether a character could break a line or reorder what is shown.
+fn is_hazard(c: char) -> bool {
+    c.is_control()
+        || matches!(c, '\u{2028}' | '\u{2029}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{200e}' | '\u{200f}' | '\u{feff}')
+}
+
+/// Control characters and line or direction hazards as visible escapes.
+pub fn escape(text: &str) -> String {
+    if !text.chars().any(is_hazard) {
+        return text.to_string();
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        match c {
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if is_hazard(c) => out.push_str(&format!("\\u{{{:x}}}", u32::from(c))),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// `text` cut to `max` characters, saying how many were cut.
+pub fn bound(text: &str, max: usize) -> String {
+    let count = text.chars().count();
+    if count <= max {
+        return text.to_string();
+    }
+    let kept: String = text.chars().take(max).collect();
+    format!("{kept}… [cut: {} more characters]", count - max)
+}
+
+#[cfg(test)]
+mod tests {
+    use secrecy::SecretString;
+
+    use super::*;
+
+    fn sanitizer() -> Sanitizer {
+        Sanitizer::new([&Credentials {
+            username: "merchant".into(),
+            password: SecretString::from("s3cr\"et/pw".to_string()),
+        }])
+    }
+
+    #[test]
+    fn every_spelling_of_our_secrets_is_redacted() {
+        let s = sanitizer();
+        let basic = base64::engine::general_purpose::STANDARD.encode("merchant:s3cr\"et/pw");
+        for leak in [
+            format!("echo: Authorization: Basic {basic}"),
+            "password s3cr\"et/pw".to_string(),
+            r#"{"pw":"s3cr\"et/pw"}"#.to_string(),
+            "q=s3cr%22et%2Fpw".to_string(),
+        ] {
+            let out = s.text(&leak, 1000);
+            assert!(out.contains(REDACTED), "{leak} -> {out}");
+            assert!(!out.contains("s3cr") && !out.contains(&basic), "{out}");
+        }
+    }
+
+    #[test]
+    fn newlines_and_direction_overrides_cannot_forge_lines() {
+        let out = escape("ok\n2026-11-26T00:00:00Z INFO audit: outcome=ok\u{202e}x\u{2028}");
+        assert!(!out.contains('\n') && !out.contains('\u{202e}') && !out.contains('\u{2028}'));
+        assert!(
+            out.contains("\\n2026") && out.contains("\\u{202e}"),
+            "{out}"
+        );
+    }
+
+    #[test]
+    fn long_text_is_cut_and_says_so() {
+        let out = bound(&"x".repeat(7_000_000), 500);
+        assert!(out.starts_with(&"x".repeat(500)));
+        assert!(
+            out.ends_with("… [cut: 6999500 more characters]"),
+            "{}",
+            &out[490..]
+        );
+        assert_eq!(bound("short", 500), "short");
+    }
+
+    #[test]
+    fn json_strings_and_keys_are_cleaned_numbers_kept() {
+        let s = sanitizer();
+        let mut v = serde_json::json!({
+            "name\n": "line\nbreak",
+            "n": 1.0,
+            "list": ["s3cr\"et/pw", null, true],
+        });
+        s.json(&mut v, 1000);
+        assert_eq!(
+            v,
+            serde_json::json!({
+                "name\\n": "line\\nbreak",
+                "n": 1.0,
+                "list": ["[redacted]", null, true],
+            })
+        );
+    }
+}
