@@ -64,14 +64,14 @@ where
         }
     }
 
-    /// Reads the next whole line into `self.line`, skipping (and answering) oversized ones.
-    /// `false` at the end of input.
-    async fn next_line(&mut self) -> io::Result<bool> {
+    /// Reads the next whole line into `self.line`, or skips (and owes an answer for) an
+    /// oversized one.
+    async fn next_line(&mut self) -> io::Result<LineRead> {
         loop {
             let (used, done) = {
                 let available = self.read.fill_buf().await?;
                 if available.is_empty() {
-                    return Ok(false);
+                    return Ok(LineRead::End);
                 }
                 let newline = available.iter().position(|b| *b == b'\n');
                 let used = newline.map_or(available.len(), |at| at + 1);
@@ -93,10 +93,13 @@ where
             if !done {
                 continue;
             }
-            match self.skipping.take() {
-                Some(top) => self.too_large(top),
-                None => return Ok(true),
-            }
+            return Ok(match self.skipping.take() {
+                Some(top) => {
+                    self.too_large(top);
+                    LineRead::Skipped
+                }
+                None => LineRead::Line,
+            });
         }
     }
 
@@ -154,8 +157,10 @@ where
                 }
             }
             match self.next_line().await {
-                Ok(true) => {}
-                Ok(false) => return None,
+                Ok(LineRead::Line) => {}
+                // Back to the top, where what is owed for it is answered.
+                Ok(LineRead::Skipped) => continue,
+                Ok(LineRead::End) => return None,
                 Err(e) => {
                     tracing::error!("reading stdin failed: {e}");
                     return None;
@@ -207,6 +212,16 @@ impl<R: AsyncRead, W: AsyncWrite> StdioTransport<R, W> {
             _ => tracing::debug!("ignoring a message this server does not understand"),
         }
     }
+}
+
+/// What reading one line gave.
+enum LineRead {
+    /// A whole line is in `line`.
+    Line,
+    /// An oversized line was skipped.
+    Skipped,
+    /// The input ended.
+    End,
 }
 
 /// A name for serde's error category, for a log line that must not quote the input.

@@ -207,3 +207,114 @@ fn describe_and_debug_never_show_the_password() {
     assert!(!text.contains("s3cret"), "{text}");
     assert!(text.contains("merchant"), "{text}");
 }
+
+#[test]
+fn a_budget_too_small_for_one_write_is_refused_naming_the_minimum() {
+    for small in ["1", "2", "4"] {
+        let err = Config::from_vars(vars(&[("KLARNA_TIMEOUT_SECS", small)]))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("KLARNA_TIMEOUT_SECS") && err.contains("from 5 to 300"),
+            "{err}"
+        );
+    }
+    assert!(Config::from_vars(vars(&[("KLARNA_TIMEOUT_SECS", "5")])).is_ok());
+}
+
+#[test]
+fn confirmation_wait_and_shutdown_grace_are_bounded() {
+    let c = Config::from_vars(vars(&[])).unwrap();
+    assert_eq!(c.confirm_timeout, DEFAULT_CONFIRM_TIMEOUT);
+    assert_eq!(c.shutdown_grace, DEFAULT_SHUTDOWN_GRACE);
+    let c = Config::from_vars(vars(&[
+        ("KLARNA_CONFIRM_TIMEOUT_SECS", "30"),
+        ("KLARNA_SHUTDOWN_GRACE_SECS", "0"),
+    ]))
+    .unwrap();
+    assert_eq!(c.confirm_timeout, Duration::from_secs(30));
+    assert_eq!(c.shutdown_grace, Duration::ZERO);
+    for (var, bad) in [
+        ("KLARNA_CONFIRM_TIMEOUT_SECS", "5"),
+        ("KLARNA_CONFIRM_TIMEOUT_SECS", "9999"),
+        ("KLARNA_SHUTDOWN_GRACE_SECS", "301"),
+    ] {
+        let err = Config::from_vars(vars(&[(var, bad)]))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains(var), "{err}");
+    }
+}
+
+fn dotenv(pairs: &[(&str, &str)]) -> Option<DotEnv> {
+    Some(DotEnv {
+        path: "/project/.env".into(),
+        vars: pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect(),
+    })
+}
+
+#[test]
+fn a_dotenv_fills_in_what_the_environment_lacks_and_reports_names_only() {
+    let c = Config::from_sources(
+        vars(&[("KLARNA_READ_ONLY", "false")]),
+        dotenv(&[
+            ("KLARNA_READ_ONLY", "true"),
+            ("KLARNA_MAX_REFUND_AMOUNT", "500"),
+            ("RUST_LOG", "debug"),
+        ]),
+    )
+    .unwrap();
+    assert!(!c.read_only, "the real environment wins");
+    assert_eq!(c.max_refund_amount, Some(500));
+    assert_eq!(c.log_filter.as_deref(), Some("debug"));
+    let used = c.dotenv.unwrap();
+    assert_eq!(used.set, ["KLARNA_MAX_REFUND_AMOUNT", "RUST_LOG"]);
+    assert_eq!(used.shadowed, ["KLARNA_READ_ONLY"]);
+}
+
+#[test]
+fn a_dotenv_cannot_point_requests_off_this_machine() {
+    for remote in ["https://evil.example", "https://10.0.0.1:8443/klarna"] {
+        let err = Config::from_sources(vars(&[]), dotenv(&[("KLARNA_BASE_URL", remote)]))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("KLARNA_BASE_URL")
+                && err.contains("/project/.env")
+                && err.contains("real environment"),
+            "{err}"
+        );
+    }
+    // loopback from a .env is fine, and a remote one from the real environment too
+    assert!(
+        Config::from_sources(
+            vars(&[]),
+            dotenv(&[("KLARNA_BASE_URL", "http://127.0.0.1:9")])
+        )
+        .is_ok()
+    );
+    let c = Config::from_sources(
+        vars(&[("KLARNA_BASE_URL", "https://gateway.example/k")]),
+        dotenv(&[("KLARNA_BASE_URL", "http://127.0.0.1:9")]),
+    )
+    .unwrap();
+    assert_eq!(
+        c.client.base_url.unwrap().host_str(),
+        Some("gateway.example")
+    );
+}
+
+#[test]
+fn base_urls_are_described_by_scheme_host_and_port_only() {
+    let c = Config::from_vars(vars(&[(
+        "KLARNA_BASE_URL",
+        "http://127.0.0.1:8088/merchant/s3cret-path",
+    )]))
+    .unwrap();
+    let text = c.describe();
+    assert!(text.contains("base_url=http://127.0.0.1:8088 "), "{text}");
+    assert!(!text.contains("s3cret-path"), "{text}");
+}

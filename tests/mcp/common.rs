@@ -130,3 +130,143 @@ pub fn order_args(id: &str, extra: Value) -> Value {
     }
     args
 }
+
+/// One request a [`scripted`] upstream received.
+#[derive(Debug, Clone)]
+pub struct RawRequest {
+    pub method: String,
+    pub path: String,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+impl RawRequest {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// An upstream that answers each request with whatever `answer` makes of it (raw HTTP bytes;
+/// each connection serves one request). Returns its base URL and the requests it saw.
+pub async fn scripted(
+    answer: impl Fn(&RawRequest) -> Vec<u8> + Send + Sync + 'static,
+) -> (String, std::sync::Arc<std::sync::Mutex<Vec<RawRequest>>>) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let answer = std::sync::Arc::new(answer);
+    let log = seen.clone();
+    tokio::spawn(async move {
+        while let Ok((mut socket, _)) = listener.accept().await {
+            let answer = answer.clone();
+            let log = log.clone();
+            tokio::spawn(async move {
+                let mut buf = Vec::new();
+                let mut chunk = [0_u8; 8192];
+                let head_end = loop {
+                    if let Some(at) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+                        break at + 4;
+                    }
+                    match socket.read(&mut chunk).await {
+                        Ok(0) | Err(_) => return,
+                        Ok(n) => buf.extend_from_slice(&chunk[..n]),
+                    }
+                };
+                let head = String::from_utf8_lossy(&buf[..head_end]).to_string();
+                let mut lines = head.split("\r\n");
+                let mut first = lines.next().unwrap_or_default().split(' ');
+                let method = first.next().unwrap_or_default().to_string();
+                let path = first.next().unwrap_or_default().to_string();
+                let headers: Vec<(String, String)> = lines
+                    .filter_map(|l| l.split_once(": "))
+                    .map(|(k, v)| (k.to_string(), v.to_string()))
+                    .collect();
+                let length: usize = headers
+                    .iter()
+                    .find(|(k, _)| k.eq_ignore_ascii_case("content-length"))
+                    .and_then(|(_, v)| v.parse().ok())
+                    .unwrap_or(0);
+                while buf.len() < head_end + length {
+                    match socket.read(&mut chunk).await {
+                        Ok(0) | Err(_) => break,
+                        Ok(n) => buf.extend_from_slice(&chunk[..n]),
+                    }
+                }
+                let request = RawRequest {
+                    method,
+                    path,
+                    headers,
+                    body: buf[head_end..].to_vec(),
+                };
+                let response = answer(&request);
+                log.lock().unwrap().push(request);
+                let _ = socket.write_all(&response).await;
+                let _ = socket.shutdown().await;
+            });
+        }
+    });
+    (format!("http://{addr}"), seen)
+}
+
+/// Raw HTTP bytes: a status line, headers, a body, and `Connection: close`.
+pub fn http(status: &str, headers: &[(&str, &str)], body: &[u8]) -> Vec<u8> {
+    let mut out = format!(
+        "HTTP/1.1 {status}\r\nConnection: close\r\nContent-Length: {}\r\n",
+        body.len()
+    );
+    for (k, v) in headers {
+        out.push_str(&format!("{k}: {v}\r\n"));
+    }
+    out.push_str("\r\n");
+    let mut out = out.into_bytes();
+    out.extend_from_slice(body);
+    out
+}
+
+/// A harness whose server talks to a scripted upstream instead of the simulator.
+pub async fn start_scripted(
+    answer: impl Fn(&RawRequest) -> Vec<u8> + Send + Sync + 'static,
+) -> (
+    RunningService<RoleClient, ()>,
+    std::sync::Arc<std::sync::Mutex<Vec<RawRequest>>>,
+) {
+    let (base, seen) = scripted(answer).await;
+    let mut config = Config::from_vars(|name| match name {
+        "KLARNA_API_USERNAME" => Some(DEMO_USERNAME.to_string()),
+        "KLARNA_API_PASSWORD" => Some(SCRIPTED_PASSWORD.to_string()),
+        "KLARNA_BASE_URL" => Some(base.clone()),
+        _ => None,
+    })
+    .unwrap();
+    config.client.retry.base_delay = Duration::from_millis(1);
+    config.client.retry.max_delay = Duration::from_millis(5);
+    config.client.retry.max_retries = 1;
+    config.client.retry.attempt_timeout = Duration::from_secs(5);
+    (connect(KlarnaServer::new(config).unwrap()).await, seen)
+}
+
+/// The password the scripted harness's server holds.
+pub const SCRIPTED_PASSWORD: &str = "klarna_test_api_c2NyaXB0ZWQtc2VjcmV0";
+
+/// An order as Klarna's GET returns it: 100.00 EUR authorized, nothing captured.
+pub fn authorized_order_json(id: &str) -> Value {
+    json!({
+        "order_id": id,
+        "status": "AUTHORIZED",
+        "fraud_status": "ACCEPTED",
+        "order_amount": 10000,
+        "original_order_amount": 10000,
+        "captured_amount": 0,
+        "refunded_amount": 0,
+        "remaining_authorized_amount": 10000,
+        "purchase_currency": "EUR",
+        "purchase_country": "DE",
+        "order_lines": [],
+        "captures": [],
+        "refunds": []
+    })
+}

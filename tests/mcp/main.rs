@@ -10,6 +10,7 @@ mod captures;
 mod client;
 mod docs;
 mod faults;
+mod hardening;
 mod hostile_input;
 mod orders;
 mod proxy_faults;
