@@ -6,7 +6,16 @@
 //! create / read refunds, cancel, and release the remaining authorization.
 //! It is used by the integration tests and by `klarna-mcp --demo`.
 //!
-//! What it models (see `api-notes.md` §3–§6 and §11 for the sources):
+//! # An independent check
+//!
+//! The simulator shares no code with the client (`klarna`, `host`, `tools`) on
+//! purpose: it is a second, separate reading of Klarna's documented behaviour,
+//! so a misunderstanding written into the client is not silently repeated
+//! here. Nothing here imports the client's types. Where Klarna's documentation
+//! is silent, each choice is written down next to the code as "Klarna does not
+//! document X; we choose Y because Z".
+//!
+//! What it models:
 //!
 //! * HTTP Basic auth on every request (401 with a plain-text body otherwise);
 //! * the order state machine AUTHORIZED → PART_CAPTURED → CAPTURED, CANCELLED,
@@ -45,11 +54,11 @@ mod record;
 mod render;
 mod respond;
 mod routes;
+mod rules;
 mod seed;
 mod server;
 mod shared;
 mod snapshot;
-mod state;
 mod validate;
 
 use std::net::{Ipv4Addr, SocketAddr};

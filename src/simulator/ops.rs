@@ -15,8 +15,8 @@
 // 400 INVALID_CAPTURE_ID / INVALID_REFUND_ID by analogy.
 //
 // Klarna does not document whether `Location` is absolute; we choose an
-// absolute `http://{Host}/…` URL because Klarna's spec types it `format: uri`
-// and the notes recommend it; clients should accept both.
+// absolute `http://{Host}/…` URL because Klarna's schema types the header as a
+// URI; clients should accept both forms.
 //
 // Klarna does not document what `GET …/captures` returns for an order without
 // captures; we choose `[]` because the response is a JSON array of captures.
@@ -26,12 +26,12 @@ use time::OffsetDateTime;
 use super::order::Order;
 use super::render;
 use super::respond::SimResponse;
+use super::rules::{self, Refusal};
 use super::shared::Inner;
-use super::state::{self, Refusal};
 use super::validate::{self, BodyError};
 
-/// Request data a write operation needs.
-pub(crate) struct Call<'a> {
+/// What a POST operation needs from its request, besides the order id.
+pub(crate) struct PostRequest<'a> {
     /// `Host` header (or the bound address) for absolute `Location` headers.
     pub(crate) host: &'a str,
     pub(crate) content_type: Option<&'a str>,
@@ -150,14 +150,14 @@ pub(crate) fn get_refund(inner: &Inner, raw: &str, raw_refund: &str) -> OpResult
 pub(crate) fn capture(
     inner: &mut Inner,
     raw: &str,
-    call: &Call<'_>,
+    post: &PostRequest<'_>,
     now: OffsetDateTime,
 ) -> OpResult {
     let id = order_id(raw)?;
-    let req = validate::capture_body(call.content_type, call.body).map_err(body_error)?;
+    let req = validate::capture_body(post.content_type, post.body).map_err(body_error)?;
     let order = lookup_mut(inner, &id, raw)?;
-    let cid = state::capture(order, req, now).map_err(refused)?;
-    let location = format!("http://{}{ORDERS}/{id}/captures/{cid}", call.host);
+    let cid = rules::capture(order, req, now).map_err(refused)?;
+    let location = format!("http://{}{ORDERS}/{id}/captures/{cid}", post.host);
     Ok(SimResponse::empty(
         201,
         vec![("Capture-Id".into(), cid), ("Location".into(), location)],
@@ -168,14 +168,14 @@ pub(crate) fn capture(
 pub(crate) fn refund(
     inner: &mut Inner,
     raw: &str,
-    call: &Call<'_>,
+    post: &PostRequest<'_>,
     now: OffsetDateTime,
 ) -> OpResult {
     let id = order_id(raw)?;
-    let req = validate::refund_body(call.content_type, call.body).map_err(body_error)?;
+    let req = validate::refund_body(post.content_type, post.body).map_err(body_error)?;
     let order = lookup_mut(inner, &id, raw)?;
-    let rid = state::refund(order, req, now).map_err(refused)?;
-    let location = format!("http://{}{ORDERS}/{id}/refunds/{rid}", call.host);
+    let rid = rules::refund(order, req, now).map_err(refused)?;
+    let location = format!("http://{}{ORDERS}/{id}/refunds/{rid}", post.host);
     Ok(SimResponse::empty(
         201,
         vec![("Refund-Id".into(), rid), ("Location".into(), location)],
@@ -186,7 +186,7 @@ pub(crate) fn refund(
 pub(crate) fn cancel(inner: &mut Inner, raw: &str, now: OffsetDateTime) -> OpResult {
     let id = order_id(raw)?;
     let order = lookup_mut(inner, &id, raw)?;
-    state::cancel(order, now).map_err(refused)?;
+    rules::cancel(order, now).map_err(refused)?;
     Ok(SimResponse::empty(204, Vec::new()))
 }
 
@@ -194,6 +194,6 @@ pub(crate) fn cancel(inner: &mut Inner, raw: &str, now: OffsetDateTime) -> OpRes
 pub(crate) fn release(inner: &mut Inner, raw: &str, now: OffsetDateTime) -> OpResult {
     let id = order_id(raw)?;
     let order = lookup_mut(inner, &id, raw)?;
-    state::release(order, now).map_err(refused)?;
+    rules::release(order, now).map_err(refused)?;
     Ok(SimResponse::empty(204, Vec::new()))
 }

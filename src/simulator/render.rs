@@ -2,8 +2,8 @@
 //!
 //! Optional fields that were never set (merchant references, capture
 //! description/reference, customer) are omitted rather than sent as `null`,
-//! which is how Klarna's samples look; clients must treat every field as
-//! optional anyway (api-notes §10).
+//! which is how Klarna's samples look. Clients must treat every field as
+//! optional anyway: Klarna's schema marks none of them required.
 
 use serde::Serialize;
 use serde_json::Value;

@@ -15,7 +15,7 @@ use time::OffsetDateTime;
 
 use super::faults::{Fault, Operation};
 use super::idempotency::IdempotencyScope;
-use super::ops::{self, Call, OpResult};
+use super::ops::{self, OpResult, PostRequest};
 use super::pipeline::{self, AuthedUser, DelayResponse, DropConnection};
 use super::respond::SimResponse;
 use super::shared::{Inner, Shared};
@@ -139,8 +139,8 @@ impl Post {
         }
     }
 
-    fn call(&self) -> Call<'_> {
-        Call {
+    fn post_request(&self) -> PostRequest<'_> {
+        PostRequest {
             host: &self.host,
             content_type: self.content_type.as_deref(),
             body: &self.body,
@@ -185,7 +185,7 @@ async fn post_capture(
 ) -> Response {
     let p = Post::new(&sh, user, &uri, &headers, body);
     run(&sh, Operation::Capture, p.scope.clone(), |inner, now| {
-        ops::capture(inner, &id, &p.call(), now)
+        ops::capture(inner, &id, &p.post_request(), now)
     })
 }
 
@@ -199,7 +199,7 @@ async fn post_refund(
 ) -> Response {
     let p = Post::new(&sh, user, &uri, &headers, body);
     run(&sh, Operation::Refund, p.scope.clone(), |inner, now| {
-        ops::refund(inner, &id, &p.call(), now)
+        ops::refund(inner, &id, &p.post_request(), now)
     })
 }
 

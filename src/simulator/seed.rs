@@ -6,7 +6,7 @@ use time::OffsetDateTime;
 
 use super::normalize_id;
 use super::order::{AUTHORIZATION_PERIOD, Order, Status};
-use super::state::{self, CaptureRequest, RefundRequest};
+use super::rules::{self, CaptureRequest, RefundRequest};
 
 /// Describes an order to seed with [`super::Simulator::seed`].
 ///
@@ -348,7 +348,7 @@ impl SeedOrder {
                         order_lines,
                         ..CaptureRequest::default()
                     };
-                    state::capture(order, req, at).map(drop)
+                    rules::capture(order, req, at).map(drop)
                 }
                 Step::Refund(amount) => {
                     let req = RefundRequest {
@@ -356,10 +356,10 @@ impl SeedOrder {
                         description: Some("Returned goods".to_owned()),
                         ..RefundRequest::default()
                     };
-                    state::refund(order, req, at).map(drop)
+                    rules::refund(order, req, at).map(drop)
                 }
-                Step::Cancel => state::cancel(order, at),
-                Step::Release => state::release(order, at),
+                Step::Cancel => rules::cancel(order, at),
+                Step::Release => rules::release(order, at),
             };
             if let Err(refusal) = result {
                 tracing::warn!(order_id = %order.order_id, ?step, message = %refusal.message, "SeedOrder: step skipped");
