@@ -79,6 +79,8 @@ pub(crate) struct Refund {
 #[derive(Debug, Clone)]
 pub(crate) struct Order {
     pub(crate) order_id: String,
+    /// The Klarna host the order lives on; every other host does not know it.
+    pub(crate) host: String,
     pub(crate) status: Status,
     pub(crate) fraud_status: String,
     pub(crate) order_amount: i64,
@@ -134,6 +136,7 @@ impl Order {
 
     pub(crate) fn snapshot(&self, now: OffsetDateTime) -> OrderSnapshot {
         OrderSnapshot {
+            host: self.host.clone(),
             status: self.effective_status(now).as_str().to_owned(),
             fraud_status: self.fraud_status.clone(),
             order_amount: self.order_amount,

@@ -1,6 +1,7 @@
 //! Middleware around every route and fallback: counts the request, reads the
-//! body (1 MB limit → 413), checks Basic auth (401 first, before anything
-//! else), logs the request, then after the handler applies
+//! body (1 MB limit → 413), checks Basic auth against the credentials of the
+//! host the request was meant for (401 first, before anything else), logs the
+//! request, then after the handler applies
 //! `Fault::CommitThenDrop`, `Fault::Delay` and the configured latency, and
 //! fills in the logged status when the response goes out.
 
@@ -14,6 +15,7 @@ use axum::middleware::Next;
 use axum::response::Response;
 
 use super::auth;
+use super::hosts::Target;
 use super::record::RecordedRequest;
 use super::respond::{SimResponse, unauthorized};
 use super::server::ConnectionHandle;
@@ -32,9 +34,15 @@ pub(crate) const MAX_BODY: usize = 1_000_000;
 /// and reliably see the 413 instead of a connection reset.
 const DRAIN_LIMIT: usize = 16 * 1024 * 1024;
 
-/// The authenticated API username, for idempotency scoping.
+/// Who called which host; put into the request's extensions once
+/// authentication has passed.
 #[derive(Debug, Clone)]
-pub(crate) struct AuthedUser(pub(crate) String);
+pub(crate) struct Caller {
+    /// The Klarna host the request was meant for.
+    pub(crate) target: Target,
+    /// Index of the configured credential that logged in.
+    pub(crate) login: usize,
+}
 
 /// Response marker: close the connection instead of sending this response.
 #[derive(Debug, Clone, Copy)]
@@ -66,11 +74,19 @@ pub(crate) async fn pipeline(State(sh): State<Arc<Shared>>, req: Request, next: 
             .and_then(|v| v.to_str().ok())
             .map(str::to_owned)
     };
+    let target = parts
+        .extensions
+        .get::<Target>()
+        .copied()
+        .unwrap_or_default();
+    let login = auth::check(&parts.headers, target.host, &sh.credentials);
     let mut record = RecordedRequest {
         method: parts.method.to_string(),
+        host: target.host.to_owned(),
         path: parts.uri.path().to_owned(),
         idempotency_key: text(IDEMPOTENCY_HEADER),
-        authorized: auth::check(&parts.headers, &sh.username, &sh.password),
+        credential: login.presented,
+        authorized: login.matched.is_some(),
         user_agent: text("user-agent"),
         content_type: text("content-type"),
         body: None,
@@ -81,15 +97,20 @@ pub(crate) async fn pipeline(State(sh): State<Arc<Shared>>, req: Request, next: 
     let bytes = axum::body::to_bytes(body, DRAIN_LIMIT).await.ok();
     let bytes = bytes.filter(|b| b.len() <= MAX_BODY);
     record.body = bytes.as_ref().and_then(recorded_body);
-    let authorized = record.authorized;
     let seq = sh.lock_log().push(record);
 
-    let response = match bytes {
-        _ if !authorized => unauthorized(),
-        None => SimResponse::error1(413, "REQUEST_TOO_LARGE", "Request body is larger than 1 MB")
-            .into_response(),
-        Some(bytes) => {
-            parts.extensions.insert(AuthedUser(sh.username.clone()));
+    let response = match (login.matched, bytes) {
+        (None, _) => unauthorized(),
+        (Some(_), None) => {
+            SimResponse::error1(413, "REQUEST_TOO_LARGE", "Request body is larger than 1 MB")
+                .into_response()
+        }
+        (Some(index), Some(bytes)) => {
+            let caller = Caller {
+                target,
+                login: index,
+            };
+            parts.extensions.insert(caller);
             next.run(Request::from_parts(parts, Body::from(bytes)))
                 .await
         }

@@ -78,6 +78,7 @@ async fn currency_determines_country() {
         ("SEK", "SE"),
         ("USD", "US"),
         ("GBP", "GB"),
+        ("AUD", "AU"),
         ("NOK", "DE"),
     ] {
         let id = api.sim.seed(SeedOrder::new(100, cur));
@@ -85,6 +86,17 @@ async fn currency_determines_country() {
         assert_eq!(o["purchase_country"], country);
         assert_eq!(o["purchase_currency"], cur);
     }
+    // The purchase country can be set apart from the currency and the host.
+    let id = api.sim.seed(
+        SeedOrder::new(100, "EUR")
+            .on_host("API-NA.klarna.com")
+            .purchase_country("de")
+            .customer("Ada", "Example", "ada@example.com"),
+    );
+    let o = api.sim.order_json(&id).unwrap();
+    assert_eq!(o["purchase_country"], "DE");
+    assert_eq!(o["billing_address"]["country"], "DE");
+    assert_eq!(api.sim.snapshot(&id).unwrap().host, "api-na.klarna.com");
 }
 
 #[tokio::test]
