@@ -39,7 +39,8 @@
 //!   `base64(username:password)` and an API key sent alone are accepted; the
 //!   401 is plain text, as from the edge in front of Klarna's API;
 //! * the order state machine AUTHORIZED → PART_CAPTURED → CAPTURED, CANCELLED,
-//!   EXPIRED (28 days of simulated time after `created_at`), CLOSED, with Klarna's refusal codes and
+//!   EXPIRED (the authorization ends at midnight UTC 28 days after the
+//!   purchase date, in simulated time), CLOSED, with Klarna's refusal codes and
 //!   messages (403 `CAPTURE_NOT_ALLOWED`, …);
 //! * request-body validation (400 `BAD_REQUEST`, 422 `UNPROCESSABLE_ENTITY`,
 //!   413 `REQUEST_TOO_LARGE`);
@@ -285,8 +286,8 @@ impl Simulator {
         self.shared.latency_nanos.store(nanos, Ordering::SeqCst);
     }
 
-    /// Moves simulated time forward. Authorizations expire 28 days after
-    /// `created_at`; idempotency keys are kept for 24 hours.
+    /// Moves simulated time forward. Authorizations expire at midnight UTC 28
+    /// days after the purchase date; idempotency keys are kept for 24 hours.
     pub fn advance_clock(&self, by: Duration) {
         let mut inner = self.shared.lock_inner();
         inner.clock_offset = inner.clock_offset.saturating_add(by);

@@ -6,7 +6,7 @@ use time::OffsetDateTime;
 
 use super::hosts::{DEFAULT_HOST, canonical_host};
 use super::normalize_id;
-use super::order::{AUTHORIZATION_PERIOD, Order, Status};
+use super::order::{Order, Status, authorization_expiry};
 use super::rules::{self, CaptureRequest, RefundRequest};
 
 /// Describes an order to seed with [`super::Simulator::seed`].
@@ -338,7 +338,7 @@ impl SeedOrder {
             shipping_address: billing.clone(),
             billing_address: billing,
             created_at,
-            expires_at: created_at.saturating_add(AUTHORIZATION_PERIOD),
+            expires_at: authorization_expiry(created_at),
             captures: Vec::new(),
             refunds: Vec::new(),
             initial_payment_method: object(vec![
