@@ -6,6 +6,8 @@
 #[path = "simulator/common.rs"]
 mod common;
 
+#[path = "simulator/canned.rs"]
+mod canned;
 #[path = "simulator/captures.rs"]
 mod captures;
 #[path = "simulator/demo.rs"]

@@ -47,7 +47,8 @@
 //! * `Klarna-Idempotency-Key` replay, scoped per (host, login, method, path)
 //!   and kept for 24 hours of simulated time;
 //! * fault injection ([`FaultRule`]): error statuses, 429, a committed
-//!   operation whose connection drops without a response, delays;
+//!   operation whose connection drops without a response, delays, and canned
+//!   responses ([`CannedResponse`]) that make "Klarna" answer anything;
 //! * a request log ([`RecordedRequest`]: host, credential presented, …), a
 //!   request counter and a TCP connection counter, so tests can assert on what
 //!   a client really sent.
@@ -98,7 +99,7 @@ pub use demo::{
     DEMO_PASSWORD, DEMO_USERNAME, DemoCredential, DemoOrder, demo_credential, demo_credentials,
     demo_orders,
 };
-pub use faults::{Fault, FaultRule, Operation};
+pub use faults::{CannedResponse, Fault, FaultRule, Operation};
 pub use hosts::{API_HOSTS, DEFAULT_HOST, HOST_PLACEHOLDER, canonical_host};
 pub use record::RecordedRequest;
 pub use seed::SeedOrder;

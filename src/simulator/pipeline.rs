@@ -11,6 +11,7 @@ use std::time::Duration;
 
 use axum::body::{Body, Bytes};
 use axum::extract::{Request, State};
+use axum::http::header::AUTHORIZATION;
 use axum::middleware::Next;
 use axum::response::Response;
 
@@ -35,13 +36,15 @@ pub(crate) const MAX_BODY: usize = 1_000_000;
 const DRAIN_LIMIT: usize = 16 * 1024 * 1024;
 
 /// Who called which host; put into the request's extensions once
-/// authentication has passed.
-#[derive(Debug, Clone)]
+/// authentication has passed. No `Debug`: it holds the caller's secret.
+#[derive(Clone)]
 pub(crate) struct Caller {
     /// The Klarna host the request was meant for.
     pub(crate) target: Target,
     /// Index of the configured credential that logged in.
     pub(crate) login: usize,
+    /// The raw `Authorization` header value, for canned responses that echo it.
+    pub(crate) authorization: String,
 }
 
 /// Response marker: close the connection instead of sending this response.
@@ -109,6 +112,7 @@ pub(crate) async fn pipeline(State(sh): State<Arc<Shared>>, req: Request, next: 
             let caller = Caller {
                 target,
                 login: index,
+                authorization: text(AUTHORIZATION.as_str()).unwrap_or_default(),
             };
             parts.extensions.insert(caller);
             next.run(Request::from_parts(parts, Body::from(bytes)))

@@ -3,7 +3,8 @@
 //! Optional fields that were never set (merchant references, capture
 //! description/reference, customer) are omitted rather than sent as `null`,
 //! which is how Klarna's samples look. Clients must treat every field as
-//! optional anyway: Klarna's schema marks none of them required.
+//! optional anyway: Klarna's schema marks none of them required. (Tests that
+//! need nulls or other odd values serve them with `Fault::Respond`.)
 
 use serde::Serialize;
 use serde_json::Value;

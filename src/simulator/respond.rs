@@ -6,6 +6,8 @@ use axum::http::{HeaderName, HeaderValue, StatusCode};
 use axum::response::Response;
 use serde::Serialize;
 
+use super::faults::CannedResponse;
+
 // Klarna does not document whether OM responses carry `Klarna-Correlation-Id`;
 // we choose to send it on every response of the API itself (equal to the body's
 // correlation_id on errors) because it is harmless and lets clients log it when
@@ -100,6 +102,16 @@ impl SimResponse {
             _ => ("ERROR", "Simulated error"),
         };
         Self::error1(status, code, message)
+    }
+
+    /// A test's [`CannedResponse`], with `{authorization}` filled in if asked.
+    pub(crate) fn canned(canned: &CannedResponse, authorization: &str) -> Self {
+        let (status, headers, body) = canned.render(authorization);
+        Self {
+            status,
+            headers,
+            body,
+        }
     }
 
     /// 429 `TOO_MANY_REQUESTS`, optionally with `Retry-After`.

@@ -85,6 +85,7 @@ impl FromRequestParts<Arc<Shared>> for Ctx {
         let caller = parts.extensions.get::<Caller>().cloned().unwrap_or(Caller {
             target: Target::default(),
             login: 0,
+            authorization: String::new(),
         });
         Ok(Self {
             authority: text(header::HOST.as_str()).unwrap_or_else(|| sh.addr.to_string()),
@@ -137,6 +138,7 @@ impl Ctx {
 /// Runs one operation with faults and (for POSTs with a key) idempotency.
 fn run(
     sh: &Shared,
+    ctx: &Ctx,
     op: Operation,
     scope: Option<IdempotencyScope>,
     apply: impl FnOnce(&mut Inner, OffsetDateTime) -> OpResult,
@@ -146,6 +148,9 @@ fn run(
         Some(Fault::Status(status)) => return SimResponse::fault_status(*status).into_response(),
         Some(Fault::TooManyRequests { retry_after_secs }) => {
             return SimResponse::too_many_requests(*retry_after_secs).into_response();
+        }
+        Some(Fault::Respond(canned)) => {
+            return SimResponse::canned(canned, &ctx.caller.authorization).into_response();
         }
         _ => {}
     }
@@ -166,6 +171,9 @@ fn run(
     };
     match fault {
         Some(Fault::CommitThenStatus(status)) => SimResponse::fault_status(status).into_response(),
+        Some(Fault::CommitThenRespond(canned)) => {
+            SimResponse::canned(&canned, &ctx.caller.authorization).into_response()
+        }
         Some(Fault::CommitThenDrop) => {
             let mut resp = outcome.into_response();
             resp.extensions_mut().insert(DropConnection);
@@ -181,19 +189,19 @@ fn run(
 }
 
 async fn get_order(State(sh): St, ctx: Ctx, Path(id): Path<String>) -> Response {
-    run(&sh, Operation::GetOrder, None, |inner, now| {
+    run(&sh, &ctx, Operation::GetOrder, None, |inner, now| {
         ops::get_order(inner, ctx.host(), &id, now)
     })
 }
 
 async fn list_captures(State(sh): St, ctx: Ctx, Path(id): Path<String>) -> Response {
-    run(&sh, Operation::GetCapture, None, |inner, _| {
+    run(&sh, &ctx, Operation::GetCapture, None, |inner, _| {
         ops::list_captures(inner, ctx.host(), &id)
     })
 }
 
 async fn get_capture(State(sh): St, ctx: Ctx, Path((id, cid)): Path<(String, String)>) -> Response {
-    run(&sh, Operation::GetCapture, None, |inner, _| {
+    run(&sh, &ctx, Operation::GetCapture, None, |inner, _| {
         ops::get_capture(inner, ctx.host(), &id, &cid)
     })
 }
@@ -202,7 +210,7 @@ async fn get_refund(State(sh): St, ctx: Ctx, Path((id, rid)): Path<(String, Stri
     // Only `Operation::Any` rules match a refund read: the public Operation
     // enum has no GetRefund, and matching `Refund` would let a read consume a
     // fault meant for a refund write.
-    run(&sh, Operation::Any, None, |inner, _| {
+    run(&sh, &ctx, Operation::Any, None, |inner, _| {
         ops::get_refund(inner, ctx.host(), &id, &rid)
     })
 }
@@ -210,7 +218,7 @@ async fn get_refund(State(sh): St, ctx: Ctx, Path((id, rid)): Path<(String, Stri
 async fn post_capture(State(sh): St, ctx: Ctx, Path(id): Path<String>, body: Bytes) -> Response {
     let base_url = ctx.base_url();
     let post = ctx.post(&base_url, &body);
-    run(&sh, Operation::Capture, ctx.scope(), |inner, now| {
+    run(&sh, &ctx, Operation::Capture, ctx.scope(), |inner, now| {
         ops::capture(inner, &id, &post, now)
     })
 }
@@ -218,19 +226,19 @@ async fn post_capture(State(sh): St, ctx: Ctx, Path(id): Path<String>, body: Byt
 async fn post_refund(State(sh): St, ctx: Ctx, Path(id): Path<String>, body: Bytes) -> Response {
     let base_url = ctx.base_url();
     let post = ctx.post(&base_url, &body);
-    run(&sh, Operation::Refund, ctx.scope(), |inner, now| {
+    run(&sh, &ctx, Operation::Refund, ctx.scope(), |inner, now| {
         ops::refund(inner, &id, &post, now)
     })
 }
 
 async fn post_cancel(State(sh): St, ctx: Ctx, Path(id): Path<String>) -> Response {
-    run(&sh, Operation::Cancel, ctx.scope(), |inner, now| {
+    run(&sh, &ctx, Operation::Cancel, ctx.scope(), |inner, now| {
         ops::cancel(inner, ctx.host(), &id, now)
     })
 }
 
 async fn post_release(State(sh): St, ctx: Ctx, Path(id): Path<String>) -> Response {
-    run(&sh, Operation::Release, ctx.scope(), |inner, now| {
+    run(&sh, &ctx, Operation::Release, ctx.scope(), |inner, now| {
         ops::release(inner, ctx.host(), &id, now)
     })
 }
