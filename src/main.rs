@@ -114,11 +114,7 @@ fn init_logging(format: LogFormat, filter: Option<&str>) {
 #[allow(clippy::print_stdout)] // simulator mode talks to humans and scripts, not MCP
 async fn run_simulator(listen: SocketAddr) -> ExitCode {
     init_logging(LogFormat::Text, std::env::var("RUST_LOG").ok().as_deref());
-    let config = SimulatorConfig {
-        listen,
-        username: DEMO_USERNAME.into(),
-        password: DEMO_PASSWORD.into(),
-    };
+    let config = SimulatorConfig::demo().listen_on(listen);
     let simulator = match Simulator::start(config).await {
         Ok(s) => s,
         Err(e) => {

@@ -1,89 +1,216 @@
 //! Fixed demo orders for `klarna-mcp --demo` and tests: memorable ids, one per
-//! interesting state, each with an obviously fake customer.
+//! interesting state, each with an obviously fake customer; most on the EU
+//! production host, a few on the other regions and on a playground host.
 //!
 //! The credentials below are fake, printed to users on purpose, and only ever
-//! accepted by the local simulator.
+//! accepted by the local simulator. None of them starts like a live Klarna key.
 
+use super::auth::SimCredential;
 use super::seed::SeedOrder;
 
-/// API username the demo simulator accepts.
+/// API username the demo simulator accepts on `api.klarna.com`.
 pub const DEMO_USERNAME: &str = "demo-merchant";
-/// API password the demo simulator accepts.
+/// API password the demo simulator accepts on `api.klarna.com`.
 pub const DEMO_PASSWORD: &str = "demo-password";
+
+/// One demo login: which host accepts it, and with what.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub struct DemoCredential {
+    /// The Klarna host that accepts it.
+    pub host: &'static str,
+    /// The API username; `None` for an API key sent on its own
+    /// (`Authorization: Basic <key>`).
+    pub username: Option<&'static str>,
+    /// The password, or the API key.
+    pub secret: &'static str,
+}
+
+impl std::fmt::Debug for DemoCredential {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Fake values, but the habit matters: secrets stay out of debug output.
+        f.debug_struct("DemoCredential")
+            .field("host", &self.host)
+            .field("username", &self.username)
+            .finish_non_exhaustive()
+    }
+}
+
+impl From<&DemoCredential> for SimCredential {
+    fn from(c: &DemoCredential) -> Self {
+        match c.username {
+            Some(username) => SimCredential::new(c.host, username, c.secret),
+            None => SimCredential::api_key(c.host, c.secret),
+        }
+    }
+}
+
+/// Production hosts log in with a username and password, playground hosts with
+/// an API key alone (the form Klarna documents for `klarna_test_api_…` keys).
+const CREDENTIALS: &[DemoCredential] = &[
+    DemoCredential {
+        host: "api.klarna.com",
+        username: Some(DEMO_USERNAME),
+        secret: DEMO_PASSWORD,
+    },
+    DemoCredential {
+        host: "api-na.klarna.com",
+        username: Some("demo-merchant-na"),
+        secret: "demo-password-na",
+    },
+    DemoCredential {
+        host: "api-oc.klarna.com",
+        username: Some("demo-merchant-oc"),
+        secret: "demo-password-oc",
+    },
+    DemoCredential {
+        host: "api.playground.klarna.com",
+        username: None,
+        secret: "klarna_test_api_DEMO_eu_playground_not_a_real_key",
+    },
+    DemoCredential {
+        host: "api-na.playground.klarna.com",
+        username: None,
+        secret: "klarna_test_api_DEMO_na_playground_not_a_real_key",
+    },
+    DemoCredential {
+        host: "api-oc.playground.klarna.com",
+        username: None,
+        secret: "klarna_test_api_DEMO_oc_playground_not_a_real_key",
+    },
+];
+
+/// The login the demo simulator accepts on each of Klarna's six hosts, in the
+/// order of [`super::API_HOSTS`].
+pub fn demo_credentials() -> &'static [DemoCredential] {
+    CREDENTIALS
+}
+
+/// The demo login for `host`, if `host` is one of the six.
+pub fn demo_credential(host: &str) -> Option<&'static DemoCredential> {
+    CREDENTIALS
+        .iter()
+        .find(|c| c.host.eq_ignore_ascii_case(host))
+}
 
 /// One demo order, described for humans.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct DemoOrder {
     /// The fixed order id.
     pub order_id: &'static str,
+    /// The Klarna host the order lives on (the only one that finds it).
+    pub host: &'static str,
     /// Klarna status the order reads as when seeded (e.g. `"PART_CAPTURED"`).
     pub state: &'static str,
-    /// Status, currency and amounts in one line.
+    /// Status, currency and amounts in one line, plus the host when it is not
+    /// `api.klarna.com` (and the region mismatch of a US purchase on the EU host).
     pub summary: &'static str,
     /// A tool call worth trying on this order.
     pub try_this: &'static str,
 }
 
+const EU: &str = "api.klarna.com";
+const NA: &str = "api-na.klarna.com";
+const OC: &str = "api-oc.klarna.com";
+const EU_PLAYGROUND: &str = "api.playground.klarna.com";
+
 const DEMO: &[DemoOrder] = &[
     DemoOrder {
+        host: EU,
         order_id: "0d3f1a2e-0000-4000-8000-000000000001",
         state: "AUTHORIZED",
         summary: "AUTHORIZED, EUR: 105.00 authorized (shoes 80.00 + 2 socks 25.00), nothing captured, 105.00 remaining",
         try_this: "capture_order with amount 10500 (full) or 8000 (just the shoes); or cancel_order",
     },
     DemoOrder {
+        host: EU,
         order_id: "0d3f1a2e-0000-4000-8000-000000000002",
         state: "AUTHORIZED",
         summary: "AUTHORIZED, EUR: 49.90 authorized (yoga mat), nothing captured, 49.90 remaining",
         try_this: "cancel_order, then get_order to see CANCELLED",
     },
     DemoOrder {
+        host: EU,
         order_id: "0d3f1a2e-0000-4000-8000-000000000003",
         state: "PART_CAPTURED",
         summary: "PART_CAPTURED, EUR: 250.00 authorized, 180.00 captured (tent), 70.00 remaining (sleeping bag)",
         try_this: "release_remaining_authorization (gives up the 70.00), or capture_order with amount 7000",
     },
     DemoOrder {
+        host: EU,
         order_id: "0d3f1a2e-0000-4000-8000-000000000004",
         state: "CAPTURED",
         summary: "CAPTURED, EUR: 120.00 captured, 20.00 already refunded, 100.00 refundable",
         try_this: "refund_order with amount up to 10000; get_capture on its capture",
     },
     DemoOrder {
+        host: EU,
         order_id: "0d3f1a2e-0000-4000-8000-000000000005",
         state: "CAPTURED",
         summary: "CAPTURED, EUR: 75.00 captured (coffee grinder), nothing refunded",
         try_this: "refund_order with amount 7500 (full) or 2500 (partial)",
     },
     DemoOrder {
+        host: EU,
         order_id: "0d3f1a2e-0000-4000-8000-000000000006",
         state: "CANCELLED",
         summary: "CANCELLED, EUR: 30.00 was authorized, nothing captured, 0.00 remaining",
         try_this: "capture_order with amount 3000 (refused: CAPTURE_NOT_ALLOWED, order cancelled)",
     },
     DemoOrder {
+        host: EU,
         order_id: "0d3f1a2e-0000-4000-8000-000000000007",
         state: "EXPIRED",
         summary: "EXPIRED, EUR: 60.00 was authorized 29 days ago, nothing captured, authorization lapsed",
         try_this: "capture_order with amount 6000 (refused: CAPTURE_NOT_ALLOWED, order expired)",
     },
     DemoOrder {
+        host: EU,
         order_id: "0d3f1a2e-0000-4000-8000-000000000008",
         state: "AUTHORIZED",
         summary: "AUTHORIZED with fraud_status PENDING, EUR: 89.00 authorized, nothing captured",
         try_this: "capture_order with amount 8900 (refused until Klarna accepts the order); cancel_order works",
     },
     DemoOrder {
+        host: EU,
         order_id: "0d3f1a2e-0000-4000-8000-000000000009",
         state: "AUTHORIZED",
         summary: "AUTHORIZED, SEK: 1499.00 authorized (coffee maker 1299.00 + 2 filter packs 200.00), nothing captured",
         try_this: "capture_order with amount 129900 (just the coffee maker) or 149900 (everything)",
     },
     DemoOrder {
+        host: EU,
         order_id: "0d3f1a2e-0000-4000-8000-000000000010",
         state: "AUTHORIZED",
-        summary: "AUTHORIZED, USD: 59.99 authorized (bluetooth speaker), nothing captured",
+        summary: "AUTHORIZED, USD: 59.99 authorized (bluetooth speaker), nothing captured; a US purchase on the EU host api.klarna.com, although US orders belong on api-na.klarna.com",
         try_this: "capture_order with amount 5999, then refund_order and get_capture",
+    },
+    DemoOrder {
+        host: NA,
+        order_id: "0d3f1a2e-0000-4000-8000-000000000011",
+        state: "AUTHORIZED",
+        summary: "AUTHORIZED on api-na.klarna.com, USD: 129.00 authorized (rain jacket 99.00 + beanie 30.00), nothing captured",
+        try_this: "get_order with apiHost api-na.klarna.com, then capture_order with amount 12900 (everything) or 9900 (just the jacket)",
+    },
+    DemoOrder {
+        host: NA,
+        order_id: "0d3f1a2e-0000-4000-8000-000000000012",
+        state: "CAPTURED",
+        summary: "CAPTURED on api-na.klarna.com, USD: 45.00 captured (board game), nothing refunded",
+        try_this: "refund_order with apiHost api-na.klarna.com and amount 4500 (full) or 1500 (partial)",
+    },
+    DemoOrder {
+        host: OC,
+        order_id: "0d3f1a2e-0000-4000-8000-000000000013",
+        state: "AUTHORIZED",
+        summary: "AUTHORIZED on api-oc.klarna.com, AUD: 89.95 authorized (surfboard leash 59.95 + 2 bars of wax 30.00), nothing captured",
+        try_this: "capture_order with apiHost api-oc.klarna.com and amount 8995 (everything) or 5995 (just the leash); or cancel_order",
+    },
+    DemoOrder {
+        host: EU_PLAYGROUND,
+        order_id: "0d3f1a2e-0000-4000-8000-000000000014",
+        state: "AUTHORIZED",
+        summary: "AUTHORIZED on the playground (test) host api.playground.klarna.com, EUR: 19.99 authorized (test mug), nothing captured",
+        try_this: "get_order with apiHost api.playground.klarna.com, then capture_order with amount 1999",
     },
 ];
 
@@ -92,7 +219,7 @@ pub fn demo_orders() -> &'static [DemoOrder] {
     DEMO
 }
 
-/// Seeds matching [`DEMO`], in the same order.
+/// Seeds matching [`DEMO`], in the same order (each on its [`DemoOrder::host`]).
 pub(crate) fn demo_seeds() -> Vec<SeedOrder> {
     let id = |n: u8| format!("0d3f1a2e-0000-4000-8000-0000000000{n:02}");
     let base = |n: u8, amount: i64, currency: &str, given: &str, family: &str| {
@@ -140,5 +267,20 @@ pub(crate) fn demo_seeds() -> Vec<SeedOrder> {
             .line("Kaffebryggare", "KAFFE-01", 1, 129_900)
             .line("Kaffefilter", "FILTER-01", 2, 10_000),
         base(10, 5_999, "USD", "John", "Doe-Demo").line("Bluetooth speaker", "SPKR-01", 1, 5_999),
+        base(11, 12_900, "USD", "Jane", "Sample-Demo")
+            .on_host(NA)
+            .line("Rain jacket", "JACKET-05", 1, 9_900)
+            .line("Beanie", "BEANIE-02", 1, 3_000),
+        base(12, 4_500, "USD", "Mike", "Placeholder-Demo")
+            .on_host(NA)
+            .line("Board game", "GAME-12", 1, 4_500)
+            .captured(4_500),
+        base(13, 8_995, "AUD", "Olivia", "Fakesurname")
+            .on_host(OC)
+            .line("Surfboard leash", "LEASH-01", 1, 5_995)
+            .line("Surfboard wax", "WAX-03", 2, 1_500),
+        base(14, 1_999, "EUR", "Tess", "Playground")
+            .on_host(EU_PLAYGROUND)
+            .line("Test mug", "MUG-01", 1, 1_999),
     ]
 }

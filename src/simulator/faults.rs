@@ -48,6 +48,126 @@ pub enum Fault {
     /// Apply the operation (and store it), then wait this long before answering
     /// normally.
     Delay(Duration),
+    /// Answer with this response instead of Klarna's; nothing is applied or
+    /// stored for idempotent replay. With [`Operation::GetOrder`] and
+    /// [`CannedResponse::json`] it serves any order JSON a test builds (nulls,
+    /// floats, missing fields), e.g. from [`super::Simulator::order_json`].
+    Respond(CannedResponse),
+    /// Apply the operation (and store its real outcome for idempotent replay),
+    /// then answer with this response instead.
+    CommitThenRespond(CannedResponse),
+}
+
+/// A response a test makes up, sent byte for byte by [`Fault::Respond`] and
+/// [`Fault::CommitThenRespond`]. Nothing is added: no `Klarna-Correlation-Id`,
+/// no `Content-Type` unless given. A status that HTTP cannot carry becomes
+/// 500; a header name or value that HTTP cannot carry is left out.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CannedResponse {
+    /// HTTP status.
+    pub status: u16,
+    /// Headers, in order (a name may repeat).
+    pub headers: Vec<(String, String)>,
+    /// Body bytes.
+    pub body: Vec<u8>,
+    /// When set, every [`CannedResponse::AUTHORIZATION`] in the body and in
+    /// header values is replaced by the request's `Authorization` header value
+    /// (empty when it had none): an upstream that leaks the caller's secret,
+    /// so tests can prove a client keeps it out of what it shows.
+    pub echo_authorization: bool,
+}
+
+impl CannedResponse {
+    /// The placeholder replaced when [`CannedResponse::echo_authorization`] is set.
+    pub const AUTHORIZATION: &'static str = "{authorization}";
+
+    /// This status with no headers and an empty body.
+    pub fn new(status: u16) -> Self {
+        Self {
+            status,
+            headers: Vec::new(),
+            body: Vec::new(),
+            echo_authorization: false,
+        }
+    }
+
+    /// This status with `Content-Type: application/json` and `value` as body.
+    pub fn json(status: u16, value: &serde_json::Value) -> Self {
+        Self::new(status)
+            .header("Content-Type", "application/json")
+            .body(value.to_string())
+    }
+
+    /// This status with `Content-Type: text/plain; charset=utf-8` and `text`.
+    pub fn text(status: u16, text: &str) -> Self {
+        Self::new(status)
+            .header("Content-Type", "text/plain; charset=utf-8")
+            .body(text)
+    }
+
+    /// Klarna's error shape `{error_code, error_messages, correlation_id}` with
+    /// a matching `Klarna-Correlation-Id` header.
+    pub fn klarna_error(status: u16, code: &str, messages: &[&str], correlation_id: &str) -> Self {
+        let body = serde_json::json!({
+            "error_code": code,
+            "error_messages": messages,
+            "correlation_id": correlation_id,
+        });
+        Self::json(status, &body).header("Klarna-Correlation-Id", correlation_id)
+    }
+
+    /// Adds a header.
+    pub fn header(mut self, name: &str, value: &str) -> Self {
+        self.headers.push((name.to_owned(), value.to_owned()));
+        self
+    }
+
+    /// Replaces the body.
+    pub fn body(mut self, body: impl Into<Vec<u8>>) -> Self {
+        self.body = body.into();
+        self
+    }
+
+    /// Turns on [`CannedResponse::echo_authorization`].
+    pub fn echoing_authorization(mut self) -> Self {
+        self.echo_authorization = true;
+        self
+    }
+
+    /// The response as sent to a request whose `Authorization` header was
+    /// `authorization`.
+    pub(crate) fn render(&self, authorization: &str) -> (u16, Vec<(String, String)>, Vec<u8>) {
+        if !self.echo_authorization {
+            return (self.status, self.headers.clone(), self.body.clone());
+        }
+        let headers = self
+            .headers
+            .iter()
+            .map(|(n, v)| (n.clone(), v.replace(Self::AUTHORIZATION, authorization)))
+            .collect();
+        let body = replace_bytes(
+            &self.body,
+            Self::AUTHORIZATION.as_bytes(),
+            authorization.as_bytes(),
+        );
+        (self.status, headers, body)
+    }
+}
+
+/// `haystack` with every `needle` replaced by `with` (bodies need not be UTF-8).
+fn replace_bytes(haystack: &[u8], needle: &[u8], with: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(haystack.len());
+    let mut rest = haystack;
+    while !rest.is_empty() {
+        if rest.starts_with(needle) {
+            out.extend_from_slice(with);
+            rest = rest.get(needle.len()..).unwrap_or_default();
+        } else {
+            out.extend_from_slice(rest.get(..1).unwrap_or_default());
+            rest = rest.get(1..).unwrap_or_default();
+        }
+    }
+    out
 }
 
 /// The next `times` requests matching `operation` get `fault`.
@@ -126,5 +246,22 @@ mod tests {
         assert_eq!(q.take(Operation::Capture), Some(Fault::Status(503)));
         assert_eq!(q.take(Operation::Capture), Some(Fault::Status(503)));
         assert_eq!(q.take(Operation::Capture), None);
+    }
+
+    #[test]
+    fn canned_responses_echo_the_authorization_only_when_asked() {
+        let canned = CannedResponse::text(502, "upstream saw {authorization}!")
+            .header("X-Echo", "{authorization}");
+        let (status, headers, body) = canned.render("Basic abc");
+        assert_eq!(status, 502);
+        assert_eq!(body, b"upstream saw {authorization}!");
+        assert_eq!(
+            headers.last().map(|h| h.1.as_str()),
+            Some("{authorization}")
+        );
+        let (_, headers, body) = canned.echoing_authorization().render("Basic abc");
+        assert_eq!(body, b"upstream saw Basic abc!");
+        assert_eq!(headers.last().map(|h| h.1.as_str()), Some("Basic abc"));
+        assert_eq!(replace_bytes(b"\xff{a}{a}", b"{a}", b""), b"\xff");
     }
 }

@@ -1,11 +1,13 @@
 //! `Klarna-Idempotency-Key` records: the stored response of the first request
-//! with a key, replayed for repeats. Scope (username, method, path); kept 24
+//! with a key, replayed for repeats. Scope (host, login, method, path); kept 24
 //! hours of simulated time; request bodies are ignored when matching (Klarna
 //! documents that).
 
-// Klarna does not document the key scope; we choose (username, method, path)
+// Klarna does not document the key scope; we choose (host, login, method, path)
 // because that is the narrowest scope in which a retry of the same call still
-// matches, and a key reused on another order cannot replay an unrelated result.
+// matches, a key reused on another order cannot replay an unrelated result, and
+// each host is a separate Klarna installation with its own merchants (the same
+// key sent to two hosts are two calls).
 //
 // Klarna does not document whether error responses are replayed; we choose to
 // replay 2xx and 4xx (a refusal is a final answer, so a retry must not turn it
@@ -33,7 +35,10 @@ const RETENTION: time::Duration = time::Duration::hours(24);
 /// Identifies one idempotent call.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub(crate) struct IdempotencyScope {
-    pub(crate) username: String,
+    /// The Klarna host the call was meant for.
+    pub(crate) host: &'static str,
+    /// Which configured credential logged in (its index).
+    pub(crate) login: usize,
     pub(crate) method: String,
     pub(crate) path: String,
     pub(crate) key: String,
@@ -86,7 +91,8 @@ mod tests {
 
     fn scope(key: &str) -> IdempotencyScope {
         IdempotencyScope {
-            username: "u".into(),
+            host: "api.klarna.com",
+            login: 0,
             method: "POST".into(),
             path: "/p".into(),
             key: key.into(),

@@ -1,25 +1,57 @@
 //! A stateful, in-process simulator of Klarna's Order Management (OM) REST API.
 //!
 //! The simulator speaks plain HTTP/1.1 on a loopback socket and behaves like
-//! `https://api.klarna.com/ordermanagement/v1/orders/{order_id}…` for the
+//! Klarna's six OM hosts (`https://api.klarna.com`, `api-na.klarna.com`,
+//! `api-oc.klarna.com` and their `*.playground.klarna.com` twins) for the
 //! operations `klarna-mcp` uses: read an order, create / list / read captures,
 //! create / read refunds, cancel, and release the remaining authorization.
 //! It is used by the integration tests and by `klarna-mcp --demo`.
 //!
-//! What it models (see `api-notes.md` §3–§6 and §11 for the sources):
+//! # An independent check
 //!
-//! * HTTP Basic auth on every request (401 with a plain-text body otherwise);
+//! The simulator shares no code with the client (`klarna`, `host`, `tools`) on
+//! purpose: it is a second, separate reading of Klarna's documented behaviour,
+//! so a misunderstanding written into the client is not silently repeated
+//! here. That is why hosts are plain strings in this module and why nothing
+//! here imports the client's types. Where Klarna's documentation is silent,
+//! each choice is written down next to the code as "Klarna does not document
+//! X; we choose Y because Z".
+//!
+//! # Reaching a host: the `{apiHost}` base URL
+//!
+//! Every route is served under `/{host}/ordermanagement/v1/…`, where `{host}`
+//! is one of the six hosts ([`API_HOSTS`]). A client is pointed at
+//! [`Simulator::host_base_url`], `http://IP:PORT/{apiHost}`, and replaces the
+//! literal `{apiHost}` placeholder with the host it means, so a request for
+//! `https://api-na.klarna.com/ordermanagement/v1/orders/{id}` arrives as
+//! `/api-na.klarna.com/ordermanagement/v1/orders/{id}`. A path without a host
+//! segment (`/ordermanagement/v1/…`, what [`Simulator::base_url`] plus a path
+//! gives) is meant for `api.klarna.com`. A first segment that is not one of
+//! the six hosts is an unknown route: 404 `RESOURCE_NOT_FOUND`.
+//!
+//! What it models:
+//!
+//! * hosts as separate installations: an order lives on one host
+//!   ([`SeedOrder::on_host`]) and every other host answers 404
+//!   `NO_SUCH_ORDER` for it, as for an order Klarna never issued;
+//! * HTTP Basic auth per host (see [`SimCredential`]): credentials belong to one
+//!   region and environment, so EU credentials get 401 on the NA host; both
+//!   `base64(username:password)` and an API key sent alone are accepted; the
+//!   401 is plain text, as from the edge in front of Klarna's API;
 //! * the order state machine AUTHORIZED → PART_CAPTURED → CAPTURED, CANCELLED,
-//!   EXPIRED (28 days of simulated time after `created_at`), CLOSED, with
-//!   Klarna's refusal codes and messages (403 `CAPTURE_NOT_ALLOWED`, …);
+//!   EXPIRED (the authorization ends at midnight UTC 28 days after the
+//!   purchase date, in simulated time), CLOSED, with Klarna's refusal codes and
+//!   messages (403 `CAPTURE_NOT_ALLOWED`, …);
 //! * request-body validation (400 `BAD_REQUEST`, 422 `UNPROCESSABLE_ENTITY`,
 //!   413 `REQUEST_TOO_LARGE`);
-//! * `Klarna-Idempotency-Key` replay, scoped per (username, method, path) and
-//!   kept for 24 hours of simulated time;
-//! * fault injection ([`FaultRule`]) including committing an operation and then
-//!   dropping the TCP connection without a response;
-//! * a request log, a request counter and a TCP connection counter, so tests can
-//!   assert on what a client really sent.
+//! * `Klarna-Idempotency-Key` replay, scoped per (host, login, method, path)
+//!   and kept for 24 hours of simulated time;
+//! * fault injection ([`FaultRule`]): error statuses, 429, a committed
+//!   operation whose connection drops without a response, delays, and canned
+//!   responses ([`CannedResponse`]) that make "Klarna" answer anything;
+//! * a request log ([`RecordedRequest`]: host, credential presented, …), a
+//!   request counter and a TCP connection counter, so tests can assert on what
+//!   a client really sent.
 //!
 //! Lifetime: [`Simulator`] is a cheap, clonable handle. The server task stops
 //! when [`Simulator::shutdown`] is called on any handle, or when the last handle
@@ -29,14 +61,17 @@
 //! # async fn demo() -> std::io::Result<()> {
 //! use klarna_mcp::simulator::{SeedOrder, Simulator};
 //! let sim = Simulator::start_demo().await?;
-//! let id = sim.seed(SeedOrder::new(10_000, "EUR").captured(4_000));
-//! println!("{}/ordermanagement/v1/orders/{id}", sim.base_url());
+//! let id = sim.seed(SeedOrder::new(10_000, "USD").on_host("api-na.klarna.com").captured(4_000));
+//! // KLARNA_BASE_URL for a client that fills in `{apiHost}`:
+//! println!("{}", sim.host_base_url());
+//! println!("{}/ordermanagement/v1/orders/{id}", sim.host_url("api-na.klarna.com"));
 //! # Ok(()) }
 //! ```
 
 mod auth;
 mod demo;
 mod faults;
+mod hosts;
 mod idempotency;
 mod ops;
 mod order;
@@ -45,11 +80,11 @@ mod record;
 mod render;
 mod respond;
 mod routes;
+mod rules;
 mod seed;
 mod server;
 mod shared;
 mod snapshot;
-mod state;
 mod validate;
 
 use std::net::{Ipv4Addr, SocketAddr};
@@ -59,33 +94,57 @@ use std::time::Duration;
 
 use tokio_util::sync::{CancellationToken, DropGuard};
 
-pub use demo::{DEMO_PASSWORD, DEMO_USERNAME, DemoOrder, demo_orders};
-pub use faults::{Fault, FaultRule, Operation};
+pub use auth::SimCredential;
+pub use demo::{
+    DEMO_PASSWORD, DEMO_USERNAME, DemoCredential, DemoOrder, demo_credential, demo_credentials,
+    demo_orders,
+};
+pub use faults::{CannedResponse, Fault, FaultRule, Operation};
+pub use hosts::{API_HOSTS, DEFAULT_HOST, HOST_PLACEHOLDER, canonical_host};
 pub use record::RecordedRequest;
 pub use seed::SeedOrder;
 pub use snapshot::{CaptureSnapshot, OrderSnapshot, RefundSnapshot};
 
 use shared::Shared;
 
-/// Where the simulator listens and which Basic-auth credentials it accepts.
+/// Where the simulator listens and which logins each host accepts.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SimulatorConfig {
     /// Address to bind; use port 0 for an ephemeral port.
     pub listen: SocketAddr,
-    /// The only accepted API username.
-    pub username: String,
-    /// The password that goes with `username`.
-    pub password: String,
+    /// Every accepted login, each for one host. A host without one answers
+    /// every request with 401.
+    pub credentials: Vec<SimCredential>,
 }
 
 impl SimulatorConfig {
-    /// `127.0.0.1:0` with [`DEMO_USERNAME`] / [`DEMO_PASSWORD`].
+    /// `127.0.0.1:0`, accepting the [`demo_credentials`] (one login per host;
+    /// [`DEMO_USERNAME`] / [`DEMO_PASSWORD`] on `api.klarna.com`).
     pub fn demo() -> Self {
         Self {
             listen: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
-            username: DEMO_USERNAME.to_owned(),
-            password: DEMO_PASSWORD.to_owned(),
+            credentials: demo_credentials().iter().map(SimCredential::from).collect(),
         }
+    }
+
+    /// `127.0.0.1:0`, accepting only `username:password` on `api.klarna.com`.
+    pub fn single(username: &str, password: &str) -> Self {
+        Self {
+            listen: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
+            credentials: vec![SimCredential::new(DEFAULT_HOST, username, password)],
+        }
+    }
+
+    /// Adds a login.
+    pub fn with_credential(mut self, credential: SimCredential) -> Self {
+        self.credentials.push(credential);
+        self
+    }
+
+    /// Binds `listen` instead.
+    pub fn listen_on(mut self, listen: SocketAddr) -> Self {
+        self.listen = listen;
+        self
     }
 }
 
@@ -114,7 +173,7 @@ impl Simulator {
     pub async fn start(config: SimulatorConfig) -> std::io::Result<Simulator> {
         let listener = tokio::net::TcpListener::bind(config.listen).await?;
         let addr = listener.local_addr()?;
-        let shared = Arc::new(Shared::new(config.username, config.password, addr));
+        let shared = Arc::new(Shared::new(config.credentials, addr));
         let shutdown = CancellationToken::new();
         let router = routes::router(Arc::clone(&shared));
         tokio::spawn(server::serve(
@@ -131,7 +190,8 @@ impl Simulator {
         })
     }
 
-    /// Starts on `127.0.0.1:0` with the demo credentials and seeds [`demo_orders`].
+    /// Starts on `127.0.0.1:0` with the demo credentials of every host and seeds
+    /// [`demo_orders`].
     pub async fn start_demo() -> std::io::Result<Simulator> {
         let sim = Self::start(SimulatorConfig::demo()).await?;
         sim.seed_demo_orders();
@@ -143,12 +203,25 @@ impl Simulator {
         self.addr
     }
 
-    /// `http://IP:PORT`, without a trailing slash.
+    /// `http://IP:PORT`, without a trailing slash. Paths appended to it reach
+    /// `api.klarna.com`.
     pub fn base_url(&self) -> String {
         format!("http://{}", self.addr)
     }
 
-    /// Inserts (or replaces) an order and returns its id.
+    /// `http://IP:PORT/{apiHost}` with the literal placeholder, for a client
+    /// that substitutes the Klarna host it means (see the module docs).
+    pub fn host_base_url(&self) -> String {
+        format!("http://{}/{HOST_PLACEHOLDER}", self.addr)
+    }
+
+    /// `http://IP:PORT/{host}`: [`Simulator::host_base_url`] with `host` filled in.
+    pub fn host_url(&self, host: &str) -> String {
+        format!("http://{}/{host}", self.addr)
+    }
+
+    /// Inserts (or replaces) an order and returns its id. Ids are unique across
+    /// hosts: seeding an id again moves the order to the new seed's host.
     pub fn seed(&self, order: SeedOrder) -> String {
         let mut inner = self.shared.lock_inner();
         let now = inner.now();
@@ -165,7 +238,8 @@ impl Simulator {
         }
     }
 
-    /// The JSON that `GET /ordermanagement/v1/orders/{order_id}` returns now.
+    /// The JSON that `GET /ordermanagement/v1/orders/{order_id}` returns now on
+    /// the order's host, whichever host that is.
     pub fn order_json(&self, order_id: &str) -> Option<serde_json::Value> {
         let inner = self.shared.lock_inner();
         let now = inner.now();
@@ -213,8 +287,8 @@ impl Simulator {
         self.shared.latency_nanos.store(nanos, Ordering::SeqCst);
     }
 
-    /// Moves simulated time forward. Authorizations expire 28 days after
-    /// `created_at`; idempotency keys are kept for 24 hours.
+    /// Moves simulated time forward. Authorizations expire at midnight UTC 28
+    /// days after the purchase date; idempotency keys are kept for 24 hours.
     pub fn advance_clock(&self, by: Duration) {
         let mut inner = self.shared.lock_inner();
         inner.clock_offset = inner.clock_offset.saturating_add(by);

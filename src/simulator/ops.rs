@@ -3,6 +3,9 @@
 //! state lock held.
 //! Checks run in this order: path-id format (400), request body (400/422),
 //! order / capture / refund existence (404), business rules (403).
+//! An order exists only on the host it lives on: asked on any other host, it
+//! gets the same 404 `NO_SUCH_ORDER` as an id Klarna never issued, because each
+//! Klarna host is a separate installation that knows only its own orders.
 
 // Klarna does not document the precedence of its checks; we choose the order
 // above because a typical (Spring-style) service converts path ids and
@@ -15,8 +18,9 @@
 // 400 INVALID_CAPTURE_ID / INVALID_REFUND_ID by analogy.
 //
 // Klarna does not document whether `Location` is absolute; we choose an
-// absolute `http://{Host}/…` URL because Klarna's spec types it `format: uri`
-// and the notes recommend it; clients should accept both.
+// absolute `http://{Host}/…` URL (with the host segment when the request had
+// one, so the URL leads back to the same simulated host) because Klarna's
+// schema types the header as a URI; clients should accept both forms.
 //
 // Klarna does not document what `GET …/captures` returns for an order without
 // captures; we choose `[]` because the response is a JSON array of captures.
@@ -26,14 +30,17 @@ use time::OffsetDateTime;
 use super::order::Order;
 use super::render;
 use super::respond::SimResponse;
+use super::rules::{self, Refusal};
 use super::shared::Inner;
-use super::state::{self, Refusal};
 use super::validate::{self, BodyError};
 
-/// Request data a write operation needs.
-pub(crate) struct Call<'a> {
-    /// `Host` header (or the bound address) for absolute `Location` headers.
-    pub(crate) host: &'a str,
+/// What a POST operation needs from its request, besides the order id.
+pub(crate) struct PostRequest<'a> {
+    /// The Klarna host the request was meant for.
+    pub(crate) api_host: &'a str,
+    /// `http://{Host}` plus the host segment if the request had one: where
+    /// absolute `Location` headers point.
+    pub(crate) base_url: &'a str,
     pub(crate) content_type: Option<&'a str>,
     pub(crate) body: &'a [u8],
 }
@@ -90,33 +97,48 @@ fn body_error(e: BodyError) -> SimResponse {
     }
 }
 
-fn lookup<'a>(inner: &'a Inner, raw: &str) -> Result<&'a Order, SimResponse> {
+/// The order `raw` names on `host`.
+fn lookup<'a>(inner: &'a Inner, host: &str, raw: &str) -> Result<&'a Order, SimResponse> {
     let id = order_id(raw)?;
-    inner.orders.get(&id).ok_or_else(|| no_such_order(raw))
+    inner
+        .orders
+        .get(&id)
+        .filter(|o| o.host == host)
+        .ok_or_else(|| no_such_order(raw))
 }
 
-fn lookup_mut<'a>(inner: &'a mut Inner, id: &str, raw: &str) -> Result<&'a mut Order, SimResponse> {
-    inner.orders.get_mut(id).ok_or_else(|| no_such_order(raw))
+/// The order `id` (already checked) on `host`, for a change.
+fn lookup_mut<'a>(
+    inner: &'a mut Inner,
+    host: &str,
+    id: &str,
+    raw: &str,
+) -> Result<&'a mut Order, SimResponse> {
+    inner
+        .orders
+        .get_mut(id)
+        .filter(|o| o.host == host)
+        .ok_or_else(|| no_such_order(raw))
 }
 
 /// Success and failure are both complete responses.
 pub(crate) type OpResult = Result<SimResponse, SimResponse>;
 
 /// `GET /orders/{id}`.
-pub(crate) fn get_order(inner: &Inner, raw: &str, now: OffsetDateTime) -> OpResult {
-    lookup(inner, raw).map(|o| SimResponse::json(&render::order_value(o, now)))
+pub(crate) fn get_order(inner: &Inner, host: &str, raw: &str, now: OffsetDateTime) -> OpResult {
+    lookup(inner, host, raw).map(|o| SimResponse::json(&render::order_value(o, now)))
 }
 
 /// `GET /orders/{id}/captures`.
-pub(crate) fn list_captures(inner: &Inner, raw: &str) -> OpResult {
-    lookup(inner, raw).map(|o| SimResponse::json(&render::captures_value(o)))
+pub(crate) fn list_captures(inner: &Inner, host: &str, raw: &str) -> OpResult {
+    lookup(inner, host, raw).map(|o| SimResponse::json(&render::captures_value(o)))
 }
 
 /// `GET /orders/{id}/captures/{capture_id}`.
-pub(crate) fn get_capture(inner: &Inner, raw: &str, raw_capture: &str) -> OpResult {
+pub(crate) fn get_capture(inner: &Inner, host: &str, raw: &str, raw_capture: &str) -> OpResult {
     order_id(raw)?;
     let cid = capture_id(raw_capture)?;
-    let order = lookup(inner, raw)?;
+    let order = lookup(inner, host, raw)?;
     let capture = order.captures.iter().find(|c| c.capture_id == cid).ok_or_else(|| {
         SimResponse::error1(
             404,
@@ -128,10 +150,10 @@ pub(crate) fn get_capture(inner: &Inner, raw: &str, raw_capture: &str) -> OpResu
 }
 
 /// `GET /orders/{id}/refunds/{refund_id}`.
-pub(crate) fn get_refund(inner: &Inner, raw: &str, raw_refund: &str) -> OpResult {
+pub(crate) fn get_refund(inner: &Inner, host: &str, raw: &str, raw_refund: &str) -> OpResult {
     order_id(raw)?;
     let rid = refund_id(raw_refund)?;
-    let order = lookup(inner, raw)?;
+    let order = lookup(inner, host, raw)?;
     let refund = order
         .refunds
         .iter()
@@ -150,14 +172,14 @@ pub(crate) fn get_refund(inner: &Inner, raw: &str, raw_refund: &str) -> OpResult
 pub(crate) fn capture(
     inner: &mut Inner,
     raw: &str,
-    call: &Call<'_>,
+    post: &PostRequest<'_>,
     now: OffsetDateTime,
 ) -> OpResult {
     let id = order_id(raw)?;
-    let req = validate::capture_body(call.content_type, call.body).map_err(body_error)?;
-    let order = lookup_mut(inner, &id, raw)?;
-    let cid = state::capture(order, req, now).map_err(refused)?;
-    let location = format!("http://{}{ORDERS}/{id}/captures/{cid}", call.host);
+    let req = validate::capture_body(post.content_type, post.body).map_err(body_error)?;
+    let order = lookup_mut(inner, post.api_host, &id, raw)?;
+    let cid = rules::capture(order, req, now).map_err(refused)?;
+    let location = format!("{}{ORDERS}/{id}/captures/{cid}", post.base_url);
     Ok(SimResponse::empty(
         201,
         vec![("Capture-Id".into(), cid), ("Location".into(), location)],
@@ -168,32 +190,36 @@ pub(crate) fn capture(
 pub(crate) fn refund(
     inner: &mut Inner,
     raw: &str,
-    call: &Call<'_>,
+    post: &PostRequest<'_>,
     now: OffsetDateTime,
 ) -> OpResult {
     let id = order_id(raw)?;
-    let req = validate::refund_body(call.content_type, call.body).map_err(body_error)?;
-    let order = lookup_mut(inner, &id, raw)?;
-    let rid = state::refund(order, req, now).map_err(refused)?;
-    let location = format!("http://{}{ORDERS}/{id}/refunds/{rid}", call.host);
+    let req = validate::refund_body(post.content_type, post.body).map_err(body_error)?;
+    let order = lookup_mut(inner, post.api_host, &id, raw)?;
+    let rid = rules::refund(order, req, now).map_err(refused)?;
+    let location = format!("{}{ORDERS}/{id}/refunds/{rid}", post.base_url);
     Ok(SimResponse::empty(
         201,
         vec![("Refund-Id".into(), rid), ("Location".into(), location)],
     ))
 }
 
+// Klarna documents cancel and release as bodiless POSTs, and its SDKs send them
+// with `Content-Type: application/json` and an empty body. Klarna does not
+// document what a body or another content type gets; we choose to ignore both
+// (body and `Content-Type`) because there is nothing to validate.
 /// `POST /orders/{id}/cancel` → 204. Any request body is ignored.
-pub(crate) fn cancel(inner: &mut Inner, raw: &str, now: OffsetDateTime) -> OpResult {
+pub(crate) fn cancel(inner: &mut Inner, host: &str, raw: &str, now: OffsetDateTime) -> OpResult {
     let id = order_id(raw)?;
-    let order = lookup_mut(inner, &id, raw)?;
-    state::cancel(order, now).map_err(refused)?;
+    let order = lookup_mut(inner, host, &id, raw)?;
+    rules::cancel(order, now).map_err(refused)?;
     Ok(SimResponse::empty(204, Vec::new()))
 }
 
 /// `POST /orders/{id}/release-remaining-authorization` → 204. Body ignored.
-pub(crate) fn release(inner: &mut Inner, raw: &str, now: OffsetDateTime) -> OpResult {
+pub(crate) fn release(inner: &mut Inner, host: &str, raw: &str, now: OffsetDateTime) -> OpResult {
     let id = order_id(raw)?;
-    let order = lookup_mut(inner, &id, raw)?;
-    state::release(order, now).map_err(refused)?;
+    let order = lookup_mut(inner, host, &id, raw)?;
+    rules::release(order, now).map_err(refused)?;
     Ok(SimResponse::empty(204, Vec::new()))
 }

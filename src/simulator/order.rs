@@ -9,6 +9,18 @@ use super::snapshot::{CaptureSnapshot, OrderSnapshot, RefundSnapshot};
 /// How long an authorization lasts (Klarna's default authorization period).
 pub(crate) const AUTHORIZATION_PERIOD: time::Duration = time::Duration::days(28);
 
+// Klarna documents a default authorization period of 28 days but not the time
+// of day an authorization ends; its sample order created at
+// 2022-07-08T09:48:16.680Z expires at 2022-08-05T00:00:00.000Z. We choose that
+// rule: an authorization ends at midnight UTC starting the 28th day after the
+// purchase date, so it lasts a little less than 28 days (more than 27).
+/// When an authorization made at `created_at` expires.
+pub(crate) fn authorization_expiry(created_at: OffsetDateTime) -> OffsetDateTime {
+    let date = created_at.to_offset(time::UtcOffset::UTC).date();
+    let date = date.checked_add(AUTHORIZATION_PERIOD).unwrap_or(date);
+    date.midnight().assume_utc()
+}
+
 /// Klarna's order statuses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Status {
@@ -79,6 +91,8 @@ pub(crate) struct Refund {
 #[derive(Debug, Clone)]
 pub(crate) struct Order {
     pub(crate) order_id: String,
+    /// The Klarna host the order lives on; every other host does not know it.
+    pub(crate) host: String,
     pub(crate) status: Status,
     pub(crate) fraud_status: String,
     pub(crate) order_amount: i64,
@@ -134,6 +148,7 @@ impl Order {
 
     pub(crate) fn snapshot(&self, now: OffsetDateTime) -> OrderSnapshot {
         OrderSnapshot {
+            host: self.host.clone(),
             status: self.effective_status(now).as_str().to_owned(),
             fraud_status: self.fraud_status.clone(),
             order_amount: self.order_amount,
@@ -159,6 +174,25 @@ impl Order {
                     refunded_amount: r.refunded_amount,
                 })
                 .collect(),
+        }
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use time::format_description::well_known::Rfc3339;
+
+    #[test]
+    fn authorizations_end_at_midnight_utc_28_days_after_the_purchase_date() {
+        let at = |s: &str| OffsetDateTime::parse(s, &Rfc3339).unwrap();
+        for (created, expires) in [
+            ("2022-07-08T09:48:16.680Z", "2022-08-05T00:00:00Z"),
+            ("2024-02-01T23:59:59Z", "2024-02-29T00:00:00Z"),
+            ("2024-02-02T00:30:00+02:00", "2024-02-29T00:00:00Z"),
+        ] {
+            assert_eq!(authorization_expiry(at(created)), at(expires), "{created}");
         }
     }
 }

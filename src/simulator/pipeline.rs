@@ -1,6 +1,7 @@
 //! Middleware around every route and fallback: counts the request, reads the
-//! body (1 MB limit → 413), checks Basic auth (401 first, before anything
-//! else), logs the request, then after the handler applies
+//! body (1 MB limit → 413), checks Basic auth against the credentials of the
+//! host the request was meant for (401 first, before anything else), logs the
+//! request, then after the handler applies
 //! `Fault::CommitThenDrop`, `Fault::Delay` and the configured latency, and
 //! fills in the logged status when the response goes out.
 
@@ -10,10 +11,12 @@ use std::time::Duration;
 
 use axum::body::{Body, Bytes};
 use axum::extract::{Request, State};
+use axum::http::header::AUTHORIZATION;
 use axum::middleware::Next;
 use axum::response::Response;
 
 use super::auth;
+use super::hosts::Target;
 use super::record::RecordedRequest;
 use super::respond::{SimResponse, unauthorized};
 use super::server::ConnectionHandle;
@@ -32,9 +35,17 @@ pub(crate) const MAX_BODY: usize = 1_000_000;
 /// and reliably see the 413 instead of a connection reset.
 const DRAIN_LIMIT: usize = 16 * 1024 * 1024;
 
-/// The authenticated API username, for idempotency scoping.
-#[derive(Debug, Clone)]
-pub(crate) struct AuthedUser(pub(crate) String);
+/// Who called which host; put into the request's extensions once
+/// authentication has passed. No `Debug`: it holds the caller's secret.
+#[derive(Clone)]
+pub(crate) struct Caller {
+    /// The Klarna host the request was meant for.
+    pub(crate) target: Target,
+    /// Index of the configured credential that logged in.
+    pub(crate) login: usize,
+    /// The raw `Authorization` header value, for canned responses that echo it.
+    pub(crate) authorization: String,
+}
 
 /// Response marker: close the connection instead of sending this response.
 #[derive(Debug, Clone, Copy)]
@@ -66,11 +77,19 @@ pub(crate) async fn pipeline(State(sh): State<Arc<Shared>>, req: Request, next: 
             .and_then(|v| v.to_str().ok())
             .map(str::to_owned)
     };
+    let target = parts
+        .extensions
+        .get::<Target>()
+        .copied()
+        .unwrap_or_default();
+    let login = auth::check(&parts.headers, target.host, &sh.credentials);
     let mut record = RecordedRequest {
         method: parts.method.to_string(),
+        host: target.host.to_owned(),
         path: parts.uri.path().to_owned(),
         idempotency_key: text(IDEMPOTENCY_HEADER),
-        authorized: auth::check(&parts.headers, &sh.username, &sh.password),
+        credential: login.presented,
+        authorized: login.matched.is_some(),
         user_agent: text("user-agent"),
         content_type: text("content-type"),
         body: None,
@@ -81,15 +100,21 @@ pub(crate) async fn pipeline(State(sh): State<Arc<Shared>>, req: Request, next: 
     let bytes = axum::body::to_bytes(body, DRAIN_LIMIT).await.ok();
     let bytes = bytes.filter(|b| b.len() <= MAX_BODY);
     record.body = bytes.as_ref().and_then(recorded_body);
-    let authorized = record.authorized;
     let seq = sh.lock_log().push(record);
 
-    let response = match bytes {
-        _ if !authorized => unauthorized(),
-        None => SimResponse::error1(413, "REQUEST_TOO_LARGE", "Request body is larger than 1 MB")
-            .into_response(),
-        Some(bytes) => {
-            parts.extensions.insert(AuthedUser(sh.username.clone()));
+    let response = match (login.matched, bytes) {
+        (None, _) => unauthorized(),
+        (Some(_), None) => {
+            SimResponse::error1(413, "REQUEST_TOO_LARGE", "Request body is larger than 1 MB")
+                .into_response()
+        }
+        (Some(index), Some(bytes)) => {
+            let caller = Caller {
+                target,
+                login: index,
+                authorization: text(AUTHORIZATION.as_str()).unwrap_or_default(),
+            };
+            parts.extensions.insert(caller);
             next.run(Request::from_parts(parts, Body::from(bytes)))
                 .await
         }

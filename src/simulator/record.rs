@@ -12,11 +12,20 @@ pub(crate) const LOG_CAPACITY: usize = 10_000;
 pub struct RecordedRequest {
     /// HTTP method, e.g. `"POST"`.
     pub method: String,
-    /// Request path without the query string.
+    /// The Klarna host the request was meant for: the host named by the first
+    /// path segment, else `api.klarna.com`.
+    pub host: String,
+    /// Request path on that host, without the host segment and the query
+    /// string, e.g. `/ordermanagement/v1/orders/{id}`.
     pub path: String,
     /// The `Klarna-Idempotency-Key` header, if sent.
     pub idempotency_key: Option<String>,
-    /// Whether the Basic-auth credentials were accepted.
+    /// The credential the request presented, accepted or not: the username of
+    /// a `username:password` login, or the raw value after `Basic ` (an API
+    /// key); `None` without a Basic `Authorization` header. For assertions only:
+    /// the simulator never logs it.
+    pub credential: Option<String>,
+    /// Whether `host` accepted the credential.
     pub authorized: bool,
     /// The `User-Agent` header, if sent.
     pub user_agent: Option<String>,
@@ -79,8 +88,10 @@ mod tests {
     fn request(path: &str) -> RecordedRequest {
         RecordedRequest {
             method: "GET".into(),
+            host: "api.klarna.com".into(),
             path: path.into(),
             idempotency_key: None,
+            credential: None,
             authorized: true,
             user_agent: None,
             content_type: None,

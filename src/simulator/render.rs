@@ -2,22 +2,30 @@
 //!
 //! Optional fields that were never set (merchant references, capture
 //! description/reference, customer) are omitted rather than sent as `null`,
-//! which is how Klarna's samples look; clients must treat every field as
-//! optional anyway (api-notes §10).
+//! which is how Klarna's samples look. Clients must treat every field as
+//! optional anyway: Klarna's schema marks none of them required. (Tests that
+//! need nulls or other odd values serve them with `Fault::Respond`.)
 
 use serde::Serialize;
 use serde_json::Value;
 use time::OffsetDateTime;
-use time::format_description::well_known::Rfc3339;
 
 use super::order::{Capture, Order, Refund};
 
-/// RFC 3339 in UTC with millisecond precision, like Klarna's samples
-/// (`2022-07-08T09:48:16.680Z`).
+/// RFC 3339 in UTC with exactly three fraction digits, like Klarna's samples
+/// (`2022-07-08T09:48:16.680Z`, `2022-08-05T00:00:00.000Z`).
 pub(crate) fn timestamp(t: OffsetDateTime) -> String {
     let t = t.to_offset(time::UtcOffset::UTC);
-    let t = t.replace_millisecond(t.millisecond()).unwrap_or(t);
-    t.format(&Rfc3339).unwrap_or_default()
+    format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z",
+        t.year(),
+        u8::from(t.month()),
+        t.day(),
+        t.hour(),
+        t.minute(),
+        t.second(),
+        t.millisecond()
+    )
 }
 
 #[derive(Serialize)]
@@ -158,4 +166,26 @@ pub(crate) fn captures_value(order: &Order) -> Value {
 /// One refund as `GET /refunds/{refund_id}` returns it.
 pub(crate) fn refund_value(r: &Refund) -> Value {
     serde_json::to_value(refund_view(r)).unwrap_or(Value::Null)
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use time::format_description::well_known::Rfc3339;
+
+    #[test]
+    fn timestamps_always_have_three_fraction_digits_in_utc() {
+        for (input, shown) in [
+            ("2022-07-08T09:48:16.680Z", "2022-07-08T09:48:16.680Z"),
+            ("2022-08-05T00:00:00Z", "2022-08-05T00:00:00.000Z"),
+            (
+                "2022-08-05T02:00:00.123456+02:00",
+                "2022-08-05T00:00:00.123Z",
+            ),
+        ] {
+            let t = OffsetDateTime::parse(input, &Rfc3339).unwrap();
+            assert_eq!(timestamp(t), shown);
+        }
+    }
 }

@@ -6,9 +6,13 @@ use axum::http::{HeaderName, HeaderValue, StatusCode};
 use axum::response::Response;
 use serde::Serialize;
 
+use super::faults::CannedResponse;
+
 // Klarna does not document whether OM responses carry `Klarna-Correlation-Id`;
-// we choose to send it on every response (equal to the body's correlation_id
-// on errors) because it is harmless and lets clients log it when present.
+// we choose to send it on every response of the API itself (equal to the body's
+// correlation_id on errors) because it is harmless and lets clients log it when
+// present. The 401 of the edge in front of the API carries none (see
+// `unauthorized`), so clients also meet an answer without one.
 /// Response header carrying the correlation id (also in every error body).
 pub(crate) const CORRELATION_HEADER: &str = "Klarna-Correlation-Id";
 
@@ -100,6 +104,16 @@ impl SimResponse {
         Self::error1(status, code, message)
     }
 
+    /// A test's [`CannedResponse`], with `{authorization}` filled in if asked.
+    pub(crate) fn canned(canned: &CannedResponse, authorization: &str) -> Self {
+        let (status, headers, body) = canned.render(authorization);
+        Self {
+            status,
+            headers,
+            body,
+        }
+    }
+
     /// 429 `TOO_MANY_REQUESTS`, optionally with `Retry-After`.
     pub(crate) fn too_many_requests(retry_after_secs: Option<u64>) -> Self {
         let mut r = Self::fault_status(429);
@@ -127,18 +141,24 @@ impl SimResponse {
     }
 }
 
-// Klarna does not document its 401 body; we choose a plain-text body because
-// some real 401s are empty or non-JSON, and clients must be shown to cope.
-/// The 401 answer: deliberately **not JSON**.
+// Klarna documents only that missing or wrong credentials get 401 Unauthorized,
+// not the body or headers. Klarna's own PHP SDK reads an error body by looking
+// for `error_code`, and merchants who got a 401 from api.klarna.com saw the
+// SDK's "unexpected response" exception instead of a Klarna error code, so the
+// 401 does not carry Klarna's JSON error shape: it comes from the edge in front
+// of the API. We choose a short plain-text body, no correlation id, and
+// `WWW-Authenticate: Basic realm="Klarna"` (the realm name is our guess; HTTP
+// asks a 401 to name its scheme), because a client must cope with a 401 that
+// it cannot parse as a Klarna error.
+/// The 401 answer: deliberately **not JSON** and without a correlation id.
 pub(crate) fn unauthorized() -> Response {
     SimResponse {
         status: 401,
         headers: vec![
             ("Content-Type".into(), "text/plain; charset=utf-8".into()),
             ("WWW-Authenticate".into(), "Basic realm=\"Klarna\"".into()),
-            (CORRELATION_HEADER.into(), correlation_id()),
         ],
-        body: b"401 Unauthorized: missing or invalid API credentials".to_vec(),
+        body: b"401 Unauthorized".to_vec(),
     }
     .into_response()
 }

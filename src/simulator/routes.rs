@@ -7,21 +7,25 @@ use std::sync::Arc;
 
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::{Extension, Path, State};
-use axum::http::{HeaderMap, Uri, header};
+use axum::extract::{FromRequestParts, Path, State};
+use axum::http::request::Parts;
+use axum::http::{Uri, header};
 use axum::response::Response;
 use axum::routing::{get, post};
 use time::OffsetDateTime;
 
 use super::faults::{Fault, Operation};
+use super::hosts::Target;
 use super::idempotency::IdempotencyScope;
-use super::ops::{self, Call, OpResult};
-use super::pipeline::{self, AuthedUser, DelayResponse, DropConnection};
+use super::ops::{self, OpResult, PostRequest};
+use super::pipeline::{self, Caller, DelayResponse, DropConnection};
 use super::respond::SimResponse;
 use super::shared::{Inner, Shared};
 
 type St = State<Arc<Shared>>;
 
+/// Routes are paths on one Klarna host: the host segment, if any, is already
+/// gone (see `hosts::split`).
 const ORDER: &str = "/ordermanagement/v1/orders/{order_id}";
 
 /// Builds the router with the request pipeline (auth, body limit, logging,
@@ -53,18 +57,100 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
         .with_state(shared)
 }
 
+/// What a handler needs to know about its request besides the path ids.
+struct Ctx {
+    caller: Caller,
+    /// `Host` header, else the bound address: the authority of `Location`.
+    authority: String,
+    path: String,
+    content_type: Option<String>,
+    idempotency_key: Option<String>,
+}
+
+impl FromRequestParts<Arc<Shared>> for Ctx {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        sh: &Arc<Shared>,
+    ) -> Result<Self, Self::Rejection> {
+        let text = |name: &str| {
+            parts
+                .headers
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned)
+        };
+        // The pipeline always sets `Caller` before a handler runs.
+        let caller = parts.extensions.get::<Caller>().cloned().unwrap_or(Caller {
+            target: Target::default(),
+            login: 0,
+            authorization: String::new(),
+        });
+        Ok(Self {
+            authority: text(header::HOST.as_str()).unwrap_or_else(|| sh.addr.to_string()),
+            path: parts.uri.path().to_owned(),
+            content_type: text(header::CONTENT_TYPE.as_str()),
+            idempotency_key: text(pipeline::IDEMPOTENCY_HEADER),
+            caller,
+        })
+    }
+}
+
+impl Ctx {
+    fn host(&self) -> &'static str {
+        self.caller.target.host
+    }
+
+    /// Where `Location` headers point: this simulator, same host segment.
+    fn base_url(&self) -> String {
+        format!(
+            "http://{}{}",
+            self.authority,
+            self.caller.target.path_prefix()
+        )
+    }
+
+    // Klarna does not document an empty key; we choose to treat it as absent
+    // because an empty string cannot identify one operation.
+    /// The idempotency scope of this POST, if it carries a key.
+    fn scope(&self) -> Option<IdempotencyScope> {
+        let key = self.idempotency_key.clone().filter(|k| !k.is_empty())?;
+        Some(IdempotencyScope {
+            host: self.host(),
+            login: self.caller.login,
+            method: "POST".to_owned(),
+            path: self.path.clone(),
+            key,
+        })
+    }
+
+    fn post<'a>(&'a self, base_url: &'a str, body: &'a [u8]) -> PostRequest<'a> {
+        PostRequest {
+            api_host: self.host(),
+            base_url,
+            content_type: self.content_type.as_deref(),
+            body,
+        }
+    }
+}
+
 /// Runs one operation with faults and (for POSTs with a key) idempotency.
 fn run(
     sh: &Shared,
+    ctx: &Ctx,
     op: Operation,
     scope: Option<IdempotencyScope>,
     apply: impl FnOnce(&mut Inner, OffsetDateTime) -> OpResult,
 ) -> Response {
     let fault = sh.lock_faults().take(op);
-    match fault {
-        Some(Fault::Status(status)) => return SimResponse::fault_status(status).into_response(),
+    match &fault {
+        Some(Fault::Status(status)) => return SimResponse::fault_status(*status).into_response(),
         Some(Fault::TooManyRequests { retry_after_secs }) => {
-            return SimResponse::too_many_requests(retry_after_secs).into_response();
+            return SimResponse::too_many_requests(*retry_after_secs).into_response();
+        }
+        Some(Fault::Respond(canned)) => {
+            return SimResponse::canned(canned, &ctx.caller.authorization).into_response();
         }
         _ => {}
     }
@@ -85,6 +171,9 @@ fn run(
     };
     match fault {
         Some(Fault::CommitThenStatus(status)) => SimResponse::fault_status(status).into_response(),
+        Some(Fault::CommitThenRespond(canned)) => {
+            SimResponse::canned(&canned, &ctx.caller.authorization).into_response()
+        }
         Some(Fault::CommitThenDrop) => {
             let mut resp = outcome.into_response();
             resp.extensions_mut().insert(DropConnection);
@@ -99,133 +188,58 @@ fn run(
     }
 }
 
-/// Request data shared by the POST handlers.
-struct Post {
-    scope: Option<IdempotencyScope>,
-    host: String,
-    content_type: Option<String>,
-    body: Bytes,
-}
-
-impl Post {
-    fn new(
-        sh: &Shared,
-        user: Option<Extension<AuthedUser>>,
-        uri: &Uri,
-        headers: &HeaderMap,
-        body: Bytes,
-    ) -> Self {
-        let text = |name| {
-            headers
-                .get(name)
-                .and_then(|v| v.to_str().ok())
-                .map(str::to_owned)
-        };
-        // Klarna does not document an empty key; we choose to treat it as absent
-        // because an empty string cannot identify one operation.
-        let scope = text(pipeline::IDEMPOTENCY_HEADER)
-            .filter(|k| !k.is_empty())
-            .map(|key| IdempotencyScope {
-                username: user.map_or_else(|| sh.username.clone(), |Extension(AuthedUser(u))| u),
-                method: "POST".to_owned(),
-                path: uri.path().to_owned(),
-                key,
-            });
-        Self {
-            scope,
-            host: text(header::HOST.as_str()).unwrap_or_else(|| sh.addr.to_string()),
-            content_type: text(header::CONTENT_TYPE.as_str()),
-            body,
-        }
-    }
-
-    fn call(&self) -> Call<'_> {
-        Call {
-            host: &self.host,
-            content_type: self.content_type.as_deref(),
-            body: &self.body,
-        }
-    }
-}
-
-async fn get_order(State(sh): St, Path(id): Path<String>) -> Response {
-    run(&sh, Operation::GetOrder, None, |inner, now| {
-        ops::get_order(inner, &id, now)
+async fn get_order(State(sh): St, ctx: Ctx, Path(id): Path<String>) -> Response {
+    run(&sh, &ctx, Operation::GetOrder, None, |inner, now| {
+        ops::get_order(inner, ctx.host(), &id, now)
     })
 }
 
-async fn list_captures(State(sh): St, Path(id): Path<String>) -> Response {
-    run(&sh, Operation::GetCapture, None, |inner, _| {
-        ops::list_captures(inner, &id)
+async fn list_captures(State(sh): St, ctx: Ctx, Path(id): Path<String>) -> Response {
+    run(&sh, &ctx, Operation::GetCapture, None, |inner, _| {
+        ops::list_captures(inner, ctx.host(), &id)
     })
 }
 
-async fn get_capture(State(sh): St, Path((id, cid)): Path<(String, String)>) -> Response {
-    run(&sh, Operation::GetCapture, None, |inner, _| {
-        ops::get_capture(inner, &id, &cid)
+async fn get_capture(State(sh): St, ctx: Ctx, Path((id, cid)): Path<(String, String)>) -> Response {
+    run(&sh, &ctx, Operation::GetCapture, None, |inner, _| {
+        ops::get_capture(inner, ctx.host(), &id, &cid)
     })
 }
 
-async fn get_refund(State(sh): St, Path((id, rid)): Path<(String, String)>) -> Response {
+async fn get_refund(State(sh): St, ctx: Ctx, Path((id, rid)): Path<(String, String)>) -> Response {
     // Only `Operation::Any` rules match a refund read: the public Operation
     // enum has no GetRefund, and matching `Refund` would let a read consume a
     // fault meant for a refund write.
-    run(&sh, Operation::Any, None, |inner, _| {
-        ops::get_refund(inner, &id, &rid)
+    run(&sh, &ctx, Operation::Any, None, |inner, _| {
+        ops::get_refund(inner, ctx.host(), &id, &rid)
     })
 }
 
-async fn post_capture(
-    State(sh): St,
-    Path(id): Path<String>,
-    user: Option<Extension<AuthedUser>>,
-    uri: Uri,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    let p = Post::new(&sh, user, &uri, &headers, body);
-    run(&sh, Operation::Capture, p.scope.clone(), |inner, now| {
-        ops::capture(inner, &id, &p.call(), now)
+async fn post_capture(State(sh): St, ctx: Ctx, Path(id): Path<String>, body: Bytes) -> Response {
+    let base_url = ctx.base_url();
+    let post = ctx.post(&base_url, &body);
+    run(&sh, &ctx, Operation::Capture, ctx.scope(), |inner, now| {
+        ops::capture(inner, &id, &post, now)
     })
 }
 
-async fn post_refund(
-    State(sh): St,
-    Path(id): Path<String>,
-    user: Option<Extension<AuthedUser>>,
-    uri: Uri,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    let p = Post::new(&sh, user, &uri, &headers, body);
-    run(&sh, Operation::Refund, p.scope.clone(), |inner, now| {
-        ops::refund(inner, &id, &p.call(), now)
+async fn post_refund(State(sh): St, ctx: Ctx, Path(id): Path<String>, body: Bytes) -> Response {
+    let base_url = ctx.base_url();
+    let post = ctx.post(&base_url, &body);
+    run(&sh, &ctx, Operation::Refund, ctx.scope(), |inner, now| {
+        ops::refund(inner, &id, &post, now)
     })
 }
 
-async fn post_cancel(
-    State(sh): St,
-    Path(id): Path<String>,
-    user: Option<Extension<AuthedUser>>,
-    uri: Uri,
-    headers: HeaderMap,
-) -> Response {
-    let p = Post::new(&sh, user, &uri, &headers, Bytes::new());
-    run(&sh, Operation::Cancel, p.scope, |inner, now| {
-        ops::cancel(inner, &id, now)
+async fn post_cancel(State(sh): St, ctx: Ctx, Path(id): Path<String>) -> Response {
+    run(&sh, &ctx, Operation::Cancel, ctx.scope(), |inner, now| {
+        ops::cancel(inner, ctx.host(), &id, now)
     })
 }
 
-async fn post_release(
-    State(sh): St,
-    Path(id): Path<String>,
-    user: Option<Extension<AuthedUser>>,
-    uri: Uri,
-    headers: HeaderMap,
-) -> Response {
-    let p = Post::new(&sh, user, &uri, &headers, Bytes::new());
-    run(&sh, Operation::Release, p.scope, |inner, now| {
-        ops::release(inner, &id, now)
+async fn post_release(State(sh): St, ctx: Ctx, Path(id): Path<String>) -> Response {
+    run(&sh, &ctx, Operation::Release, ctx.scope(), |inner, now| {
+        ops::release(inner, ctx.host(), &id, now)
     })
 }
 
@@ -233,7 +247,8 @@ async fn post_release(
 // enum lists both NOT_FOUND and RESOURCE_NOT_FOUND); we choose
 // RESOURCE_NOT_FOUND because it keeps unknown routes distinguishable from the
 // NOT_FOUND of an unknown refund.
-/// Unknown paths, including `release_remaining_authorization` (underscores).
+/// Unknown paths, including `release_remaining_authorization` (underscores)
+/// and paths whose first segment is not one of Klarna's hosts.
 async fn not_found(uri: Uri) -> Response {
     SimResponse::error1(
         404,

@@ -4,9 +4,10 @@ use rand::seq::IndexedRandom;
 use serde_json::{Map, Value};
 use time::OffsetDateTime;
 
+use super::hosts::{DEFAULT_HOST, canonical_host};
 use super::normalize_id;
-use super::order::{AUTHORIZATION_PERIOD, Order, Status};
-use super::state::{self, CaptureRequest, RefundRequest};
+use super::order::{Order, Status, authorization_expiry};
+use super::rules::{self, CaptureRequest, RefundRequest};
 
 /// Describes an order to seed with [`super::Simulator::seed`].
 ///
@@ -18,6 +19,8 @@ use super::state::{self, CaptureRequest, RefundRequest};
 #[derive(Debug, Clone, PartialEq)]
 pub struct SeedOrder {
     order_id: Option<String>,
+    host: String,
+    purchase_country: Option<String>,
     order_amount: i64,
     currency: String,
     fraud_status: String,
@@ -53,6 +56,7 @@ fn market(currency: &str) -> (&'static str, &'static str, i64) {
         "SEK" => ("SE", "sv-SE", 2500),
         "USD" => ("US", "en-US", 0),
         "GBP" => ("GB", "en-GB", 2000),
+        "AUD" => ("AU", "en-AU", 1000),
         _ => ("DE", "de-DE", 1900),
     }
 }
@@ -114,6 +118,13 @@ fn address(country: &str, given: &str, family: &str, email: &str) -> Value {
             Some("NY"),
             "+1 555 010 0000",
         ),
+        "AU" => (
+            "1 Example Parade",
+            "2000",
+            "Sydney",
+            Some("NSW"),
+            "+61 400 000 000",
+        ),
         "GB" => (
             "1 Example Road",
             "SW1A 1AA",
@@ -140,12 +151,14 @@ fn address(country: &str, given: &str, family: &str, email: &str) -> Value {
 }
 
 impl SeedOrder {
-    /// AUTHORIZED, fraud ACCEPTED, random v4 id, one order line totalling
-    /// `order_amount`; purchase country from the currency (EUR→DE, SEK→SE,
-    /// USD→US, GBP→GB, anything else→DE).
+    /// AUTHORIZED, fraud ACCEPTED, random v4 id, on `api.klarna.com`, one
+    /// order line totalling `order_amount`; purchase country from the currency
+    /// (EUR→DE, SEK→SE, USD→US, GBP→GB, AUD→AU, anything else→DE).
     pub fn new(order_amount: i64, currency: &str) -> Self {
         Self {
             order_id: None,
+            host: DEFAULT_HOST.to_owned(),
+            purchase_country: None,
             order_amount,
             currency: currency.to_ascii_uppercase(),
             fraud_status: "ACCEPTED".to_owned(),
@@ -164,6 +177,22 @@ impl SeedOrder {
     /// other string is stored as is, and every route answers 400 for it.
     pub fn id(mut self, order_id: &str) -> Self {
         self.order_id = Some(order_id.to_owned());
+        self
+    }
+
+    /// Puts the order on this Klarna host (default `api.klarna.com`), e.g.
+    /// `"api-na.klarna.com"`. Every other host answers 404 `NO_SUCH_ORDER` for
+    /// it, as Klarna does for an order it does not know. A host that is not one
+    /// of [`super::API_HOSTS`] makes the order unreachable.
+    pub fn on_host(mut self, host: &str) -> Self {
+        self.host = canonical_host(host).map_or_else(|| host.to_owned(), str::to_owned);
+        self
+    }
+
+    /// Uses this purchase country (ISO 3166-1 alpha-2) instead of the one the
+    /// currency suggests, e.g. a `US` purchase on the EU host.
+    pub fn purchase_country(mut self, country: &str) -> Self {
+        self.purchase_country = Some(country.to_ascii_uppercase());
         self
     }
 
@@ -250,7 +279,11 @@ impl SeedOrder {
 
     /// Builds the order at simulated time `now`.
     pub(crate) fn build(self, now: OffsetDateTime) -> Order {
-        let (country, locale, tax_rate) = market(&self.currency);
+        let (market_country, locale, tax_rate) = market(&self.currency);
+        let country = self.purchase_country.as_deref().unwrap_or(market_country);
+        if canonical_host(&self.host).is_none() {
+            tracing::warn!(host = %self.host, "SeedOrder: not a Klarna host; no request can reach this order");
+        }
         let created_at = if self.expired {
             now.saturating_sub(time::Duration::days(29))
         } else {
@@ -283,6 +316,7 @@ impl SeedOrder {
                     .clone()
                     .unwrap_or_else(|| uuid::Uuid::new_v4().to_string()),
             ),
+            host: self.host.clone(),
             status: Status::Authorized,
             fraud_status: self.fraud_status.clone(),
             order_amount: self.order_amount,
@@ -304,7 +338,7 @@ impl SeedOrder {
             shipping_address: billing.clone(),
             billing_address: billing,
             created_at,
-            expires_at: created_at.saturating_add(AUTHORIZATION_PERIOD),
+            expires_at: authorization_expiry(created_at),
             captures: Vec::new(),
             refunds: Vec::new(),
             initial_payment_method: object(vec![
@@ -348,7 +382,7 @@ impl SeedOrder {
                         order_lines,
                         ..CaptureRequest::default()
                     };
-                    state::capture(order, req, at).map(drop)
+                    rules::capture(order, req, at).map(drop)
                 }
                 Step::Refund(amount) => {
                     let req = RefundRequest {
@@ -356,10 +390,10 @@ impl SeedOrder {
                         description: Some("Returned goods".to_owned()),
                         ..RefundRequest::default()
                     };
-                    state::refund(order, req, at).map(drop)
+                    rules::refund(order, req, at).map(drop)
                 }
-                Step::Cancel => state::cancel(order, at),
-                Step::Release => state::release(order, at),
+                Step::Cancel => rules::cancel(order, at),
+                Step::Release => rules::release(order, at),
             };
             if let Err(refusal) = result {
                 tracing::warn!(order_id = %order.order_id, ?step, message = %refusal.message, "SeedOrder: step skipped");

@@ -1,6 +1,8 @@
 //! The accept loop: one task per TCP connection, served by hyper's HTTP/1
 //! connection driver (keep-alive on), with a per-connection cancellation
 //! token so a handler can make the connection vanish without a response.
+//! Each request's host segment is taken off before routing (`hosts::split`),
+//! because the router's own middleware only runs once a route is chosen.
 
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
@@ -15,6 +17,7 @@ use hyper_util::service::TowerToHyperService;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
+use super::hosts;
 use super::shared::Shared;
 
 /// Put into every request's extensions; lets the pipeline drop the connection
@@ -66,6 +69,7 @@ async fn serve_connection(stream: tokio::net::TcpStream, router: Router, token: 
     let tower = TowerToHyperService::new(router);
     let service = service_fn(move |mut req: hyper::Request<Incoming>| {
         req.extensions_mut().insert(handle.clone());
+        hosts::split(&mut req);
         tower.call(req)
     });
     let conn = http1::Builder::new()

@@ -12,6 +12,7 @@ use std::time::Duration;
 
 use time::OffsetDateTime;
 
+use super::auth::SimCredential;
 use super::faults::FaultQueue;
 use super::idempotency::IdempotencyStore;
 use super::order::Order;
@@ -19,8 +20,8 @@ use super::record::RequestLog;
 
 /// Everything the server and the handle share.
 pub(crate) struct Shared {
-    pub(crate) username: String,
-    pub(crate) password: String,
+    /// Every login, each for one host.
+    pub(crate) credentials: Vec<SimCredential>,
     /// Bound address; used for `Location` when a request has no `Host` header.
     pub(crate) addr: SocketAddr,
     inner: Mutex<Inner>,
@@ -49,10 +50,9 @@ impl Inner {
 }
 
 impl Shared {
-    pub(crate) fn new(username: String, password: String, addr: SocketAddr) -> Self {
+    pub(crate) fn new(credentials: Vec<SimCredential>, addr: SocketAddr) -> Self {
         Self {
-            username,
-            password,
+            credentials,
             addr,
             inner: Mutex::new(Inner {
                 orders: HashMap::new(),

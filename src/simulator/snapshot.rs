@@ -4,6 +4,8 @@
 /// returns; `status` reads `EXPIRED` once the authorization has lapsed).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OrderSnapshot {
+    /// The Klarna host the order lives on, e.g. `api-na.klarna.com`.
+    pub host: String,
     /// `AUTHORIZED`, `PART_CAPTURED`, `CAPTURED`, `CANCELLED`, `EXPIRED` or `CLOSED`.
     pub status: String,
     /// `ACCEPTED`, `PENDING` or `REJECTED`.

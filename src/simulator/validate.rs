@@ -1,5 +1,6 @@
-//! Request-body validation for `CaptureObject` and `RefundObject` with the
-//! SPEC-2024 limits.
+//! Request-body validation for capture and refund requests, with the limits of
+//! Klarna's current (2024) API description: amounts up to 200 000 000 minor
+//! units, string lengths, order-line types and shipping methods.
 //!
 //! * 400 `BAD_REQUEST`: `Content-Type` is not `application/json`, the body is
 //!   not valid JSON, or it is not a JSON object;
@@ -23,9 +24,9 @@
 
 use serde_json::{Map, Value};
 
-use super::state::{CaptureRequest, RefundRequest};
+use super::rules::{CaptureRequest, RefundRequest};
 
-/// Largest amount the 2024 spec accepts.
+/// Largest amount Klarna's API description accepts, in minor units.
 const MAX_AMOUNT: i64 = 200_000_000;
 const MAX_ERRORS: usize = 20;
 

@@ -2,23 +2,54 @@
 
 use std::net::{Ipv4Addr, SocketAddr};
 
-use klarna_mcp::simulator::{Simulator, SimulatorConfig};
-use reqwest::{Client, Response, StatusCode};
+use klarna_mcp::simulator::{SimCredential, Simulator, SimulatorConfig};
+use reqwest::{Client, RequestBuilder, Response, StatusCode};
 use serde_json::Value;
 
+pub const EU: &str = "api.klarna.com";
+pub const NA: &str = "api-na.klarna.com";
+pub const OC: &str = "api-oc.klarna.com";
+pub const EU_PLAYGROUND: &str = "api.playground.klarna.com";
+pub const OC_PLAYGROUND: &str = "api-oc.playground.klarna.com";
+
+/// `username:password` on api.klarna.com.
 pub const USER: &str = "test-user";
 pub const PASS: &str = "test-pass";
+/// `username:password` on api-na.klarna.com.
+pub const NA_USER: &str = "test-user-na";
+pub const NA_PASS: &str = "test-pass-na";
+/// An API key alone on api.playground.klarna.com.
+pub const PLAYGROUND_KEY: &str = "klarna_test_api_SIMTEST_eu_key";
+/// An API key with its username on api-oc.playground.klarna.com.
+pub const OC_KEY_USER: &str = "6a1f3c0e-0000-4000-8000-00000000000c";
+pub const OC_KEY: &str = "klarna_test_api_SIMTEST_oc_key";
 
 pub struct Api {
     pub sim: Simulator,
     pub client: Client,
 }
 
+/// Logins on four hosts; api-oc.klarna.com and api-na.playground.klarna.com have none.
 pub fn config() -> SimulatorConfig {
     SimulatorConfig {
         listen: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
-        username: USER.into(),
-        password: PASS.into(),
+        credentials: vec![
+            SimCredential::new(EU, USER, PASS),
+            SimCredential::new(NA, NA_USER, NA_PASS),
+            SimCredential::api_key(EU_PLAYGROUND, PLAYGROUND_KEY),
+            SimCredential::new(OC_PLAYGROUND, OC_KEY_USER, OC_KEY),
+        ],
+    }
+}
+
+/// Adds the test login of `host` to `req` (none for a host without one).
+pub fn login(req: RequestBuilder, host: &str) -> RequestBuilder {
+    match host {
+        EU => req.basic_auth(USER, Some(PASS)),
+        NA => req.basic_auth(NA_USER, Some(NA_PASS)),
+        EU_PLAYGROUND => req.header("Authorization", format!("Basic {PLAYGROUND_KEY}")),
+        OC_PLAYGROUND => req.basic_auth(OC_KEY_USER, Some(OC_KEY)),
+        _ => req,
     }
 }
 
@@ -36,6 +67,36 @@ impl Api {
 
     pub fn order_url(&self, id: &str, suffix: &str) -> String {
         self.url(&format!("/ordermanagement/v1/orders/{id}{suffix}"))
+    }
+
+    /// The order URL on `host`, through the `{apiHost}` base URL.
+    pub fn host_order_url(&self, host: &str, id: &str, suffix: &str) -> String {
+        let base = self.sim.host_base_url().replace("{apiHost}", host);
+        format!("{base}/ordermanagement/v1/orders/{id}{suffix}")
+    }
+
+    /// GET on `host` with that host's test login.
+    pub async fn get_on(&self, host: &str, id: &str, suffix: &str) -> Response {
+        let req = self.client.get(self.host_order_url(host, id, suffix));
+        login(req, host).send().await.unwrap()
+    }
+
+    /// POST on `host` with that host's test login and an optional JSON body.
+    pub async fn post_on(
+        &self,
+        host: &str,
+        id: &str,
+        suffix: &str,
+        body: Option<Value>,
+    ) -> Response {
+        let mut req = login(
+            self.client.post(self.host_order_url(host, id, suffix)),
+            host,
+        );
+        if let Some(body) = body {
+            req = req.json(&body);
+        }
+        req.send().await.unwrap()
     }
 
     pub async fn get(&self, id: &str, suffix: &str) -> Response {

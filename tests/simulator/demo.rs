@@ -3,23 +3,64 @@
 use std::collections::HashSet;
 
 use klarna_mcp::simulator::{
-    DEMO_PASSWORD, DEMO_USERNAME, Simulator, SimulatorConfig, demo_orders,
+    API_HOSTS, DEMO_PASSWORD, DEMO_USERNAME, DemoCredential, SimCredential, Simulator,
+    SimulatorConfig, demo_credential, demo_credentials, demo_orders,
 };
-use reqwest::Client;
+use reqwest::{Client, RequestBuilder};
+
+/// Adds `login` the way a client would send it.
+fn with_login(req: RequestBuilder, login: &DemoCredential) -> RequestBuilder {
+    match login.username {
+        Some(user) => req.basic_auth(user, Some(login.secret)),
+        None => req.header("Authorization", format!("Basic {}", login.secret)),
+    }
+}
+
+#[test]
+fn demo_credentials_cover_every_host_and_are_obviously_fake() {
+    let logins = demo_credentials();
+    let hosts: Vec<&str> = logins.iter().map(|c| c.host).collect();
+    assert_eq!(hosts, API_HOSTS);
+    let eu = demo_credential("api.klarna.com").unwrap();
+    assert_eq!(
+        (eu.username, eu.secret),
+        (Some(DEMO_USERNAME), DEMO_PASSWORD)
+    );
+    for login in logins {
+        assert!(!login.secret.starts_with("klarna_live_api_"), "{login:?}");
+        assert!(
+            !format!("{login:?}").contains(login.secret),
+            "Debug shows the secret"
+        );
+        if login.host.contains("playground") {
+            assert_eq!(login.username, None, "{}", login.host);
+            assert!(
+                login.secret.starts_with("klarna_test_api_"),
+                "{}",
+                login.host
+            );
+        }
+    }
+    let secrets: HashSet<&str> = logins.iter().map(|c| c.secret).collect();
+    assert_eq!(secrets.len(), logins.len());
+    let config = SimulatorConfig::demo();
+    assert!(config.listen.ip().is_loopback());
+    let expected: Vec<SimCredential> = logins.iter().map(SimCredential::from).collect();
+    assert_eq!(config.credentials, expected);
+    assert!(!format!("{config:?}").contains(DEMO_PASSWORD));
+}
 
 #[tokio::test]
-async fn demo_orders_are_seeded_in_their_documented_state() {
+async fn demo_orders_are_seeded_in_their_documented_state_on_their_host() {
     let sim = Simulator::start_demo().await.unwrap();
-    let config = SimulatorConfig::demo();
-    assert_eq!(
-        (config.username.as_str(), config.password.as_str()),
-        (DEMO_USERNAME, DEMO_PASSWORD)
-    );
-    assert!(config.listen.ip().is_loopback());
     assert!(sim.base_url().starts_with("http://127.0.0.1:"));
     assert!(!sim.base_url().ends_with('/'));
+    assert_eq!(
+        sim.host_base_url(),
+        format!("{}/{{apiHost}}", sim.base_url())
+    );
     let orders = demo_orders();
-    assert!(orders.len() >= 9);
+    assert_eq!(orders.len(), 14);
     let ids: HashSet<&str> = orders.iter().map(|o| o.order_id).collect();
     assert_eq!(ids.len(), orders.len());
     let states: HashSet<&str> = orders.iter().map(|o| o.state).collect();
@@ -41,41 +82,90 @@ async fn demo_orders_are_seeded_in_their_documented_state() {
         "release_remaining_authorization",
         "get_capture",
     ];
-    for demo in orders {
+    for (n, demo) in orders.iter().enumerate() {
+        assert_eq!(
+            demo.order_id,
+            format!("0d3f1a2e-0000-4000-8000-{:012}", n + 1),
+            "ids stay memorable"
+        );
         let uuid = uuid::Uuid::parse_str(demo.order_id).unwrap();
         assert_eq!(uuid.get_version_num(), 4);
-        assert_eq!(uuid.hyphenated().to_string(), demo.order_id);
         let snapshot = sim.snapshot(demo.order_id).unwrap();
         assert_eq!(snapshot.status, demo.state, "{}", demo.order_id);
+        assert_eq!(snapshot.host, demo.host, "{}", demo.order_id);
         assert!(
             demo.summary.contains(demo.state) && demo.summary.contains(&snapshot.currency),
             "{}",
             demo.summary
         );
+        if demo.host != "api.klarna.com" {
+            assert!(demo.summary.contains(demo.host), "{}", demo.summary);
+            assert!(demo.try_this.contains(demo.host), "{}", demo.try_this);
+        }
         assert!(
             tools.iter().any(|t| demo.try_this.contains(t)),
             "{}",
             demo.try_this
         );
-        let url = format!(
-            "{}/ordermanagement/v1/orders/{}",
-            sim.base_url(),
-            demo.order_id
-        );
-        let o: serde_json::Value = client
-            .get(url)
-            .basic_auth(DEMO_USERNAME, Some(DEMO_PASSWORD))
+        let url = |host: &str| {
+            format!(
+                "{}/ordermanagement/v1/orders/{}",
+                sim.host_url(host),
+                demo.order_id
+            )
+        };
+        let login = demo_credential(demo.host).unwrap();
+        let resp = with_login(client.get(url(demo.host)), login)
             .send()
             .await
-            .unwrap()
-            .json()
-            .await
             .unwrap();
+        assert_eq!(resp.status(), 200, "{}", demo.order_id);
+        let o: serde_json::Value = resp.json().await.unwrap();
         assert_eq!(o["status"], demo.state);
         let email = o["billing_address"]["email"].as_str().unwrap();
         assert!(email.ends_with("@example.com"), "{email}");
         assert!(o["billing_address"]["phone"].is_string());
+        // Every other host, asked with its own demo login, does not know the order.
+        for other in API_HOSTS.iter().filter(|h| **h != demo.host) {
+            let login = demo_credential(other).unwrap();
+            let resp = with_login(client.get(url(other)), login)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(resp.status(), 404, "{} on {other}", demo.order_id);
+        }
     }
+    let on = |host: &str| orders.iter().filter(|o| o.host == host).count();
+    assert_eq!(
+        on("api.klarna.com"),
+        10,
+        "the ten original orders stay on the EU host"
+    );
+    assert!(on("api-na.klarna.com") >= 1 && on("api-oc.klarna.com") >= 1);
+    assert!(orders.iter().any(|o| o.host.contains("playground")));
+    let currency_on = |host: &str| {
+        orders
+            .iter()
+            .filter(|o| o.host == host)
+            .map(|o| sim.snapshot(o.order_id).unwrap().currency)
+            .collect::<HashSet<_>>()
+    };
+    assert!(currency_on("api-na.klarna.com").contains("USD"));
+    assert!(currency_on("api-oc.klarna.com").contains("AUD"));
+    // One order's purchase country does not belong to its host's region.
+    let mismatch: Vec<_> = orders
+        .iter()
+        .filter(|o| {
+            let country = sim.order_json(o.order_id).unwrap()["purchase_country"]
+                .as_str()
+                .unwrap()
+                .to_owned();
+            o.host == "api.klarna.com" && country == "US"
+        })
+        .collect();
+    assert_eq!(mismatch.len(), 1);
+    assert!(mismatch[0].summary.contains("api-na.klarna.com"));
+
     let by_state = |s: &str| orders.iter().filter(|o| o.state == s).count();
     assert!(by_state("AUTHORIZED") >= 2);
     let first = sim.snapshot(orders[0].order_id).unwrap();
@@ -83,11 +173,6 @@ async fn demo_orders_are_seeded_in_their_documented_state() {
         (first.order_amount, first.currency.as_str()),
         (10_500, "EUR")
     );
-    let currencies: HashSet<String> = orders
-        .iter()
-        .map(|o| sim.snapshot(o.order_id).unwrap().currency)
-        .collect();
-    assert!(currencies.contains("SEK") || currencies.contains("USD"));
     let pending = orders
         .iter()
         .filter(|o| sim.snapshot(o.order_id).unwrap().fraud_status == "PENDING")
@@ -112,4 +197,22 @@ async fn demo_orders_are_seeded_in_their_documented_state() {
         sim.snapshot(orders[0].order_id).unwrap().status,
         "AUTHORIZED"
     );
+}
+
+/// The un-prefixed form still reaches the EU demo orders with the classic demo login.
+#[tokio::test]
+async fn eu_demo_orders_answer_without_a_host_segment() {
+    let sim = Simulator::start_demo().await.unwrap();
+    let url = format!(
+        "{}/ordermanagement/v1/orders/{}",
+        sim.base_url(),
+        demo_orders()[0].order_id
+    );
+    let resp = Client::new()
+        .get(url)
+        .basic_auth(DEMO_USERNAME, Some(DEMO_PASSWORD))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
 }

@@ -36,11 +36,14 @@ async fn missing_or_wrong_credentials_are_401_plain_text() {
                 .unwrap()
                 .starts_with("text/plain")
         );
-        let text = resp.text().await.unwrap();
-        assert!(
-            serde_json::from_str::<serde_json::Value>(&text).is_err(),
-            "{text}"
+        assert_eq!(
+            header(&resp, "www-authenticate").as_deref(),
+            Some("Basic realm=\"Klarna\"")
         );
+        // The edge in front of the API answers: no correlation id, no JSON.
+        assert_eq!(header(&resp, "klarna-correlation-id"), None);
+        let text = resp.text().await.unwrap();
+        assert_eq!(text, "401 Unauthorized");
     }
     assert!(api.sim.snapshot(&id).unwrap().captures.is_empty());
     assert_eq!(api.sim.request_count(), 6);
@@ -121,6 +124,9 @@ async fn every_request_is_counted_and_recorded() {
     assert_eq!(statuses, vec![200, 401, 404, 201, 400]);
     let post = &log[3];
     assert_eq!(post.method, "POST");
+    assert_eq!(post.host, "api.klarna.com");
+    assert_eq!(post.credential.as_deref(), Some(USER));
+    assert_eq!(log[1].credential, None);
     assert_eq!(
         post.path,
         format!("/ordermanagement/v1/orders/{id}/captures")

@@ -130,3 +130,41 @@ async fn release_refusals() {
         assert_eq!(api.sim.snapshot(&id).unwrap(), before);
     }
 }
+
+/// Klarna's SDKs send cancel and release with `Content-Type: application/json`
+/// and an empty body; a client may also send no content type at all.
+#[tokio::test]
+async fn bodiless_posts_are_accepted_with_or_without_a_json_content_type() {
+    let api = Api::new().await;
+    for with_type in [true, false] {
+        let cancel = api.sim.seed(SeedOrder::new(5_000, "EUR"));
+        let release = api.sim.seed(SeedOrder::new(5_000, "EUR").captured(1_000));
+        for (id, suffix, status) in [
+            (&cancel, CANCEL, "CANCELLED"),
+            (&release, RELEASE, "CAPTURED"),
+        ] {
+            let mut req = api
+                .client
+                .post(api.order_url(id, suffix))
+                .basic_auth(crate::common::USER, Some(crate::common::PASS));
+            if with_type {
+                req = req.header("Content-Type", "application/json").body("");
+            }
+            let resp = req.send().await.unwrap();
+            assert_eq!(resp.status(), 204, "{suffix} with_type={with_type}");
+            assert_eq!(api.sim.snapshot(id).unwrap().status, status);
+        }
+    }
+    let log = api.sim.requests();
+    let types: Vec<Option<&str>> = log.iter().map(|r| r.content_type.as_deref()).collect();
+    assert_eq!(
+        types,
+        vec![
+            Some("application/json"),
+            Some("application/json"),
+            None,
+            None
+        ]
+    );
+    assert!(log.iter().all(|r| r.body.is_none()));
+}

@@ -60,9 +60,18 @@ async fn get_order_has_klarna_shape() {
         assert_eq!(o[addr]["country"], "DE");
     }
     assert!(o["customer"]["date_of_birth"].is_string());
+    // Like Klarna's samples: three fraction digits, UTC, and the authorization
+    // ends at midnight UTC 28 days after the purchase date.
+    let created = o["created_at"].as_str().unwrap();
+    let expires = o["expires_at"].as_str().unwrap();
     assert_eq!(
-        ts(&o["expires_at"]) - ts(&o["created_at"]),
-        time::Duration::days(28)
+        (created.len(), &created[19..20], &created[23..]),
+        (24, ".", "Z")
+    );
+    assert!(expires.ends_with("T00:00:00.000Z"), "{expires}");
+    assert_eq!(
+        ts(&o["expires_at"]).date(),
+        ts(&o["created_at"]).date() + time::Duration::days(28)
     );
     assert_eq!(o["captures"], serde_json::json!([]));
     assert_eq!(o["refunds"], serde_json::json!([]));
@@ -78,6 +87,7 @@ async fn currency_determines_country() {
         ("SEK", "SE"),
         ("USD", "US"),
         ("GBP", "GB"),
+        ("AUD", "AU"),
         ("NOK", "DE"),
     ] {
         let id = api.sim.seed(SeedOrder::new(100, cur));
@@ -85,6 +95,17 @@ async fn currency_determines_country() {
         assert_eq!(o["purchase_country"], country);
         assert_eq!(o["purchase_currency"], cur);
     }
+    // The purchase country can be set apart from the currency and the host.
+    let id = api.sim.seed(
+        SeedOrder::new(100, "EUR")
+            .on_host("API-NA.klarna.com")
+            .purchase_country("de")
+            .customer("Ada", "Example", "ada@example.com"),
+    );
+    let o = api.sim.order_json(&id).unwrap();
+    assert_eq!(o["purchase_country"], "DE");
+    assert_eq!(o["billing_address"]["country"], "DE");
+    assert_eq!(api.sim.snapshot(&id).unwrap().host, "api-na.klarna.com");
 }
 
 #[tokio::test]
@@ -184,14 +205,16 @@ async fn unknown_orders_are_404_on_every_route() {
     assert!(api.sim.snapshot(&id).is_none());
 }
 
+/// The authorization lasts more than 27 and at most 28 days (it ends at midnight
+/// UTC), so it holds after 26 simulated days and has lapsed after 28.
 #[tokio::test]
-async fn authorization_expires_after_28_simulated_days() {
+async fn authorization_expires_within_28_simulated_days() {
     let api = Api::new().await;
     let id = api.sim.seed(SeedOrder::new(5_000, "EUR"));
     let part = api.sim.seed(SeedOrder::new(5_000, "EUR").captured(1_000));
-    api.sim.advance_clock(Duration::from_secs(27 * 24 * 3600));
+    api.sim.advance_clock(Duration::from_secs(26 * 24 * 3600));
     assert_eq!(api.get_json(&id, "").await["status"], "AUTHORIZED");
-    api.sim.advance_clock(Duration::from_secs(24 * 3600));
+    api.sim.advance_clock(Duration::from_secs(2 * 24 * 3600));
     let o = api.get_json(&id, "").await;
     assert_eq!(o["status"], "EXPIRED");
     assert_eq!(o["remaining_authorized_amount"], 0);

@@ -153,13 +153,9 @@ async fn stdout_carries_nothing_but_json_rpc() {
 #[tokio::test]
 async fn the_password_never_appears_in_results_or_logs_and_every_call_is_audited() {
     const PASSWORD: &str = "klarna_test_api_Zm9vYmFyLXNlY3JldC12YWx1ZQ";
-    let sim = Simulator::start(SimulatorConfig {
-        listen: "127.0.0.1:0".parse().unwrap(),
-        username: "merchant-1".into(),
-        password: PASSWORD.into(),
-    })
-    .await
-    .unwrap();
+    let sim = Simulator::start(SimulatorConfig::single("merchant-1", PASSWORD))
+        .await
+        .unwrap();
     let id = sim.seed(SeedOrder::new(10000, "EUR").captured(4000));
     let mut cmd = command(&[]);
     cmd.env("RUST_LOG", "trace")

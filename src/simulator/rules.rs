@@ -1,5 +1,7 @@
-//! The order state machine and Klarna's business-rule refusals (api-notes §5.3,
-//! §11). Pure: no HTTP, no locks, time is passed in.
+//! Klarna's business rules: the order state machine (capture, refund, cancel,
+//! release) and the 403 refusals with Klarna's codes and messages. The orders
+//! themselves live in `order` and the shared state in `shared`; this module
+//! only decides. Pure: no HTTP, no locks, time is passed in.
 
 use serde_json::Value;
 use time::OffsetDateTime;
@@ -72,8 +74,9 @@ pub(crate) fn capture(
         Status::Authorized | Status::PartCaptured | Status::Captured => {}
     }
     // Klarna does not document the code for a PENDING/REJECTED fraud status; we
-    // choose CAPTURE_NOT_ALLOWED because it is the capture refusal code and the
-    // notes (§5.3) presume it.
+    // choose CAPTURE_NOT_ALLOWED because it is the one code Klarna uses for
+    // "this order cannot be captured now", and Klarna's own order-management
+    // plugins refuse to capture until the fraud status is ACCEPTED.
     match order.fraud_status.as_str() {
         "PENDING" => {
             return Err(refuse(
@@ -136,8 +139,9 @@ pub(crate) fn capture(
 // because expiry ends the right to capture, not the money already captured.
 //
 // Klarna does not document how it allocates a refund whose lines match no
-// capture; we choose FIFO because the notes suggest it and every refund must
-// land on some capture for `capture.refunded_amount` to add up.
+// capture; we choose oldest capture first because it is the simplest order a
+// reader can predict, and every refund must land on some capture for
+// `capture.refunded_amount` to add up.
 /// Creates a refund, allocated to captures; returns its id.
 pub(crate) fn refund(
     order: &mut Order,
