@@ -16,6 +16,7 @@ use url::Url;
 
 use crate::{
     host::{ApiHost, Environment, HostError, HostPolicy},
+    journal::{DEFAULT_DUPLICATE_WINDOW, JournalLocation, KEY_LIFETIME},
     klarna::{
         ClientConfig, Credentials, HostCredentials, MIN_CALL_BUDGET, MissingCredential, RetryPolicy,
     },
@@ -72,6 +73,12 @@ pub struct Config {
     pub include_personal_data: bool,
     /// `KLARNA_SHUTDOWN_GRACE_SECS`: how long a stopping server waits for writes in flight.
     pub shutdown_grace: Duration,
+    /// `KLARNA_JOURNAL`: where the operation journal lives; `None` when no location could
+    /// be found (then writes are refused).
+    pub journal: Option<JournalLocation>,
+    /// `KLARNA_DUPLICATE_WINDOW_SECS`: how long a repeat of an applied write without a key
+    /// is refused.
+    pub duplicate_window: Duration,
     /// `KLARNA_LOG_FORMAT`.
     pub log_format: LogFormat,
     /// `RUST_LOG`, from the environment or `.env`.
@@ -308,6 +315,28 @@ impl Config {
         };
         let include_personal_data =
             parse_bool(&get, "KLARNA_INCLUDE_PERSONAL_DATA")?.unwrap_or(false);
+        let journal = match get("KLARNA_JOURNAL") {
+            Some(v) => Some(JournalLocation::parse(&v)),
+            None => JournalLocation::platform_default(),
+        };
+        let duplicate_window = match get("KLARNA_DUPLICATE_WINDOW_SECS") {
+            None => DEFAULT_DUPLICATE_WINDOW,
+            Some(v) => v
+                .parse::<u64>()
+                .ok()
+                .filter(|n| *n <= KEY_LIFETIME.as_secs())
+                .map(Duration::from_secs)
+                .ok_or_else(|| {
+                    invalid(
+                        "KLARNA_DUPLICATE_WINDOW_SECS",
+                        &v,
+                        format!(
+                            "use a whole number of seconds from 0 to {} (Klarna keeps idempotency keys 24 h)",
+                            KEY_LIFETIME.as_secs()
+                        ),
+                    )
+                })?,
+        };
         let shutdown_grace = match get("KLARNA_SHUTDOWN_GRACE_SECS") {
             None => DEFAULT_SHUTDOWN_GRACE,
             Some(v) => v
@@ -372,6 +401,8 @@ impl Config {
             confirm_timeout,
             include_personal_data,
             shutdown_grace,
+            journal,
+            duplicate_window,
             log_format,
             log_filter: None,
             dotenv: None,
@@ -395,6 +426,8 @@ impl Config {
         }));
         self.client.base_url = Some(base_url);
         self.hosts.restriction = None;
+        // Trying the demo never mixes with real records.
+        self.journal = Some(JournalLocation::Memory);
         self.demo = Some(demo);
         self
     }
@@ -407,7 +440,7 @@ impl Config {
         };
         format!(
             "mode={} default_host={} environment={} base_url={} read_only={} {user} \
-             confirm_writes={:?} personal_data={} max_retries={} timeout={}s",
+             confirm_writes={:?} personal_data={} max_retries={} timeout={}s journal={}",
             if self.demo.is_some() { "demo" } else { "live" },
             self.hosts.default_host,
             self.hosts
@@ -423,6 +456,9 @@ impl Config {
             self.include_personal_data,
             self.client.retry.max_retries,
             self.client.retry.budget.as_secs(),
+            self.journal
+                .as_ref()
+                .map_or("none".to_string(), JournalLocation::describe),
         )
     }
 }

@@ -46,6 +46,7 @@ pub mod audit;
 pub mod clients;
 pub mod config;
 pub mod host;
+pub mod journal;
 pub mod klarna;
 pub mod money;
 pub mod prompts;

@@ -46,6 +46,46 @@ enum Command {
         #[arg(value_enum)]
         client: ClientKind,
     },
+    /// Read the operation journal: the file KLARNA_JOURNAL names, else the platform default.
+    Journal {
+        #[command(subcommand)]
+        action: JournalAction,
+    },
+}
+
+#[derive(Subcommand)]
+enum JournalAction {
+    /// Operations, newest first, one line each (or JSON with --json).
+    List {
+        /// Only this Klarna order id.
+        #[arg(long)]
+        order: Option<String>,
+        /// Only operations started at or after this time (RFC 3339, or a date such as 2026-11-26).
+        #[arg(long)]
+        since: Option<String>,
+        /// Only operations in this state (applied, replayed, refused, outcome_unknown, pending, declined, not_sent).
+        #[arg(long)]
+        verdict: Option<String>,
+        /// At most this many.
+        #[arg(long, default_value_t = 50)]
+        limit: usize,
+        /// One JSON object per operation instead of a line of text.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Every record of the operations that used this idempotency key.
+    Show {
+        /// The idempotency key.
+        key: String,
+    },
+    /// Check the hash chain: exit 0 when intact, 1 when a record was changed, removed or reordered.
+    Verify,
+    /// Every record, in order, for finance and audits.
+    Export {
+        /// As JSON lines (one record per line) — the only format.
+        #[arg(long, required = true)]
+        jsonl: bool,
+    },
 }
 
 #[tokio::main]
@@ -55,6 +95,124 @@ async fn main() -> ExitCode {
         Command::Config { client } => print_client_config(client, cli.demo),
         Command::Simulator { listen } => run_simulator(listen).await,
         Command::Serve => serve(cli.demo).await,
+        Command::Journal { action } => run_journal(action).await,
+    }
+}
+
+/// The `journal` commands: read-only views of the journal for people and scripts.
+#[allow(clippy::print_stdout)] // these commands talk to people and scripts, not MCP
+async fn run_journal(action: JournalAction) -> ExitCode {
+    use klarna_mcp::{
+        journal::{self, Journal, JournalLocation, OperationFilter, Verdict, Verification},
+        tools::operations::OperationView,
+    };
+    let config = match Config::from_env() {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("klarna-mcp: configuration error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let Some(location) = config.journal.clone() else {
+        eprintln!("klarna-mcp: no data directory was found for the journal; set KLARNA_JOURNAL");
+        return ExitCode::from(2);
+    };
+    match &location {
+        JournalLocation::Memory => {
+            eprintln!("klarna-mcp: KLARNA_JOURNAL=memory keeps nothing to read");
+            return ExitCode::from(2);
+        }
+        JournalLocation::Sqlite(path) if !path.exists() => {
+            eprintln!(
+                "klarna-mcp: there is no journal at {} yet (nothing was written)",
+                path.display()
+            );
+            return ExitCode::from(2);
+        }
+        JournalLocation::Sqlite(_) => {}
+    }
+    let journal = match Journal::open(&location, config.duplicate_window).await {
+        Ok(j) => j,
+        Err(e) => {
+            eprintln!("klarna-mcp: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let result: Result<ExitCode, String> = async {
+        match action {
+            JournalAction::List { order, since, verdict, limit, json } => {
+                let since = match since {
+                    None => None,
+                    Some(s) => Some(journal::parse_since(&s).ok_or(format!(
+                        "--since {s:?} is not a time: give RFC 3339 (2026-11-26T09:00:00Z) or a date (2026-11-26)"
+                    ))?),
+                };
+                let verdict = match verdict {
+                    None => None,
+                    Some(v) => Some(Verdict::parse(&v).ok_or(format!(
+                        "--verdict {v:?}: use applied, replayed, refused, outcome_unknown, pending, declined or not_sent"
+                    ))?),
+                };
+                let filter = OperationFilter {
+                    order_id: order.map(|o| o.to_ascii_lowercase()),
+                    since,
+                    verdict,
+                    idempotency_key: None,
+                    limit,
+                };
+                for op in journal.operations(&filter).await.map_err(|e| e.to_string())? {
+                    let view = OperationView::of(&op);
+                    if json {
+                        println!("{}", serde_json::to_string(&view).map_err(|e| e.to_string())?);
+                    } else {
+                        println!("{}", view.line());
+                    }
+                }
+                Ok(ExitCode::SUCCESS)
+            }
+            JournalAction::Show { key } => {
+                let filter = OperationFilter {
+                    idempotency_key: Some(key.clone()),
+                    limit: usize::MAX,
+                    ..OperationFilter::default()
+                };
+                let ops = journal.operations(&filter).await.map_err(|e| e.to_string())?;
+                if ops.is_empty() {
+                    return Err(format!("no operation used the idempotency key {key:?}"));
+                }
+                let records = journal.all_records().await.map_err(|e| e.to_string())?;
+                for op in ops.iter().rev() {
+                    for r in records.iter().filter(|r| r.record.op_id == op.first.op_id) {
+                        println!("{}", serde_json::to_string_pretty(r).map_err(|e| e.to_string())?);
+                    }
+                }
+                Ok(ExitCode::SUCCESS)
+            }
+            JournalAction::Verify => match journal.verify().await.map_err(|e| e.to_string())? {
+                Verification::Intact { records, head } => {
+                    println!("intact: {records} records, head {head}");
+                    Ok(ExitCode::SUCCESS)
+                }
+                Verification::Broken { seq, problem } => {
+                    println!("BROKEN at record {seq}: {problem}");
+                    Ok(ExitCode::FAILURE)
+                }
+            },
+            JournalAction::Export { .. } => {
+                for r in journal.all_records().await.map_err(|e| e.to_string())? {
+                    println!("{}", serde_json::to_string(&r).map_err(|e| e.to_string())?);
+                }
+                Ok(ExitCode::SUCCESS)
+            }
+        }
+    }
+    .await;
+    match result {
+        Ok(code) => code,
+        Err(message) => {
+            eprintln!("klarna-mcp: {message}");
+            ExitCode::from(2)
+        }
     }
 }
 
@@ -113,6 +271,7 @@ fn init_logging(format: LogFormat, filter: Option<&str>) {
 
 #[allow(clippy::print_stdout)] // simulator mode talks to humans and scripts, not MCP
 async fn run_simulator(listen: SocketAddr) -> ExitCode {
+    let signals = Signals::listen();
     init_logging(LogFormat::Text, std::env::var("RUST_LOG").ok().as_deref());
     let config = SimulatorConfig::demo().listen_on(listen);
     let simulator = match Simulator::start(config).await {
@@ -140,30 +299,57 @@ async fn run_simulator(listen: SocketAddr) -> ExitCode {
             order.order_id, order.state, order.summary
         );
     }
-    wait_for_signal().await;
+    signals.recv().await;
     simulator.shutdown();
     ExitCode::SUCCESS
 }
 
-async fn wait_for_signal() {
+/// SIGTERM and Ctrl-C, listened for from the moment this is called: a signal that arrives
+/// before the first `recv` is kept, not handled by the default action (which would end the
+/// process without the shutdown grace).
+struct Signals {
     #[cfg(unix)]
-    {
-        let mut term =
-            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-                Ok(s) => s,
-                Err(_) => {
-                    let _ = tokio::signal::ctrl_c().await;
-                    return;
-                }
-            };
-        tokio::select! {
-            _ = tokio::signal::ctrl_c() => {}
-            _ = term.recv() => {}
+    term: Option<tokio::signal::unix::Signal>,
+    #[cfg(unix)]
+    int: Option<tokio::signal::unix::Signal>,
+}
+
+impl Signals {
+    fn listen() -> Self {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{SignalKind, signal};
+            Self {
+                term: signal(SignalKind::terminate()).ok(),
+                int: signal(SignalKind::interrupt()).ok(),
+            }
+        }
+        #[cfg(not(unix))]
+        {
+            Self {}
         }
     }
-    #[cfg(not(unix))]
-    {
-        let _ = tokio::signal::ctrl_c().await;
+
+    async fn recv(mut self) {
+        #[cfg(unix)]
+        {
+            async fn next(s: &mut Option<tokio::signal::unix::Signal>) {
+                match s {
+                    Some(s) => {
+                        s.recv().await;
+                    }
+                    None => std::future::pending().await,
+                }
+            }
+            tokio::select! {
+                () = next(&mut self.term) => {}
+                () = next(&mut self.int) => {}
+            }
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = tokio::signal::ctrl_c().await;
+        }
     }
 }
 
@@ -235,6 +421,7 @@ async fn serve(demo: bool) -> ExitCode {
         }
     };
     tracing::info!(tools = %server.tool_names().join(","), "serving");
+    report_journal(&server).await;
     if std::io::stdin().is_terminal() {
         eprintln!("{}", guide(&server));
     }
@@ -244,8 +431,9 @@ async fn serve(demo: bool) -> ExitCode {
     let ct = CancellationToken::new();
     let signal_ct = ct.clone();
     let signal_in_flight = Arc::clone(&in_flight);
+    let signals = Signals::listen();
     tokio::spawn(async move {
-        wait_for_signal().await;
+        signals.recv().await;
         tracing::info!("signal received: stopping");
         signal_ct.cancel();
         // Whether or not the stdin read can be interrupted (it cannot when stdin is a
@@ -280,6 +468,38 @@ async fn serve(demo: bool) -> ExitCode {
     // Exit now rather than wait for the runtime to join a blocking stdin read that may never
     // return: tokio's stdin reads on a blocking thread that cannot be interrupted.
     std::process::exit(code)
+}
+
+/// Opens the operation journal at startup: says where it is, and warns about writes an
+/// earlier run left unresolved. A journal that cannot be opened stops no reads — writes are
+/// refused (and the reason logged) until it can be.
+async fn report_journal(server: &KlarnaServer) {
+    match server.journal().await {
+        Ok(journal) => {
+            tracing::info!(journal = %journal.describe(), "operation journal");
+            match journal.unresolved(None).await {
+                Ok(unresolved) => {
+                    for op in &unresolved {
+                        let o = &op.first;
+                        tracing::warn!(
+                            op_id = %o.op_id,
+                            recorded_at = %o.recorded_at,
+                            tool = %o.tool,
+                            api_host = %o.api_host,
+                            order_id = %o.order_id,
+                            amount = o.amount,
+                            currency = %o.currency,
+                            idempotency_key = %o.idempotency_key,
+                            verdict = op.verdict().as_str(),
+                            "unresolved write in the journal: repeat it with the same idempotency key (Klarna keeps keys 24 h) or check the order"
+                        );
+                    }
+                }
+                Err(e) => tracing::error!("{e}"),
+            }
+        }
+        Err(e) => tracing::error!("{e}; writes are refused until it can be used, reads work"),
+    }
 }
 
 /// Lets writes in flight finish (each writes its own audit line) for up to `grace`; for

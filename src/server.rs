@@ -22,6 +22,7 @@ use rmcp::{
 use crate::{
     config::{Config, ConfigError},
     host::host_list,
+    journal::{Journal, JournalError},
     klarna::KlarnaClient,
     tools::{self, call::ToolCall, confirm::StateCodec, in_flight::InFlightWrites},
 };
@@ -43,6 +44,9 @@ struct State {
     instructions: String,
     confirmations: Arc<StateCodec>,
     in_flight: Arc<InFlightWrites>,
+    /// Opened on first use (and again after a failure), so a journal that cannot be
+    /// written refuses writes without stopping reads — and recovers when it can be.
+    journal: tokio::sync::Mutex<Option<Journal>>,
 }
 
 /// Why the server could not be built.
@@ -75,6 +79,7 @@ impl KlarnaServer {
                 instructions,
                 confirmations: Arc::new(StateCodec::new()),
                 in_flight: Arc::new(InFlightWrites::default()),
+                journal: tokio::sync::Mutex::new(None),
             }),
             tool_router,
             prompt_router: Self::prompt_router(),
@@ -94,6 +99,38 @@ impl KlarnaServer {
     /// Seals the `requestState` of confirmation questions (2026-07-28 clients).
     pub(crate) fn confirmations(&self) -> &Arc<StateCodec> {
         &self.state.confirmations
+    }
+
+    /// The operation journal, opened now if it is not open yet.
+    pub async fn journal(&self) -> Result<Journal, JournalError> {
+        let mut slot = self.state.journal.lock().await;
+        if let Some(journal) = slot.as_ref() {
+            return Ok(journal.clone());
+        }
+        let config = &self.state.config;
+        let location = config.journal.as_ref().ok_or_else(|| JournalError {
+            location: "(none)".into(),
+            detail: "no data directory was found for it; set KLARNA_JOURNAL to a file path".into(),
+        })?;
+        let journal = Journal::open(location, config.duplicate_window).await?;
+        *slot = Some(journal.clone());
+        Ok(journal)
+    }
+
+    /// Starts the bookkeeping of a write tool's call: its cancellation and its client.
+    pub(crate) fn start_write_call(
+        &self,
+        tool: &'static str,
+        context: &RequestContext<RoleServer>,
+    ) -> ToolCall {
+        let mut call = self.start_call(tool);
+        call.limits.cancelled = context.ct.clone();
+        call.client = context.client_info().map(|info| {
+            let clean =
+                |s: &str| crate::klarna::sanitize::bound(&crate::klarna::sanitize::escape(s), 100);
+            (clean(&info.name), clean(&info.version))
+        });
+        call
     }
 
     /// Writes sent and not yet answered, for a shutdown that must not lose them.

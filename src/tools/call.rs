@@ -46,6 +46,8 @@ pub struct ToolCall {
     pub key: Option<String>,
     /// For a write that got as far as confirmation: whether a human confirmed it.
     pub confirmed: Option<bool>,
+    /// The MCP client's name and version (bounded, escaped), for the journal.
+    pub client: Option<(String, String)>,
     /// Keeps a sent write registered as in flight until its audit line is written.
     pub in_flight: Option<InFlightGuard>,
     /// HTTP status of the last Klarna answer.
@@ -73,6 +75,7 @@ impl ToolCall {
             amount: None,
             key: None,
             confirmed: None,
+            client: None,
             in_flight: None,
             http_status: None,
             correlation_id: None,

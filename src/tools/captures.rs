@@ -137,8 +137,7 @@ impl KlarnaServer {
         responses: InputResponses,
         state: RequestState,
     ) -> CallToolResponse {
-        let mut call = self.start_call("capture_order");
-        call.limits.cancelled = context.ct.clone();
+        let mut call = self.start_write_call("capture_order", &context);
         let asker = Asker::new(&context, responses, state, self.confirmations());
         let result = self.capture_inner(&mut call, arguments, &asker).await;
         call.finish(result)

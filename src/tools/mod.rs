@@ -9,6 +9,7 @@
 //! | `orders.rs` | `get_order`, `cancel_order`, `release_remaining_authorization` |
 //! | `captures.rs` | `capture_order`, `get_capture` |
 //! | `refunds.rs` | `refund_order` |
+//! | `operations.rs` | `list_operations` (the operation journal) |
 //!
 //! The four writes run through one pipeline in `write.rs` (read the order, guards,
 //! confirmation, one idempotency key, verdict, the order afterwards); `confirm.rs` asks the
@@ -31,6 +32,7 @@ pub(crate) mod confirm;
 pub mod errors;
 pub mod in_flight;
 pub mod lines;
+pub mod operations;
 mod orders;
 pub mod output;
 pub mod receipts;
@@ -53,7 +55,10 @@ use crate::{
 
 /// Every tool.
 fn all_tools() -> ToolRouter<KlarnaServer> {
-    KlarnaServer::orders_router() + KlarnaServer::captures_router() + KlarnaServer::refunds_router()
+    KlarnaServer::orders_router()
+        + KlarnaServer::captures_router()
+        + KlarnaServer::refunds_router()
+        + KlarnaServer::operations_router()
 }
 
 /// Whether a tool only reads, from its own `readOnlyHint` annotation.

@@ -19,6 +19,7 @@ use super::{
     confirm::Asker,
     errors::{FailedRequest, Op, ToolError},
     input_schema,
+    operations::OperationView,
     output::OrderView,
     output_schema,
     receipts::EndAuthorizationReceipt,
@@ -100,8 +101,7 @@ impl KlarnaServer {
         responses: InputResponses,
         state: RequestState,
     ) -> CallToolResponse {
-        let mut call = self.start_call("cancel_order");
-        call.limits.cancelled = context.ct.clone();
+        let mut call = self.start_write_call("cancel_order", &context);
         let asker = Asker::new(&context, responses, state, self.confirmations());
         let result = self
             .end_authorization(&mut call, arguments, &asker, WriteKind::Cancel)
@@ -124,8 +124,7 @@ impl KlarnaServer {
         responses: InputResponses,
         state: RequestState,
     ) -> CallToolResponse {
-        let mut call = self.start_call("release_remaining_authorization");
-        call.limits.cancelled = context.ct.clone();
+        let mut call = self.start_write_call("release_remaining_authorization", &context);
         let asker = Asker::new(&context, responses, state, self.confirmations());
         let result = self
             .end_authorization(&mut call, arguments, &asker, WriteKind::Release)
@@ -164,6 +163,14 @@ impl KlarnaServer {
             self.config().include_personal_data,
         );
         view.notice = self.notice().map(str::to_string);
+        // The journal is this server's own memory; when it cannot be read, the order still is.
+        if let Ok(journal) = self.journal().await
+            && let Ok(unresolved) = journal
+                .unresolved(Some(&p.order_id.to_ascii_lowercase()))
+                .await
+        {
+            view.unresolved_writes = unresolved.iter().map(OperationView::of).collect();
+        }
         Success::new(&view, view.text())
     }
 

@@ -8,6 +8,7 @@
 use schemars::JsonSchema;
 use serde::Serialize;
 
+use super::operations::OperationView;
 use crate::{
     klarna::types::{Capture, Order, OrderLine, Refund, ShippingInfo},
     money::format_money,
@@ -290,6 +291,11 @@ pub struct OrderView {
     /// Buyer's personal data; absent unless the server is configured to include it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub personal_data: Option<PersonalData>,
+    /// Writes on this order that this server's journal holds as pending or of unknown
+    /// outcome: Klarna may or may not have applied them. Settle each by repeating it with its
+    /// idempotencyKey (within 24 hours), or by comparing with `captures` and `refunds`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub unresolved_writes: Vec<OperationView>,
 }
 
 impl OrderView {
@@ -328,6 +334,7 @@ impl OrderView {
             captures: order.captures.iter().map(CaptureView::of).collect(),
             refunds: order.refunds.iter().map(RefundView::of).collect(),
             personal_data,
+            unresolved_writes: Vec::new(),
         }
     }
 
@@ -370,6 +377,39 @@ impl OrderView {
                 m(r.refunded_amount)
             ));
         }
+        if !self.unresolved_writes.is_empty() {
+            out.push_str("\nUnresolved writes this server recorded for this order (Klarna may or may not have applied them):");
+            for op in &self.unresolved_writes {
+                out.push_str("\n- ");
+                out.push_str(&settle_line(op));
+            }
+        }
         out
     }
+}
+
+/// One unresolved write, and the safe way to settle it.
+fn settle_line(op: &OperationView) -> String {
+    let expired = crate::journal::parse_since(&op.recorded_at).is_some_and(|at| {
+        let cutoff = time::OffsetDateTime::now_utc() - crate::journal::KEY_LIFETIME;
+        at < crate::journal::format_time(cutoff)
+    });
+    let repeat = match op.tool.as_str() {
+        "capture_order" | "refund_order" => format!(
+            "repeat {} with amount {} and idempotencyKey \"{}\"",
+            op.tool, op.amount, op.idempotency_key
+        ),
+        tool => format!(
+            "repeat {tool} with idempotencyKey \"{}\"",
+            op.idempotency_key
+        ),
+    };
+    let how = if expired {
+        "its key is older than Klarna's 24 hours, so compare with the captures and refunds above to see whether it was applied".to_string()
+    } else {
+        format!(
+            "to settle it safely, {repeat} (Klarna answers a repeated key with the first result), or compare with the captures and refunds above"
+        )
+    };
+    format!("{}: {how}.", op.line())
 }

@@ -86,8 +86,7 @@ impl KlarnaServer {
         responses: InputResponses,
         state: RequestState,
     ) -> CallToolResponse {
-        let mut call = self.start_call("refund_order");
-        call.limits.cancelled = context.ct.clone();
+        let mut call = self.start_write_call("refund_order", &context);
         let asker = Asker::new(&context, responses, state, self.confirmations());
         let result = self.refund_inner(&mut call, arguments, &asker).await;
         call.finish(result)

@@ -24,6 +24,7 @@ use super::{
 };
 use crate::{
     host::ApiHost,
+    journal::{self, GuardRefusal, Journal, JournalError, NewRecord, Verdict},
     klarna::{
         CallError, Created, Reply,
         types::{CaptureRequest, Order, OrderLine, RefundRequest, ShippingInfo},
@@ -214,6 +215,13 @@ impl KlarnaServer {
         call.amount = request.amount;
         let host = self.resolve_host(call, request.api_host.as_deref())?;
         let key = idempotency_key(call, request.idempotency_key.clone(), asker);
+        // Fail closed: without a journal to record it first, no write is sent.
+        let journal = self.journal().await.map_err(|e| {
+            ToolError::Refused(format!(
+                "Not done: {e}. Writes are refused until the journal can record them (reads work); \
+                 fix the file's location or permissions, or set KLARNA_JOURNAL."
+            ))
+        })?;
 
         let before = self.read_before(call, kind, host, order_id).await?;
         let totals = OrderTotals::of(&before);
@@ -222,6 +230,45 @@ impl KlarnaServer {
         self.check_cap(kind, amount, &totals.currency)?;
 
         let body = request.body.with_amount(amount);
+        let attempt = NewRecord {
+            op_id: uuid::Uuid::new_v4().to_string(),
+            recorded_at: journal::now(),
+            tool: kind.tool().to_string(),
+            api_host: host.to_string(),
+            // One spelling per order, so a change of case cannot slip past the guards.
+            order_id: order_id.to_ascii_lowercase(),
+            amount,
+            amount_was_everything: request.amount.is_none(),
+            currency: totals.currency.clone(),
+            idempotency_key: key.clone(),
+            key_from_caller: request.idempotency_key.is_some(),
+            body_digest: body.digest(),
+            client_name: call.client.as_ref().map(|c| c.0.clone()),
+            client_version: call.client.as_ref().map(|c| c.1.clone()),
+            principal: None,
+            confirmed: false,
+            verdict: Verdict::Pending,
+            created_id: None,
+            correlation_id: None,
+            http_status: None,
+            error_code: None,
+            note: None,
+        };
+        // The guards first, so nobody is asked to confirm a write that will be refused.
+        if let Some(refusal) = journal.precheck(&attempt).await.map_err(journal_refusal)? {
+            let not_sent = NewRecord {
+                verdict: Verdict::NotSent,
+                note: Some(guard_note(&refusal)),
+                ..attempt
+            };
+            record(&journal, not_sent).await;
+            return Err(ToolError::Refused(guard_message(
+                &refusal,
+                kind,
+                &totals.currency,
+            )));
+        }
+
         let question = question(kind, amount, &totals.currency, order_id, host);
         let identity = WriteIdentity::new(
             kind.tool(),
@@ -229,7 +276,7 @@ impl KlarnaServer {
             host.as_str(),
             amount,
             &key,
-            &body.digest(),
+            &attempt.body_digest,
         );
         let consent = confirm(
             self.config().confirm_writes,
@@ -238,8 +285,26 @@ impl KlarnaServer {
             &identity,
             self.config().confirm_timeout,
         )
-        .await?;
+        .await;
+        let consent = match consent {
+            Ok(consent) => consent,
+            Err(e @ ToolError::Declined(_)) => {
+                let declined = NewRecord {
+                    verdict: Verdict::Declined,
+                    recorded_at: journal::now(),
+                    ..attempt
+                };
+                record(&journal, declined).await;
+                return Err(e);
+            }
+            Err(e) => return Err(e),
+        };
         call.confirmed = Some(consent.by_human());
+        let attempt = NewRecord {
+            confirmed: consent.by_human(),
+            recorded_at: journal::now(),
+            ..attempt
+        };
         // Only a human's thinking time earns the write a fresh budget; otherwise the whole
         // call — reads, write, retries — ends within KLARNA_TIMEOUT_SECS, so the client sees
         // the result (and its idempotency key) before it gives up on the call.
@@ -248,6 +313,19 @@ impl KlarnaServer {
         }
         call.ensure_not_cancelled()?;
 
+        // The guards again, atomically with the pending record: of two identical writes
+        // racing here, one is recorded and sent, the other refused.
+        if let Some(refusal) = journal
+            .begin(attempt.clone())
+            .await
+            .map_err(journal_refusal)?
+        {
+            return Err(ToolError::Refused(guard_message(
+                &refusal,
+                kind,
+                &totals.currency,
+            )));
+        }
         call.in_flight = Some(self.in_flight_writes().begin(InFlightWrite {
             tool: kind.tool(),
             api_host: host.as_str(),
@@ -257,10 +335,27 @@ impl KlarnaServer {
             confirmed: consent.by_human(),
             since: Instant::now(),
         }));
-        let sent = self
-            .send(kind, host, order_id, &body, &key, call)
-            .await
-            .map_err(|failed| {
+        let sent = self.send(kind, host, order_id, &body, &key, call).await;
+        let sent = match sent {
+            Ok(sent) => sent,
+            Err(failed) => {
+                let verdict = if failed.may_have_applied {
+                    Verdict::OutcomeUnknown
+                } else if failed.attempts == 0 {
+                    Verdict::NotSent
+                } else {
+                    Verdict::Refused
+                };
+                let answered = NewRecord {
+                    recorded_at: journal::now(),
+                    verdict,
+                    correlation_id: failed.error.correlation_id().map(str::to_string),
+                    http_status: failed.error.status(),
+                    error_code: failed.error.error_code().map(str::to_string),
+                    note: (verdict == Verdict::NotSent).then(|| failed.error.to_string()),
+                    ..attempt
+                };
+                record(&journal, answered).await;
                 let what = match kind {
                     WriteKind::Capture | WriteKind::Refund => format!(
                         "{} of {} on order {order_id} at {host}",
@@ -271,7 +366,7 @@ impl KlarnaServer {
                         format!("{} order {order_id} at {host}", noun(kind))
                     }
                 };
-                ToolError::Klarna(Box::new(FailedRequest {
+                return Err(ToolError::Klarna(Box::new(FailedRequest {
                     what,
                     op: kind.op(),
                     host,
@@ -281,8 +376,9 @@ impl KlarnaServer {
                     key: Some(key.clone()),
                     before: Some(before.clone()),
                     amount: kind.moves_money().then_some(amount),
-                }))
-            })?;
+                })));
+            }
+        };
         call.saw(sent.status, sent.correlation_id.as_deref());
 
         let (after, order_after) = self.read_after(call, host, order_id).await;
@@ -294,6 +390,19 @@ impl KlarnaServer {
             &before,
             order_after.as_ref(),
         );
+        let applied = NewRecord {
+            recorded_at: journal::now(),
+            verdict: if earlier.is_some() {
+                Verdict::Replayed
+            } else {
+                Verdict::Applied
+            },
+            created_id: sent.value.clone(),
+            correlation_id: sent.correlation_id.clone(),
+            http_status: Some(sent.status),
+            ..attempt
+        };
+        record(&journal, applied).await;
         let facts = WriteFacts {
             notice: self.notice().map(str::to_string),
             order_id: order_id.to_string(),
@@ -474,6 +583,114 @@ impl KlarnaServer {
                 };
                 (after, None)
             }
+        }
+    }
+}
+
+/// Appends a verdict. The write it records has happened (or been refused) whatever the
+/// journal says, so a failure here is logged loudly rather than turned into a failed call.
+async fn record(journal: &Journal, record: NewRecord) {
+    if let Err(e) = journal.finish(record.clone()).await {
+        tracing::error!(
+            op_id = %record.op_id,
+            tool = %record.tool,
+            order_id = %record.order_id,
+            idempotency_key = %record.idempotency_key,
+            verdict = record.verdict.as_str(),
+            "the operation journal could not record a verdict: {e}"
+        );
+    }
+}
+
+fn journal_refusal(e: JournalError) -> ToolError {
+    ToolError::Refused(format!(
+        "Not done: {e}. Writes are refused until the journal can record them (reads work)."
+    ))
+}
+
+/// What a write is called in a guard's message.
+fn described(op: &journal::Operation, currency: &str) -> String {
+    let o = &op.first;
+    let what = match o.tool.as_str() {
+        "capture_order" => "a capture",
+        "refund_order" => "a refund",
+        "cancel_order" => "a cancel",
+        _ => "a release of the remaining authorization",
+    };
+    let amount = if o.amount_was_everything && o.tool != "capture_order" {
+        String::new()
+    } else {
+        format!(
+            " of {}",
+            format_money(
+                o.amount,
+                if o.currency.is_empty() {
+                    currency
+                } else {
+                    &o.currency
+                }
+            )
+        )
+    };
+    let latest = &op.latest.record;
+    let mut facts = vec![
+        format!("recorded {}", o.recorded_at),
+        format!("verdict {}", latest.verdict),
+    ];
+    if let Some(id) = &latest.created_id {
+        facts.push(format!("id {id}"));
+    }
+    facts.push(format!("idempotency key {}", o.idempotency_key));
+    format!(
+        "{what}{amount} on order {} at {} ({})",
+        o.order_id,
+        o.api_host,
+        facts.join(", ")
+    )
+}
+
+/// The model-facing message of a guard's refusal: what was done when, and the two ways on.
+fn guard_message(refusal: &GuardRefusal, kind: WriteKind, currency: &str) -> String {
+    match refusal {
+        GuardRefusal::Repeat(earlier) => {
+            let key = &earlier.first.idempotency_key;
+            let state = match earlier.verdict() {
+                Verdict::Applied | Verdict::Replayed => "was applied",
+                Verdict::Pending => {
+                    "is still being sent (or the server stopped before Klarna answered)"
+                }
+                _ => "has an unknown outcome",
+            };
+            format!(
+                "Refused: this repeats {} — which {state} — and no idempotencyKey was given, so it could \
+                 move the money twice. To repeat that same operation safely, pass idempotencyKey \"{key}\" \
+                 (Klarna then answers with the first result instead of acting twice). If you really mean a \
+                 second {}, pass a new idempotencyKey of your own choosing.",
+                described(earlier, currency),
+                noun(kind).to_lowercase(),
+            )
+        }
+        GuardRefusal::KeyReuse(earlier) => format!(
+            "Refused: idempotency key \"{}\" was already used for {}. Klarna would answer this call with \
+             that operation's result. Use a new idempotencyKey for this operation.",
+            earlier.first.idempotency_key,
+            described(earlier, currency),
+        ),
+    }
+}
+
+/// The journal's note on a refused attempt.
+fn guard_note(refusal: &GuardRefusal) -> String {
+    match refusal {
+        GuardRefusal::Repeat(earlier) => format!(
+            "refused: repeats operation {} without an idempotency key",
+            earlier.first.op_id
+        ),
+        GuardRefusal::KeyReuse(earlier) => {
+            format!(
+                "refused: the key belongs to operation {}",
+                earlier.first.op_id
+            )
         }
     }
 }

@@ -34,6 +34,7 @@ pub fn config_for(sim: &Simulator) -> Config {
     config.client.retry.max_delay = Duration::from_millis(5);
     config.client.retry.retry_after_cap = Duration::from_millis(50);
     config.client.retry.attempt_timeout = Duration::from_secs(5);
+    config.journal = Some(klarna_mcp::journal::JournalLocation::Memory);
     config
 }
 
@@ -246,6 +247,7 @@ pub async fn start_scripted(
     config.client.retry.max_delay = Duration::from_millis(5);
     config.client.retry.max_retries = 1;
     config.client.retry.attempt_timeout = Duration::from_secs(5);
+    config.journal = Some(klarna_mcp::journal::JournalLocation::Memory);
     (connect(KlarnaServer::new(config).unwrap()).await, seen)
 }
 

@@ -263,17 +263,39 @@ async fn reads_are_retried_on_transient_failures() {
 }
 
 #[tokio::test]
-async fn each_new_write_without_a_key_gets_a_fresh_key() {
+async fn each_new_write_without_a_key_gets_a_fresh_key_and_an_identical_repeat_needs_one() {
     let h = start().await;
     let id = h.seed(SeedOrder::new(10000, "EUR"));
     let a = h
         .ok("capture_order", order_args(&id, json!({ "amount": 1000 })))
         .await;
+    // the same capture again without a key looks like a repeat: refused, nothing sent
+    let text = h
+        .err("capture_order", order_args(&id, json!({ "amount": 1000 })))
+        .await;
+    let key = a["idempotencyKey"].as_str().unwrap();
+    assert!(
+        text.contains(key) && text.contains("new idempotencyKey"),
+        "{text}"
+    );
+    assert_eq!(h.sim.snapshot(&id).unwrap().captures.len(), 1);
+    // a second capture meant as such, with a key of its own
     let b = h
-        .ok("capture_order", order_args(&id, json!({ "amount": 1000 })))
+        .ok(
+            "capture_order",
+            order_args(
+                &id,
+                json!({ "amount": 1000, "idempotencyKey": "second-capture" }),
+            ),
+        )
         .await;
     assert_ne!(a["idempotencyKey"], b["idempotencyKey"]);
     assert_eq!(h.sim.snapshot(&id).unwrap().captures.len(), 2);
+    // a different amount is a different capture: no key needed
+    let c = h
+        .ok("capture_order", order_args(&id, json!({ "amount": 500 })))
+        .await;
+    assert_ne!(c["idempotencyKey"], a["idempotencyKey"]);
 }
 
 #[tokio::test]
@@ -287,22 +309,41 @@ async fn reusing_a_key_reports_what_klarna_replayed_not_what_was_asked() {
         )
         .await;
     assert_eq!(first["replayed"], false);
-    // same key, different amount: Klarna ignores the body and replays the first capture
-    let result = h
-        .call(
+    // the same capture with the same key: Klarna replays it, nothing new moves
+    let again = h
+        .ok(
+            "capture_order",
+            order_args(&id, json!({ "amount": 1000, "idempotencyKey": "ship-1" })),
+        )
+        .await;
+    assert_eq!(again["replayed"], true);
+    assert_eq!(again["captureId"], first["captureId"]);
+    // same key, different amount: Klarna would ignore the body and replay the first capture,
+    // so the journal refuses it before anything is sent
+    let posts_before = h
+        .sim
+        .requests()
+        .iter()
+        .filter(|r| r.method == "POST")
+        .count();
+    let text = h
+        .err(
             "capture_order",
             order_args(&id, json!({ "amount": 4000, "idempotencyKey": "ship-1" })),
         )
         .await;
-    assert_eq!(result.is_error, Some(false));
-    let second = result.structured_content.clone().unwrap();
-    assert_eq!(second["replayed"], true);
-    assert_eq!(second["captureId"], first["captureId"]);
-    assert_eq!(second["capturedAmount"], 1000);
     assert!(
-        crate::common::text(&result).contains("nothing new was applied"),
-        "{}",
-        crate::common::text(&result)
+        text.contains("\"ship-1\" was already used for a capture of 10.00 EUR")
+            && text.contains("new idempotencyKey"),
+        "{text}"
+    );
+    assert_eq!(
+        h.sim
+            .requests()
+            .iter()
+            .filter(|r| r.method == "POST")
+            .count(),
+        posts_before
     );
     assert_eq!(h.sim.snapshot(&id).unwrap().captured_amount, 1000);
 }

@@ -12,6 +12,7 @@ mod docs;
 mod faults;
 mod hardening;
 mod hostile_input;
+mod journal;
 mod orders;
 mod proxy_faults;
 mod refunds;

@@ -34,9 +34,12 @@ async fn tool_names(h: &crate::common::Harness) -> Vec<String> {
 }
 
 #[tokio::test]
-async fn read_only_registers_only_the_two_read_tools_and_writes_cannot_be_called() {
+async fn read_only_registers_only_the_read_tools_and_writes_cannot_be_called() {
     let h = start_with(|c| c.read_only = true).await;
-    assert_eq!(tool_names(&h).await, vec!["get_capture", "get_order"]);
+    assert_eq!(
+        tool_names(&h).await,
+        vec!["get_capture", "get_order", "list_operations"]
+    );
     let id = h.seed(SeedOrder::new(1000, "EUR").captured(1000));
     for tool in [
         "capture_order",
@@ -174,7 +177,7 @@ async fn missing_credentials_still_list_tools_and_every_call_names_the_variable(
             HostCredentials::same_for_all(Err(MissingCredential("KLARNA_API_PASSWORD")))
     })
     .await;
-    assert_eq!(tool_names(&h).await.len(), 6);
+    assert_eq!(tool_names(&h).await.len(), 7);
     let text = h
         .err(
             "get_order",

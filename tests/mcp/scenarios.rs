@@ -198,7 +198,7 @@ async fn the_2026_lifecycle_serves_tools_and_structured_results() {
         client.peer_info().unwrap().protocol_version,
         ProtocolVersion::V_2026_07_28
     );
-    assert_eq!(client.list_all_tools().await.unwrap().len(), 6);
+    assert_eq!(client.list_all_tools().await.unwrap().len(), 7);
     let result = client
         .call_tool(
             rmcp::model::CallToolRequestParams::new("capture_order")

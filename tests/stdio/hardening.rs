@@ -21,6 +21,7 @@ fn command_in(dir: &Path, vars: &[(&str, &str)]) -> Command {
     let mut cmd = Command::new(BIN);
     cmd.env_clear()
         .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("KLARNA_JOURNAL", crate::fresh_journal())
         .current_dir(dir)
         .kill_on_drop(true);
     for (k, v) in vars {
@@ -262,7 +263,7 @@ async fn a_dotenv_in_a_parent_directory_is_not_read() {
     let child_dir = parent.join("child");
     std::fs::create_dir_all(&child_dir).unwrap();
     std::fs::write(parent.join(".env"), "KLARNA_READ_ONLY=true\n").unwrap();
-    for (dir, tools) in [(&child_dir, 6), (&parent, 2)] {
+    for (dir, tools) in [(&child_dir, 7), (&parent, 3)] {
         let output = command_in(dir, &[])
             .arg("--demo")
             .stdin(Stdio::piped())

@@ -5,4 +5,12 @@
 
 mod cli;
 mod hardening;
+mod journal;
 mod stdio;
+
+/// A journal file of its own for one server process, so tests never share records.
+pub fn fresh_journal() -> std::path::PathBuf {
+    std::env::temp_dir()
+        .join(format!("klarna-mcp-test-{}", uuid::Uuid::new_v4()))
+        .join("journal.sqlite3")
+}

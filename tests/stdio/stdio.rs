@@ -25,6 +25,7 @@ fn command(args: &[&str]) -> tokio::process::Command {
         c.args(args)
             .env_clear()
             .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .env("KLARNA_JOURNAL", crate::fresh_journal())
             .current_dir(dir);
     })
 }
@@ -49,7 +50,7 @@ async fn demo_mode_over_stdio_lists_six_tools_and_runs_a_capture() {
     for order in demo_orders() {
         assert!(instructions.contains(order.order_id), "{}", order.order_id);
     }
-    assert_eq!(client.list_all_tools().await.unwrap().len(), 6);
+    assert_eq!(client.list_all_tools().await.unwrap().len(), 7);
     assert_eq!(client.list_all_prompts().await.unwrap().len(), 3);
 
     let authorized = demo_orders()
@@ -136,10 +137,10 @@ async fn stdout_carries_nothing_but_json_rpc() {
         }
     }
     assert_eq!(seen[&1]["result"]["protocolVersion"], "2025-06-18");
-    assert_eq!(seen[&2]["result"]["tools"].as_array().unwrap().len(), 6);
+    assert_eq!(seen[&2]["result"]["tools"].as_array().unwrap().len(), 7);
     assert_eq!(seen[&3]["result"]["isError"], false);
     assert_eq!(seen[&4]["result"]["isError"], true);
-    assert_eq!(seen[&6]["result"]["tools"].as_array().unwrap().len(), 6);
+    assert_eq!(seen[&6]["result"]["tools"].as_array().unwrap().len(), 7);
 
     // closing stdin ends the process cleanly
     drop(stdin);
@@ -274,7 +275,7 @@ async fn without_credentials_the_server_starts_and_calls_name_the_missing_variab
         .spawn()
         .unwrap();
     let client = ().serve(transport).await.unwrap();
-    assert_eq!(client.list_all_tools().await.unwrap().len(), 6);
+    assert_eq!(client.list_all_tools().await.unwrap().len(), 7);
     let result = client
         .call_tool(call(
             "get_order",

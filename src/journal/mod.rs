@@ -1,0 +1,407 @@
+//! The operation journal: a durable, append-only, hash-chained record of every write this
+//! server attempted, and the guards that use it so a repeated write cannot move money twice.
+//!
+//! Every write is recorded **before** it is sent (`pending`, on disk before the POST leaves)
+//! and again when its verdict is known. The record holds what an auditor needs — time,
+//! tool, host, order, amount, currency, idempotency key, body digest, the MCP client, who
+//! asked (on a team server), whether a human confirmed, the verdict with Klarna's ids — and
+//! never credentials, personal data or request bodies.
+//!
+//! - `record.rs` — the record and its chain hash;
+//! - `guards.rs` — repeated intent, key reuse, settling (pure rules, shared by every store);
+//! - `store.rs` — what a store must do; `sqlite.rs` (the default) and `postgres.rs` (several
+//!   servers sharing one journal) implement it.
+
+mod guards;
+pub mod record;
+mod sqlite;
+mod store;
+
+use std::{path::PathBuf, sync::Arc, time::Duration};
+
+use time::OffsetDateTime;
+
+pub use guards::{GuardRefusal, KEY_LIFETIME};
+pub use record::{NewRecord, Record, Verdict};
+pub use sqlite::SqliteJournal;
+pub use store::{Decision, JournalStore, RecordFilter};
+
+/// Default window in which a repeat of an applied write without a key is refused.
+pub const DEFAULT_DUPLICATE_WINDOW: Duration = Duration::from_secs(15 * 60);
+
+/// Where the journal lives.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum JournalLocation {
+    /// A SQLite file.
+    Sqlite(PathBuf),
+    /// In memory: gone when the process ends (demo mode, tests).
+    Memory,
+}
+
+impl JournalLocation {
+    /// The platform's default: `<data dir>/klarna-mcp/journal.sqlite3` — on Linux
+    /// `~/.local/share/klarna-mcp/` (or `$XDG_DATA_HOME`), on macOS
+    /// `~/Library/Application Support/klarna-mcp/`, on Windows `%APPDATA%\klarna-mcp\`.
+    pub fn platform_default() -> Option<Self> {
+        dirs::data_dir().map(|d| Self::Sqlite(d.join("klarna-mcp").join("journal.sqlite3")))
+    }
+
+    /// Parses `KLARNA_JOURNAL`: `memory`, or a file path.
+    pub fn parse(value: &str) -> Self {
+        match value {
+            "memory" | ":memory:" => Self::Memory,
+            path => Self::Sqlite(PathBuf::from(path)),
+        }
+    }
+
+    /// How it is shown in logs and messages.
+    pub fn describe(&self) -> String {
+        match self {
+            Self::Sqlite(path) => path.display().to_string(),
+            Self::Memory => "in memory (nothing is kept)".to_string(),
+        }
+    }
+}
+
+/// The journal could not be opened, read or written.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("the operation journal at {location} cannot be used: {detail}")]
+pub struct JournalError {
+    /// Where.
+    pub location: String,
+    /// What went wrong.
+    pub detail: String,
+}
+
+impl JournalError {
+    fn new(location: &str, error: impl std::fmt::Display) -> Self {
+        let detail: String = crate::klarna::sanitize::escape(&error.to_string())
+            .chars()
+            .take(300)
+            .collect();
+        Self {
+            location: location.to_string(),
+            detail,
+        }
+    }
+}
+
+/// One operation: its first record (what was attempted) and its latest (where it stands).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Operation {
+    /// The first record.
+    pub first: NewRecord,
+    /// The latest record, with its place in the chain.
+    pub latest: Record,
+}
+
+impl Operation {
+    /// Where it stands.
+    pub fn verdict(&self) -> Verdict {
+        self.latest.record.verdict
+    }
+}
+
+/// What a decision concluded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    /// The write may be sent: its `pending` record is on disk.
+    Begun,
+    /// A guard refused it (and a `not_sent` record says so).
+    Refused(GuardRefusal),
+    /// Records were appended.
+    Recorded,
+}
+
+/// Which operations to list.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct OperationFilter {
+    /// Only this order's.
+    pub order_id: Option<String>,
+    /// Only operations started at or after this time (RFC 3339).
+    pub since: Option<String>,
+    /// Only operations in this state.
+    pub verdict: Option<Verdict>,
+    /// Only operations with this key.
+    pub idempotency_key: Option<String>,
+    /// At most this many, newest first.
+    pub limit: usize,
+}
+
+/// What `journal verify` found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Verification {
+    /// Every record chains to the one before: `records` of them, ending in `head`.
+    Intact {
+        /// How many records.
+        records: usize,
+        /// The last record's hash (keep it elsewhere to detect a rewritten tail).
+        head: String,
+    },
+    /// The chain breaks at record `seq`.
+    Broken {
+        /// Where.
+        seq: i64,
+        /// How.
+        problem: String,
+    },
+}
+
+/// A handle to the journal. Cloning is shallow.
+#[derive(Clone)]
+pub struct Journal {
+    store: Arc<dyn JournalStore>,
+    window: Duration,
+}
+
+impl std::fmt::Debug for Journal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Journal")
+            .field("location", &self.store.describe())
+            .field("window", &self.window)
+            .finish()
+    }
+}
+
+/// How the journal writes times: RFC 3339 in UTC with exactly three decimals, so that
+/// comparing the text compares the times.
+const TIME_FORMAT: &[time::format_description::BorrowedFormatItem<'static>] = time::macros::format_description!(
+    "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z"
+);
+
+/// `at` as the journal writes times.
+pub fn format_time(at: OffsetDateTime) -> String {
+    at.to_offset(time::UtcOffset::UTC)
+        .format(TIME_FORMAT)
+        .unwrap_or_default()
+}
+
+/// Now, as the journal writes times.
+pub fn now() -> String {
+    format_time(OffsetDateTime::now_utc())
+}
+
+/// Reads a time as a caller may give it — RFC 3339 (`2026-11-26T09:00:00Z`, any offset) or a
+/// date (`2026-11-26`, from its start in UTC) — into the journal's form.
+pub fn parse_since(value: &str) -> Option<String> {
+    let value = value.trim();
+    if let Ok(at) = OffsetDateTime::parse(value, &time::format_description::well_known::Rfc3339) {
+        return Some(format_time(at));
+    }
+    let date = time::Date::parse(
+        value,
+        time::macros::format_description!("[year]-[month]-[day]"),
+    )
+    .ok()?;
+    Some(format_time(date.midnight().assume_utc()))
+}
+
+impl Journal {
+    /// Opens the journal at `location`, with `window` for repeated writes.
+    pub async fn open(location: &JournalLocation, window: Duration) -> Result<Self, JournalError> {
+        let store: Arc<dyn JournalStore> = match location {
+            JournalLocation::Sqlite(path) => Arc::new(SqliteJournal::open(path).await?),
+            JournalLocation::Memory => Arc::new(SqliteJournal::in_memory().await?),
+        };
+        Ok(Self { store, window })
+    }
+
+    /// A journal over any store.
+    pub fn with_store(store: Arc<dyn JournalStore>, window: Duration) -> Self {
+        Self { store, window }
+    }
+
+    /// Where it lives.
+    pub fn describe(&self) -> String {
+        self.store.describe()
+    }
+
+    /// Whether `attempt` would pass the guards now (nothing is recorded): checked before a
+    /// human is asked, so nobody confirms a write that will be refused.
+    pub async fn precheck(
+        &self,
+        attempt: &NewRecord,
+    ) -> Result<Option<GuardRefusal>, JournalError> {
+        let window = self.window;
+        let probe = attempt.clone();
+        let outcome = self
+            .store
+            .decide_and_append(
+                &attempt.order_id,
+                &attempt.idempotency_key,
+                Box::new(move |records| Decision {
+                    append: Vec::new(),
+                    outcome: match guards::check(&probe, records, window, OffsetDateTime::now_utc())
+                    {
+                        Ok(()) => Outcome::Begun,
+                        Err(refusal) => Outcome::Refused(refusal),
+                    },
+                }),
+            )
+            .await?;
+        Ok(match outcome {
+            Outcome::Refused(refusal) => Some(refusal),
+            _ => None,
+        })
+    }
+
+    /// Checks the guards and, in the same atomic step, records `attempt` as `pending` — or,
+    /// when a guard refuses it, as `not_sent` with the reason. Two identical writes racing
+    /// here cannot both pass.
+    pub async fn begin(&self, attempt: NewRecord) -> Result<Option<GuardRefusal>, JournalError> {
+        let window = self.window;
+        let order_id = attempt.order_id.clone();
+        let key = attempt.idempotency_key.clone();
+        let outcome = self
+            .store
+            .decide_and_append(
+                &order_id,
+                &key,
+                Box::new(move |records| {
+                    match guards::check(&attempt, records, window, OffsetDateTime::now_utc()) {
+                        Ok(()) => Decision {
+                            append: vec![NewRecord {
+                                verdict: Verdict::Pending,
+                                ..attempt
+                            }],
+                            outcome: Outcome::Begun,
+                        },
+                        Err(refusal) => {
+                            let note = match &refusal {
+                                GuardRefusal::Repeat(earlier) => format!(
+                                    "refused: repeats operation {} without an idempotency key",
+                                    earlier.first.op_id
+                                ),
+                                GuardRefusal::KeyReuse(earlier) => format!(
+                                    "refused: the key belongs to operation {}",
+                                    earlier.first.op_id
+                                ),
+                            };
+                            Decision {
+                                append: vec![NewRecord {
+                                    verdict: Verdict::NotSent,
+                                    note: Some(note),
+                                    ..attempt
+                                }],
+                                outcome: Outcome::Refused(refusal),
+                            }
+                        }
+                    }
+                }),
+            )
+            .await?;
+        Ok(match outcome {
+            Outcome::Refused(refusal) => Some(refusal),
+            _ => None,
+        })
+    }
+
+    /// Records an operation's verdict; one that carries Klarna's answer also settles earlier
+    /// operations with the same key that were left pending or of unknown outcome.
+    pub async fn finish(&self, verdict: NewRecord) -> Result<(), JournalError> {
+        let order_id = verdict.order_id.clone();
+        let key = verdict.idempotency_key.clone();
+        self.store
+            .decide_and_append(
+                &order_id,
+                &key,
+                Box::new(move |records| {
+                    let mut append = vec![verdict.clone()];
+                    append.extend(guards::settlements(&verdict, records));
+                    Decision {
+                        append,
+                        outcome: Outcome::Recorded,
+                    }
+                }),
+            )
+            .await
+            .map(|_| ())
+    }
+
+    /// Operations matching `filter`, newest first.
+    pub async fn operations(
+        &self,
+        filter: &OperationFilter,
+    ) -> Result<Vec<Operation>, JournalError> {
+        let records = self
+            .store
+            .records(&RecordFilter {
+                order_id: filter.order_id.clone(),
+                idempotency_key: filter.idempotency_key.clone(),
+                since: filter.since.clone(),
+            })
+            .await?;
+        let mut ops: Vec<Operation> = guards::operations(&records)
+            .into_iter()
+            .filter(|op| {
+                filter
+                    .since
+                    .as_deref()
+                    .is_none_or(|since| op.first.recorded_at.as_str() >= since)
+            })
+            .filter(|op| filter.verdict.is_none_or(|v| op.verdict() == v))
+            .collect();
+        ops.reverse();
+        ops.truncate(filter.limit);
+        Ok(ops)
+    }
+
+    /// Operations left pending or of unknown outcome (of one order, or all), newest first.
+    pub async fn unresolved(&self, order_id: Option<&str>) -> Result<Vec<Operation>, JournalError> {
+        let mut ops = self
+            .operations(&OperationFilter {
+                order_id: order_id.map(str::to_string),
+                limit: usize::MAX,
+                ..OperationFilter::default()
+            })
+            .await?;
+        ops.retain(|op| op.verdict().is_unresolved());
+        Ok(ops)
+    }
+
+    /// Every record, in chain order.
+    pub async fn all_records(&self) -> Result<Vec<Record>, JournalError> {
+        self.store.records(&RecordFilter::default()).await
+    }
+
+    /// Recomputes the chain: an edited, removed or reordered record breaks it.
+    pub async fn verify(&self) -> Result<Verification, JournalError> {
+        Ok(verify_chain(&self.all_records().await?))
+    }
+}
+
+/// Checks that `records` (in stored order) are numbered 1, 2, 3… and each hash chains to
+/// the one before.
+pub fn verify_chain(records: &[Record]) -> Verification {
+    let mut prev = record::GENESIS.to_string();
+    for (i, r) in records.iter().enumerate() {
+        let expected_seq = i as i64 + 1;
+        if r.seq != expected_seq {
+            return Verification::Broken {
+                seq: r.seq,
+                problem: format!(
+                    "expected record {expected_seq} here: a record was removed or the records were reordered"
+                ),
+            };
+        }
+        if r.prev_hash != prev {
+            return Verification::Broken {
+                seq: r.seq,
+                problem: "it does not chain to the record before: a record before it was removed, \
+                          replaced or reordered"
+                    .into(),
+            };
+        }
+        if record::chain_hash(r.seq, &r.record, &r.prev_hash) != r.hash {
+            return Verification::Broken {
+                seq: r.seq,
+                problem: "its content does not match its hash: it was edited".into(),
+            };
+        }
+        prev = r.hash.clone();
+    }
+    Verification::Intact {
+        records: records.len(),
+        head: prev,
+    }
+}

@@ -1,0 +1,283 @@
+//! The operation journal, read from a tool: `list_operations` — "what did we capture
+//! today?", "did that refund go through?". Read-only: it reads this server's journal, never
+//! Klarna, so it works in read-only mode too.
+
+use rmcp::{
+    model::{CallToolResponse, JsonObject},
+    tool, tool_router,
+};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use super::{
+    args::{self, Validate, uuid_schema},
+    call::{Success, ToolCall},
+    errors::ToolError,
+    input_schema, output_schema,
+};
+use crate::{
+    journal::{self, Operation, OperationFilter, Verdict},
+    money::format_money,
+    server::KlarnaServer,
+};
+
+/// Most operations one call lists.
+pub const MAX_LIMIT: i64 = 200;
+/// Operations listed when `limit` is left out.
+pub const DEFAULT_LIMIT: i64 = 20;
+
+/// Arguments of `list_operations`.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ListOperationsParams {
+    /// Only operations on this Klarna order id (a UUID). Omit for every order.
+    #[serde(default)]
+    #[schemars(schema_with = "optional_uuid_schema")]
+    pub order_id: Option<String>,
+    /// Only operations started at or after this time: RFC 3339 (e.g. 2026-11-26T09:00:00Z) or a date (e.g. 2026-11-26, meaning from 00:00 UTC that day). Omit for no lower bound.
+    #[serde(default)]
+    #[schemars(with = "String")]
+    pub since: Option<String>,
+    /// Only operations whose current state is this: applied, replayed, refused, outcome_unknown, pending, declined or not_sent. Omit for all.
+    #[serde(default)]
+    #[schemars(schema_with = "verdict_schema")]
+    pub verdict: Option<String>,
+    /// At most this many operations, newest first (1-200). Omit for 20.
+    #[serde(default)]
+    #[schemars(schema_with = "limit_schema")]
+    pub limit: Option<i64>,
+}
+
+fn optional_uuid_schema(g: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    uuid_schema(g)
+}
+
+fn verdict_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    schemars::json_schema!({
+        "type": "string",
+        "enum": ["applied", "replayed", "refused", "outcome_unknown", "pending", "declined", "not_sent"]
+    })
+}
+
+fn limit_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    schemars::json_schema!({ "type": "integer", "minimum": 1, "maximum": MAX_LIMIT })
+}
+
+impl Validate for ListOperationsParams {
+    fn validate(&self) -> Result<(), ToolError> {
+        if let Some(id) = &self.order_id {
+            args::check_uuid("orderId", id)?;
+        }
+        if let Some(since) = &self.since
+            && journal::parse_since(since).is_none()
+        {
+            return Err(ToolError::invalid(
+                "since",
+                format!("{} is not a time", args::quote(since)),
+                "give RFC 3339 (2026-11-26T09:00:00Z) or a date (2026-11-26)",
+            ));
+        }
+        if let Some(v) = &self.verdict
+            && Verdict::parse(v).is_none()
+        {
+            return Err(ToolError::invalid(
+                "verdict",
+                format!("{} is not a state", args::quote(v)),
+                "use applied, replayed, refused, outcome_unknown, pending, declined or not_sent",
+            ));
+        }
+        if let Some(limit) = self.limit
+            && !(1..=MAX_LIMIT).contains(&limit)
+        {
+            return Err(ToolError::invalid(
+                "limit",
+                format!("{limit} is out of range"),
+                format!("use 1 to {MAX_LIMIT}"),
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// One write this server attempted, as the journal records it. Amounts in minor units.
+#[derive(Debug, Clone, Serialize, JsonSchema, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct OperationView {
+    /// The journal's id of the operation.
+    pub op_id: String,
+    /// When it was attempted (RFC 3339, UTC).
+    pub recorded_at: String,
+    /// When its current state was recorded.
+    pub updated_at: String,
+    /// The tool: capture_order, refund_order, cancel_order or release_remaining_authorization.
+    pub tool: String,
+    /// Klarna host.
+    pub api_host: String,
+    /// Klarna order id.
+    pub order_id: String,
+    /// Amount moved, or for cancel and release the amount that was still authorized.
+    pub amount: i64,
+    /// ISO 4217 currency of `amount`.
+    pub currency: String,
+    /// The idempotency key sent (repeat the same operation with it to be safe).
+    pub idempotency_key: String,
+    /// applied, replayed, refused, outcome_unknown, pending, declined or not_sent.
+    pub verdict: Verdict,
+    /// Capture or refund id, when Klarna created (or replayed) one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub created_id: Option<String>,
+    /// HTTP status of Klarna's answer.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub http_status: Option<u16>,
+    /// Klarna's error code of a refusal.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error_code: Option<String>,
+    /// Klarna correlation id of the answer.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub correlation_id: Option<String>,
+    /// Whether a human confirmed it.
+    pub confirmed: bool,
+    /// The MCP client that asked ("name version").
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub client: Option<String>,
+    /// Who asked, on a team server.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub principal: Option<String>,
+    /// Why it ended as it did, when the journal knows more (a guard's reason, a settlement).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+impl OperationView {
+    /// From the journal's operation.
+    pub fn of(op: &Operation) -> Self {
+        let o = &op.first;
+        let l = &op.latest.record;
+        Self {
+            op_id: o.op_id.clone(),
+            recorded_at: o.recorded_at.clone(),
+            updated_at: l.recorded_at.clone(),
+            tool: o.tool.clone(),
+            api_host: o.api_host.clone(),
+            order_id: o.order_id.clone(),
+            amount: o.amount,
+            currency: o.currency.clone(),
+            idempotency_key: o.idempotency_key.clone(),
+            verdict: l.verdict,
+            created_id: l.created_id.clone(),
+            http_status: l.http_status,
+            error_code: l.error_code.clone(),
+            correlation_id: l.correlation_id.clone(),
+            confirmed: l.confirmed,
+            client: o.client_name.as_ref().map(|name| match &o.client_version {
+                Some(v) => format!("{name} {v}"),
+                None => name.clone(),
+            }),
+            principal: o.principal.clone(),
+            note: l.note.clone(),
+        }
+    }
+
+    /// One line: when, what, where, how it ended.
+    pub fn line(&self) -> String {
+        let what = match self.tool.as_str() {
+            "capture_order" => format!("capture of {}", format_money(self.amount, &self.currency)),
+            "refund_order" => format!("refund of {}", format_money(self.amount, &self.currency)),
+            "cancel_order" => "cancel".to_string(),
+            _ => "release of the remaining authorization".to_string(),
+        };
+        let mut facts = vec![format!("key {}", self.idempotency_key)];
+        if let Some(id) = &self.created_id {
+            facts.push(format!("id {id}"));
+        }
+        if let Some(code) = &self.error_code {
+            facts.push(code.clone());
+        }
+        if let Some(note) = &self.note {
+            facts.push(note.clone());
+        }
+        format!(
+            "{} {what} on order {} at {}: {} ({})",
+            self.recorded_at,
+            self.order_id,
+            self.api_host,
+            self.verdict,
+            facts.join(", ")
+        )
+    }
+}
+
+/// Result of `list_operations`.
+#[derive(Debug, Clone, Serialize, JsonSchema, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct OperationList {
+    /// Set in demo mode: nothing here is real.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub notice: Option<String>,
+    /// Where the journal is.
+    pub journal: String,
+    /// The operations, newest first.
+    pub operations: Vec<OperationView>,
+}
+
+#[tool_router(router = operations_router, vis = "pub(crate)")]
+impl KlarnaServer {
+    #[tool(
+        name = "list_operations",
+        title = "List recorded operations",
+        description = "List the writes this server attempted (captures, refunds, cancels, releases), from its operation journal, newest first: when, which order and host, amount (minor units) and currency, idempotency key, and how each ended (applied, replayed, refused, outcome_unknown, pending, declined, not_sent) with Klarna's ids. Use it to answer \"what did we capture today?\" or \"did that refund go through?\", and to find the key of an operation whose outcome is unknown. Reads only this server's journal, not Klarna: writes made elsewhere are not listed (get_order shows the order as Klarna has it).",
+        input_schema = input_schema::<ListOperationsParams>(),
+        output_schema = output_schema::<OperationList>(),
+        annotations(title = "List recorded operations", read_only_hint = true, destructive_hint = false, idempotent_hint = true, open_world_hint = false)
+    )]
+    pub(crate) async fn list_operations(&self, arguments: JsonObject) -> CallToolResponse {
+        let mut call = self.start_call("list_operations");
+        let result = self.list_operations_inner(&mut call, arguments).await;
+        call.finish(result)
+    }
+}
+
+impl KlarnaServer {
+    async fn list_operations_inner(
+        &self,
+        call: &mut ToolCall,
+        arguments: JsonObject,
+    ) -> Result<Success, ToolError> {
+        let p: ListOperationsParams = args::parse(arguments)?;
+        p.validate()?;
+        call.order_id = p.order_id.clone();
+        let journal = self
+            .journal()
+            .await
+            .map_err(|e| ToolError::Refused(format!("{e}.")))?;
+        let filter = OperationFilter {
+            order_id: p.order_id.map(|id| id.to_ascii_lowercase()),
+            since: p.since.as_deref().and_then(journal::parse_since),
+            verdict: p.verdict.as_deref().and_then(Verdict::parse),
+            idempotency_key: None,
+            limit: usize::try_from(p.limit.unwrap_or(DEFAULT_LIMIT)).unwrap_or(20),
+        };
+        let operations: Vec<OperationView> = journal
+            .operations(&filter)
+            .await
+            .map_err(|e| ToolError::Refused(format!("{e}.")))?
+            .iter()
+            .map(OperationView::of)
+            .collect();
+        let mut text = match operations.len() {
+            0 => "No recorded operations match.".to_string(),
+            1 => "1 recorded operation (newest first):".to_string(),
+            n => format!("{n} recorded operations (newest first):"),
+        };
+        for op in &operations {
+            text.push_str("\n- ");
+            text.push_str(&op.line());
+        }
+        let list = OperationList {
+            notice: self.notice().map(str::to_string),
+            journal: journal.describe(),
+            operations,
+        };
+        Success::new(&list, text)
+    }
+}

@@ -1,0 +1,279 @@
+//! The operation journal in process: repeated writes without a key move money once, even
+//! when they race; every write is recorded with its verdict; a journal that cannot be
+//! written refuses writes and nothing else; `list_operations` reads it; a changed, removed
+//! or reordered record is detected.
+
+use std::{sync::Arc, time::Duration};
+
+use klarna_mcp::{
+    journal::{Journal, JournalLocation, Verification},
+    simulator::{Fault, FaultRule, Operation, SeedOrder},
+};
+use serde_json::json;
+
+use crate::common::{Harness, order_args, start_with};
+
+fn posts(h: &Harness) -> usize {
+    h.sim
+        .requests()
+        .iter()
+        .filter(|r| r.method == "POST")
+        .count()
+}
+
+/// Two identical captures (and two identical refunds) without keys, sent at the same time:
+/// one reaches Klarna, the other is refused naming the first one's key.
+#[tokio::test]
+async fn concurrent_identical_writes_without_keys_send_one_request() {
+    for (tool, seed, amount) in [
+        ("capture_order", SeedOrder::new(10000, "EUR"), 3500),
+        (
+            "refund_order",
+            SeedOrder::new(10000, "EUR").captured(10000),
+            2500,
+        ),
+    ] {
+        let h = Arc::new(start_with(|_| {}).await);
+        let id = h.seed(seed);
+        // Slow reads keep both calls in flight together.
+        for _ in 0..2 {
+            h.sim.inject_fault(FaultRule::once(
+                Operation::GetOrder,
+                Fault::Delay(Duration::from_millis(300)),
+            ));
+        }
+        let args = order_args(
+            &id,
+            json!({ "amount": amount, "reference": "SHIPMENT-778" }),
+        );
+        let (a, b) = tokio::join!(h.call(tool, args.clone()), h.call(tool, args));
+        let results = [a, b];
+        let ok: Vec<_> = results
+            .iter()
+            .filter(|r| r.is_error == Some(false))
+            .collect();
+        let refused: Vec<_> = results
+            .iter()
+            .filter(|r| r.is_error == Some(true))
+            .collect();
+        assert_eq!((ok.len(), refused.len()), (1, 1), "{tool}: {results:?}");
+        assert_eq!(posts(&h), 1, "{tool}: one Klarna request");
+        let key = ok[0].structured_content.as_ref().unwrap()["idempotencyKey"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        let text = crate::common::text(refused[0]);
+        assert!(
+            text.contains(&key),
+            "{tool}: the refusal names the first key: {text}"
+        );
+    }
+}
+
+/// Two identical refunds of 25.00 for the same return, one after the other, the second
+/// without a key: refunded once. With the key, the repeat is a replay; with a new key, a
+/// second refund.
+#[tokio::test]
+async fn a_repeated_refund_moves_money_once_unless_a_new_key_says_otherwise() {
+    let h = start_with(|_| {}).await;
+    let id = h.seed(SeedOrder::new(10000, "EUR").captured(10000));
+    let args = order_args(&id, json!({ "amount": 2500, "reference": "RMA-1" }));
+    let first = h.ok("refund_order", args.clone()).await;
+    let text = h.err("refund_order", args.clone()).await;
+    let key = first["idempotencyKey"].as_str().unwrap();
+    assert!(
+        text.contains("Refused: this repeats a refund of 25.00 EUR (2500)"),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!("idempotencyKey \"{key}\"")),
+        "{text}"
+    );
+    assert_eq!(h.sim.snapshot(&id).unwrap().refunded_amount, 2500);
+
+    let replay = h
+        .ok(
+            "refund_order",
+            order_args(
+                &id,
+                json!({ "amount": 2500, "reference": "RMA-1", "idempotencyKey": key }),
+            ),
+        )
+        .await;
+    assert_eq!(replay["replayed"], true);
+    assert_eq!(h.sim.snapshot(&id).unwrap().refunded_amount, 2500);
+
+    h.ok(
+        "refund_order",
+        order_args(
+            &id,
+            json!({ "amount": 2500, "reference": "RMA-2", "idempotencyKey": "rma-2" }),
+        ),
+    )
+    .await;
+    assert_eq!(h.sim.snapshot(&id).unwrap().refunded_amount, 5000);
+}
+
+/// Every write is in the journal with its verdict; list_operations reads it back, newest
+/// first, filtered by order and state.
+#[tokio::test]
+async fn list_operations_reports_every_write_with_its_verdict() {
+    let h = start_with(|_| {}).await;
+    let id = h.seed(SeedOrder::new(10000, "EUR"));
+    let other = h.seed(SeedOrder::new(5000, "SEK"));
+    let capture = h
+        .ok("capture_order", order_args(&id, json!({ "amount": 4000 })))
+        .await;
+    h.err("capture_order", order_args(&id, json!({ "amount": 9000 })))
+        .await; // Klarna refuses: more than remains
+    h.ok("cancel_order", json!({ "orderId": other })).await;
+
+    let all = h.ok("list_operations", json!({})).await;
+    let ops = all["operations"].as_array().unwrap();
+    assert_eq!(ops.len(), 3, "{all}");
+    assert_eq!(ops[0]["tool"], "cancel_order", "newest first");
+    assert_eq!(ops[0]["verdict"], "applied");
+    assert_eq!(ops[1]["verdict"], "refused");
+    assert_eq!(ops[1]["errorCode"], "CAPTURE_NOT_ALLOWED");
+    assert_eq!(ops[1]["httpStatus"], 403);
+    assert_eq!(ops[2]["verdict"], "applied");
+    assert_eq!(ops[2]["createdId"], capture["captureId"]);
+    assert_eq!(ops[2]["amount"], 4000);
+    assert_eq!(ops[2]["currency"], "EUR");
+    assert_eq!(ops[2]["idempotencyKey"], capture["idempotencyKey"]);
+    assert_eq!(ops[2]["client"], "rmcp 3.11.0");
+
+    let applied_here = h
+        .ok(
+            "list_operations",
+            json!({ "orderId": id, "verdict": "applied" }),
+        )
+        .await;
+    assert_eq!(applied_here["operations"].as_array().unwrap().len(), 1);
+    let none = h
+        .ok("list_operations", json!({ "since": "2999-01-01" }))
+        .await;
+    assert_eq!(none["operations"].as_array().unwrap().len(), 0);
+    let text = h
+        .err("list_operations", json!({ "since": "yesterday-ish" }))
+        .await;
+    assert!(
+        text.contains("`since`") && text.contains("RFC 3339"),
+        "{text}"
+    );
+}
+
+/// A journal that cannot be written: writes are refused before anything is sent, reads
+/// work, and the server keeps serving.
+#[tokio::test]
+async fn an_unwritable_journal_refuses_writes_and_keeps_reads() {
+    let dir = std::env::temp_dir().join(format!("klarna-mcp-blocked-{}", uuid::Uuid::new_v4()));
+    std::fs::create_dir_all(&dir).unwrap();
+    // A file where the journal's directory should be: nobody, root included, can create it.
+    let blocker = dir.join("not-a-directory");
+    std::fs::write(&blocker, b"").unwrap();
+    let path = blocker.join("journal.sqlite3");
+    let h = start_with(|c| c.journal = Some(JournalLocation::Sqlite(path.clone()))).await;
+    let id = h.seed(SeedOrder::new(10000, "EUR"));
+    let text = h
+        .err("capture_order", order_args(&id, json!({ "amount": 1000 })))
+        .await;
+    assert!(
+        text.contains("operation journal")
+            && text.contains("reads work")
+            && text.contains("Nothing was sent"),
+        "{text}"
+    );
+    assert_eq!(posts(&h), 0);
+    assert_eq!(
+        h.sim.request_count(),
+        0,
+        "not even the order read: the journal is checked first"
+    );
+    h.ok("get_order", json!({ "orderId": id })).await;
+    let text = h
+        .err("refund_order", order_args(&id, json!({ "amount": 1 })))
+        .await;
+    assert!(text.contains("operation journal"), "{text}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// `verify` finds an edited, a removed and a swapped record (even with the append-only
+/// triggers dropped, as someone editing the file by hand could).
+#[tokio::test]
+async fn verify_detects_an_edited_a_removed_and_a_swapped_record() {
+    async fn journal_with_three_operations(path: &std::path::Path) {
+        let h = start_with(|c| c.journal = Some(JournalLocation::Sqlite(path.to_path_buf()))).await;
+        let id = h.seed(SeedOrder::new(10000, "EUR"));
+        for amount in [1000, 2000, 3000] {
+            h.ok(
+                "capture_order",
+                order_args(&id, json!({ "amount": amount })),
+            )
+            .await;
+        }
+    }
+    async fn tamper(path: &std::path::Path, sql: &[&str]) -> Verification {
+        let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", path.display()))
+            .await
+            .unwrap();
+        for statement in [
+            "DROP TRIGGER IF EXISTS journal_no_update",
+            "DROP TRIGGER IF EXISTS journal_no_delete",
+        ]
+        .iter()
+        .chain(sql)
+        {
+            sqlx::query(sqlx::AssertSqlSafe(statement.to_string()))
+                .execute(&pool)
+                .await
+                .unwrap();
+        }
+        pool.close().await;
+        Journal::open(&JournalLocation::Sqlite(path.to_path_buf()), Duration::ZERO)
+            .await
+            .unwrap()
+            .verify()
+            .await
+            .unwrap()
+    }
+    let dir = std::env::temp_dir().join(format!("klarna-mcp-verify-{}", uuid::Uuid::new_v4()));
+    for (case, sql) in [
+        ("intact", vec![]),
+        (
+            "edited",
+            vec!["UPDATE journal SET amount = 99 WHERE seq = 2"],
+        ),
+        ("removed", vec!["DELETE FROM journal WHERE seq = 3"]),
+        (
+            "swapped",
+            vec![
+                "UPDATE journal SET seq = -1 WHERE seq = 3",
+                "UPDATE journal SET seq = 3 WHERE seq = 4",
+                "UPDATE journal SET seq = 4 WHERE seq = -1",
+            ],
+        ),
+    ] {
+        let path = dir.join(case).join("journal.sqlite3");
+        journal_with_three_operations(&path).await;
+        let verdict = tamper(&path, &sql).await;
+        match (case, verdict) {
+            ("intact", Verification::Intact { records, .. }) => assert_eq!(records, 6),
+            ("intact", other) => panic!("intact journal reported {other:?}"),
+            (_, Verification::Broken { .. }) => {}
+            (case, other) => panic!("{case} journal reported {other:?}"),
+        }
+    }
+    // and the triggers refuse a change through SQL in the first place
+    let path = dir.join("guarded").join("journal.sqlite3");
+    journal_with_three_operations(&path).await;
+    let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", path.display()))
+        .await
+        .unwrap();
+    let err = sqlx::query("UPDATE journal SET amount = 1 WHERE seq = 1")
+        .execute(&pool)
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("append-only"), "{err}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
