@@ -45,6 +45,9 @@ pub struct PartialRefundArgs {
     pub order_id: String,
     /// Amount to refund in minor units, as digits (2500 = 25.00 EUR).
     pub amount: String,
+    /// Currency the amount is meant in (ISO 4217, e.g. EUR); the refund is refused if the order's currency differs. Omit if the user named none.
+    #[serde(default)]
+    pub currency: Option<String>,
     /// Reason, shown to the customer as the refund description.
     #[serde(default)]
     pub reason: Option<String>,
@@ -117,13 +120,15 @@ impl KlarnaServer {
                 "Capture the full remaining authorized amount of Klarna order {id} for shipment {reference_json}.\n\
                  1. Call get_order with orderId \"{id}\"{host}. If remainingAuthorizedAmount is 0, the status is not \
                  AUTHORIZED or PART_CAPTURED, or the fraud status is not ACCEPTED, stop and report why; capture nothing.\n\
-                 2. Call capture_order with orderId \"{id}\", reference {reference_json}{host}, and no amount (leaving \
-                 amount out captures exactly the remaining authorized amount). Call it once.\n\
+                 2. Call capture_order with orderId \"{id}\", reference {reference_json}{host}, currency set to the \
+                 order's currency from get_order, an idempotencyKey you choose now for this shipment (e.g. \"ship-\" \
+                 followed by the shipment reference's letters and digits), and no amount (leaving amount out captures \
+                 exactly the remaining authorized amount). Call it once.\n\
                  3. Report the captureId, the captured amount with its currency, the idempotencyKey, and the order's \
                  status and totals afterwards (orderAfter: capturedAmount, refundedAmount, remainingAuthorizedAmount).\n\
-                 If capture_order reports OUTCOME UNKNOWN, call capture_order again with exactly the same arguments and \
-                 the idempotencyKey it gave (never a new key), or check with get_order. If it fails otherwise, report \
-                 the error and its suggested next step; do not try other amounts.",
+                 If capture_order reports OUTCOME UNKNOWN, call capture_order again with exactly the same arguments, \
+                 the same idempotencyKey and the amount it names (never a new key), or check with get_order. If it \
+                 fails otherwise, report the error and its suggested next step; do not try other amounts.",
                 id = a.order_id
             ),
             format!("Capture the remainder of Klarna order {}", a.order_id),
@@ -143,6 +148,22 @@ impl KlarnaServer {
                 a.amount
             ))
         })?;
+        let currency = match a
+            .currency
+            .as_deref()
+            .map(str::trim)
+            .filter(|c| !c.is_empty())
+        {
+            None => String::new(),
+            Some(c) if c.len() == 3 && c.bytes().all(|b| b.is_ascii_alphabetic()) => {
+                format!(", currency \"{}\"", c.to_ascii_uppercase())
+            }
+            Some(c) => {
+                return Err(bad(format!(
+                    "currency must be an ISO 4217 code such as EUR, got {c:?}"
+                )));
+            }
+        };
         let description = match a.reason.as_deref().map(str::trim).filter(|r| !r.is_empty()) {
             Some(r) => format!(
                 ", description {}",
@@ -153,14 +174,17 @@ impl KlarnaServer {
         Ok(user(
             format!(
                 "Refund {amount} minor units on Klarna order {id} and confirm the new refunded total.\n\
-                 1. Call refund_order with orderId \"{id}\", amount {amount}{description}{host}. Call it once.\n\
+                 1. Call refund_order with orderId \"{id}\", amount {amount}{currency}{description}{host}, and an \
+                 idempotencyKey you choose now for this refund (e.g. \"refund-{amount}-\" plus the reason or return number). \
+                 Call it once.\n\
                  2. From its result, report the refundId, the refunded amount with its currency (minor units: 2500 \
                  with EUR is 25.00 EUR), the idempotencyKey, and the new refunded total: orderAfter.refundedAmount, \
                  with orderAfter.capturedAmount for comparison. If orderAfter is missing, call get_order with \
                  orderId \"{id}\"{host} and report refundedAmount from it.\n\
-                 If refund_order reports OUTCOME UNKNOWN, call it again with the same arguments and the idempotencyKey \
-                 it gave (never a new key). If Klarna refuses, report the error and its suggested next step; do not \
-                 change the amount on your own.",
+                 If refund_order reports OUTCOME UNKNOWN, call it again with exactly the same arguments and the same \
+                 idempotencyKey (never a new key). If it is refused (a currency mismatch, more than is refundable, \
+                 nothing captured), report the error and its suggested next step; do not change the amount or the \
+                 currency on your own.",
                 id = a.order_id
             ),
             format!("Refund {amount} on Klarna order {}", a.order_id),

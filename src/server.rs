@@ -167,16 +167,26 @@ fn instructions(config: &Config, enabled: &[String]) -> String {
         );
     }
     text.push_str(&format!(
-        "Klarna Order Management for a merchant. Tools: {}. Amounts are integers in minor units of the order's \
-         currency (10500 = 105.00 EUR). Order ids are Klarna's UUIDs, not the merchant's order numbers. \
-         capture_order, refund_order, cancel_order and release_remaining_authorization move real money or end \
-         the authorization and cannot be undone: do them only when the user asked for that operation on that order. \
-         Each write shows its idempotency key; if a write's outcome is unknown, repeat it with the same \
-         idempotencyKey (never a new one) or check with get_order. apiHost picks Klarna's region and environment \
-         ({}); default {}.",
-        enabled.join(", "),
-        host_list(),
-        config.hosts.default_host,
+        "Klarna Order Management for a merchant. Tools: {tools}.\n\
+         - Amounts are integers in minor units of the order's currency; every currency Klarna uses has two \
+         decimals, so 10500 = 105.00 EUR and 1299 kronor = 129900. When the user names a currency, pass it as \
+         `currency`: a write in another currency than the order's is refused, never converted.\n\
+         - Order ids are Klarna's UUIDs, not the merchant's order numbers. get_order shows what can be done \
+         next (allowedActions) and what cannot and why (blockedActions): follow it.\n\
+         - capture_order, refund_order, cancel_order and release_remaining_authorization move real money or end \
+         the authorization and cannot be undone: do them only when the user asked for that operation on that order.\n\
+         - Idempotency: to make a write safe to repeat if its answer is lost, choose its idempotencyKey yourself \
+         before the first call (one per shipment, return, or operation). Repeating with the same key never moves \
+         money twice: Klarna answers with the first result. A new operation needs a new key; after Klarna \
+         definitively refused a write, a new attempt needs a new key too. Without a key the server generates one \
+         (shown in every result) and refuses an identical write without a key for {window} minutes after it was \
+         applied (24 hours while its outcome is unknown), so an accidental repeat moves nothing. If a write's \
+         outcome is unknown, repeat it with the same idempotencyKey, or check with get_order or list_operations.\n\
+         - apiHost picks Klarna's region and environment ({hosts}); default {default}.",
+        tools = enabled.join(", "),
+        window = config.duplicate_window.as_secs() / 60,
+        hosts = host_list(),
+        default = config.hosts.default_host,
     ));
     if config.read_only {
         text.push_str(" This server is read-only: it cannot capture, refund, cancel or release.");

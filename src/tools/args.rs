@@ -55,7 +55,7 @@ fn hint(path: &str) -> String {
         .unwrap_or(path);
     let last = last.split('[').next().unwrap_or(last);
     match last {
-        "orderId" => "pass Klarna's order id, a UUID such as 4f1c0b7e-2a3d-4c5e-8f90-1a2b3c4d5e6f (not the merchant's order number)".into(),
+        "orderId" => "pass Klarna's order id, a UUID of the form xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx (not the merchant's own order number; get_order or the Klarna portal shows it)".into(),
         "captureId" => "pass the capture id (a UUID) that capture_order returned or get_order lists under captures".into(),
         "amount" => format!(
             "use a whole number of minor units (cents), e.g. 10500 for 105.00 EUR: no decimals, no quotes, between 1 and {MAX_AMOUNT}; \
@@ -67,6 +67,7 @@ fn hint(path: &str) -> String {
         "quantity" | "taxRate" => "use a whole number (no decimals, no quotes)".into(),
         "apiHost" => format!("use one of: {}", ALL_HOSTS.map(|h| h.as_str()).join(", ")),
         "idempotencyKey" => "use 1-64 letters, digits, '-' or '_', or leave it out".into(),
+        "currency" => "use the ISO 4217 code of the order's currency, e.g. EUR, USD, SEK (get_order shows it), or leave it out".into(),
         "orderLines" => "pass a list of order line objects with name, quantity, unitPrice and totalAmount".into(),
         "shippingInfo" => "pass a list of objects with shippingCompany, shippingMethod, trackingNumber, …".into(),
         _ => "check the tool's input schema for this field".into(),
@@ -158,6 +159,20 @@ pub fn check_idempotency_key(value: Option<&str>) -> Result<(), ToolError> {
     }
 }
 
+/// An ISO 4217 code: three letters. Returned upper-case.
+pub fn check_currency(value: Option<&str>) -> Result<Option<String>, ToolError> {
+    let Some(code) = value else { return Ok(None) };
+    if code.len() == 3 && code.bytes().all(|b| b.is_ascii_alphabetic()) {
+        Ok(Some(code.to_ascii_uppercase()))
+    } else {
+        Err(ToolError::invalid(
+            "currency",
+            format!("{} is not a currency code", quote(code)),
+            hint("currency"),
+        ))
+    }
+}
+
 /// Short, escaped rendering of a refused value.
 pub fn quote(value: &str) -> String {
     let shown: String = value
@@ -193,6 +208,11 @@ pub fn amount_schema(_: &mut SchemaGenerator) -> Schema {
 /// A description or reference.
 pub fn text_schema(_: &mut SchemaGenerator) -> Schema {
     json_schema!({ "type": "string", "maxLength": MAX_TEXT })
+}
+
+/// An ISO 4217 currency code.
+pub fn currency_schema(_: &mut SchemaGenerator) -> Schema {
+    json_schema!({ "type": "string", "minLength": 3, "maxLength": 3, "pattern": "^[A-Za-z]{3}$" })
 }
 
 /// An idempotency key.

@@ -14,7 +14,10 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::{
-    args::{self, Validate, amount_schema, api_host_schema, key_schema, text_schema, uuid_schema},
+    args::{
+        self, Validate, amount_schema, api_host_schema, currency_schema, key_schema, text_schema,
+        uuid_schema,
+    },
     call::{Success, ToolCall},
     confirm::Asker,
     errors::{FailedRequest, Op, ToolError},
@@ -31,13 +34,17 @@ use crate::{money::format_money, server::KlarnaServer};
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct CaptureOrderParams {
-    /// Klarna order id: a UUID such as 4f1c0b7e-2a3d-4c5e-8f90-1a2b3c4d5e6f (not the merchant's order number).
+    /// Klarna's order id: a UUID of the form xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx, as get_order or the merchant's Klarna portal shows it (not the merchant's own order number).
     #[schemars(schema_with = "uuid_schema")]
     pub order_id: String,
-    /// Amount to capture, as a whole number of minor units of the order's currency (10500 = 105.00 EUR). Omit to capture the whole remaining authorized amount. At most the remaining authorized amount.
+    /// Amount to capture, as a whole number of minor units of the order's currency — every currency Klarna uses has two decimals, so 10500 = 105.00 (EUR, USD, GBP, SEK, NOK, DKK, AUD, …): 1299 kronor is 129900. Omit to capture the whole remaining authorized amount. At most the remaining authorized amount.
     #[serde(default, deserialize_with = "args::present")]
     #[schemars(schema_with = "amount_schema")]
     pub amount: Option<i64>,
+    /// ISO 4217 code of the currency the amount is meant in (e.g. EUR), as the user stated it. If it differs from the order's currency the capture is refused before anything is sent. Omit only when nobody named a currency.
+    #[serde(default)]
+    #[schemars(schema_with = "currency_schema")]
+    pub currency: Option<String>,
     /// Text shown to the customer for this capture (at most 255 characters).
     #[serde(default)]
     #[schemars(schema_with = "text_schema")]
@@ -54,7 +61,7 @@ pub struct CaptureOrderParams {
     #[serde(default)]
     #[schemars(schema_with = "shipping_schema")]
     pub shipping_info: Option<Vec<ShippingInfoArg>>,
-    /// Makes the capture safe to repeat. Omit it for a new capture: the server generates one and shows it in the result. If a call's outcome was unknown (timeout, lost connection), repeat it with the SAME key from that result, and Klarna answers with the first result instead of capturing twice. Never reuse a key for a different capture. 1-64 letters, digits, '-' or '_'.
+    /// Your idempotency key for this capture: 1-64 letters, digits, '-' or '_'. Choose it yourself before the first call (e.g. one per shipment or return) so that if the answer is lost (timeout, lost connection) you can repeat the call with the SAME key: Klarna then answers with the first result and never captures twice. A different capture needs a new key. After Klarna definitively refused a capture, a new attempt needs a new key (Klarna may keep answering the old key with the old refusal). Omit it and the server generates one and shows it in the result; the server then refuses an identical capture without a key for a while, to stop accidental repeats.
     #[serde(default)]
     #[schemars(schema_with = "key_schema")]
     pub idempotency_key: Option<String>,
@@ -70,6 +77,7 @@ impl Validate for CaptureOrderParams {
         if let Some(amount) = self.amount {
             args::check_amount("amount", amount)?;
         }
+        args::check_currency(self.currency.as_deref())?;
         args::check_text("description", self.description.as_deref(), args::MAX_TEXT)?;
         args::check_text("reference", self.reference.as_deref(), args::MAX_TEXT)?;
         lines::check_lines(self.order_lines.as_deref())?;
@@ -172,6 +180,7 @@ impl KlarnaServer {
             order_id: p.order_id,
             api_host: p.api_host,
             amount: p.amount,
+            currency: args::check_currency(p.currency.as_deref())?,
             idempotency_key: p.idempotency_key,
             body: WriteBody::Capture {
                 description: p.description,
@@ -234,8 +243,8 @@ impl KlarnaServer {
                 .as_deref()
                 .map_or_else(|| format!("{v} minor units"), |c| format_money(v, c))
         };
-        let text = format!(
-            "Capture {} of order {} at {host}: captured {}{}, refunded {}{}{}.",
+        let mut text = format!(
+            "Capture {} of order {} at {host}: captured {}{}, refunded {} (refundable {}).",
             capture.capture_id.as_deref().unwrap_or(&p.capture_id),
             p.order_id,
             m(capture.captured_amount),
@@ -245,18 +254,53 @@ impl KlarnaServer {
                 .map(|t| format!(" at {t}"))
                 .unwrap_or_default(),
             m(capture.refunded_amount),
-            capture
-                .reference
-                .as_deref()
-                .map(|r| format!(", reference {r}"))
-                .unwrap_or_default(),
-            capture
-                .shipping_info
-                .first()
-                .and_then(|s| s.tracking_number.as_deref())
-                .map(|t| format!(", tracking {t}"))
-                .unwrap_or_default(),
+            m((capture.captured_amount - capture.refunded_amount).max(0)),
         );
+        text.push_str(&match &capture.reference {
+            Some(r) => format!("\nReference: {r}."),
+            None => "\nNo reference recorded.".into(),
+        });
+        text.push_str(&match &capture.description {
+            Some(d) => format!("\nDescription: {d}."),
+            None => "\nNo description recorded.".into(),
+        });
+        if capture.order_lines.is_empty() {
+            text.push_str("\nNo order lines recorded for this capture.");
+        }
+        for l in &capture.order_lines {
+            text.push_str(&format!(
+                "\n- line: {} × {}{} at {} = {}",
+                l.quantity,
+                l.name,
+                l.reference
+                    .as_deref()
+                    .map(|r| format!(" (reference {r})"))
+                    .unwrap_or_default(),
+                m(l.unit_price),
+                m(l.total_amount)
+            ));
+        }
+        if capture.shipping_info.is_empty() {
+            text.push_str("\nNo tracking recorded.");
+        }
+        for t in &capture.shipping_info {
+            let parts: Vec<String> = [
+                t.shipping_company
+                    .as_deref()
+                    .map(|c| format!("carrier {c}")),
+                t.shipping_method.as_deref().map(|c| format!("method {c}")),
+                t.tracking_number
+                    .as_deref()
+                    .map(|c| format!("tracking number {c}")),
+                t.tracking_uri
+                    .as_deref()
+                    .map(|c| format!("tracking page {c}")),
+            ]
+            .into_iter()
+            .flatten()
+            .collect();
+            text.push_str(&format!("\n- shipment: {}", parts.join(", ")));
+        }
         let details = CaptureDetails {
             notice: self.notice().map(str::to_string),
             order_id: p.order_id,

@@ -208,8 +208,9 @@ fn klarna_message(f: &FailedRequest) -> String {
         return format!(
             "OUTCOME UNKNOWN — {what}: {reason}{facts}. Klarna may or may not have applied it. \
              Do not retry with a new key. Repeating {same} is safe: Klarna applies a key at most once \
-             and answers a repeat with the first result. Or call get_order to see the order's current \
-             state. Idempotency key: {key}.",
+             and answers a repeat with the first result (within 24 hours). Or call get_order to see the \
+             order's current state; until settled it lists this write under unresolved writes. \
+             Idempotency key: {key}.",
             what = f.what,
         );
     }
@@ -222,6 +223,11 @@ fn klarna_message(f: &FailedRequest) -> String {
         text.push_str(&format!(
             " Klarna did not apply it. Idempotency key: {key}."
         ));
+        if f.attempts > 0 {
+            text.push_str(
+                " A new attempt needs a new idempotencyKey (Klarna may keep answering this one with the same refusal).",
+            );
+        }
     }
     text
 }

@@ -32,6 +32,7 @@ pub(crate) mod confirm;
 pub mod errors;
 pub mod in_flight;
 pub mod lines;
+pub mod next_steps;
 pub mod operations;
 mod orders;
 pub mod output;

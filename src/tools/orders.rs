@@ -31,7 +31,7 @@ use crate::server::KlarnaServer;
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct GetOrderParams {
-    /// Klarna order id: a UUID such as 4f1c0b7e-2a3d-4c5e-8f90-1a2b3c4d5e6f (not the merchant's order number).
+    /// Klarna's order id: a UUID of the form xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx, as get_order or the merchant's Klarna portal shows it (not the merchant's own order number).
     #[schemars(schema_with = "uuid_schema")]
     pub order_id: String,
     /// Klarna host of the region and environment the order was placed in. Omit to use the server's default host. Production: api.klarna.com (Europe), api-na.klarna.com (North America), api-oc.klarna.com (Oceania); playground (test) hosts add ".playground".
@@ -50,10 +50,10 @@ impl Validate for GetOrderParams {
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct OrderWriteParams {
-    /// Klarna order id: a UUID such as 4f1c0b7e-2a3d-4c5e-8f90-1a2b3c4d5e6f (not the merchant's order number).
+    /// Klarna's order id: a UUID of the form xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx, as get_order or the merchant's Klarna portal shows it (not the merchant's own order number).
     #[schemars(schema_with = "uuid_schema")]
     pub order_id: String,
-    /// Makes the call safe to repeat. Omit it for a new operation: the server generates one and shows it in the result. If a call's outcome was unknown (timeout, lost connection), repeat it with the SAME key from that result, and Klarna answers with the first result instead of acting twice. Never reuse a key for a different operation. 1-64 letters, digits, '-' or '_'.
+    /// Your idempotency key for this operation: 1-64 letters, digits, '-' or '_'. Choose it yourself before the first call (e.g. one per shipment or return) so that if the answer is lost (timeout, lost connection) you can repeat the call with the SAME key: Klarna then answers with the first result and never acts twice. A different operation needs a new key. After Klarna definitively refused a operation, a new attempt needs a new key (Klarna may keep answering the old key with the old refusal). Omit it and the server generates one and shows it in the result; the server then refuses an identical operation without a key for a while, to stop accidental repeats.
     #[serde(default)]
     #[schemars(schema_with = "key_schema")]
     pub idempotency_key: Option<String>,
@@ -188,6 +188,7 @@ impl KlarnaServer {
             order_id: p.order_id,
             api_host: p.api_host,
             amount: None,
+            currency: None,
             idempotency_key: p.idempotency_key,
             body: WriteBody::Empty,
         };

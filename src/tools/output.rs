@@ -8,7 +8,10 @@
 use schemars::JsonSchema;
 use serde::Serialize;
 
-use super::operations::OperationView;
+use super::{
+    next_steps::{self, AllowedAction, BlockedAction},
+    operations::OperationView,
+};
 use crate::{
     klarna::types::{Capture, Order, OrderLine, Refund, ShippingInfo},
     money::format_money,
@@ -37,6 +40,10 @@ pub struct OrderTotals {
     pub remaining_authorized_amount: i64,
     /// Still refundable: captured minus refunded.
     pub refundable_amount: i64,
+    /// Writes Klarna would accept now, with the largest amount each takes.
+    pub allowed_actions: Vec<AllowedAction>,
+    /// Writes Klarna would refuse now, with the reason and what to do instead.
+    pub blocked_actions: Vec<BlockedAction>,
 }
 
 impl OrderTotals {
@@ -44,21 +51,40 @@ impl OrderTotals {
     pub fn of(order: &Order) -> Self {
         let captured = order.captured_amount.unwrap_or(0);
         let refunded = order.refunded_amount.unwrap_or(0);
+        let status = order.status.clone().unwrap_or_else(|| "UNKNOWN".into());
+        let currency = order
+            .purchase_currency
+            .clone()
+            .unwrap_or_default()
+            .to_ascii_uppercase();
+        let remaining = order.remaining_authorized_amount.unwrap_or(0);
+        let refundable = captured.saturating_sub(refunded).max(0);
+        let (allowed_actions, blocked_actions) = next_steps::actions(&next_steps::State {
+            status: &status,
+            fraud_status: order.fraud_status.as_deref(),
+            currency: &currency,
+            captured,
+            refundable,
+            remaining,
+        });
         Self {
-            status: order.status.clone().unwrap_or_else(|| "UNKNOWN".into()),
+            status,
             fraud_status: order.fraud_status.clone(),
-            currency: order
-                .purchase_currency
-                .clone()
-                .unwrap_or_default()
-                .to_ascii_uppercase(),
+            currency,
             order_amount: order.order_amount.unwrap_or(0),
             original_order_amount: order.original_order_amount.unwrap_or(0),
             captured_amount: captured,
             refunded_amount: refunded,
-            remaining_authorized_amount: order.remaining_authorized_amount.unwrap_or(0),
-            refundable_amount: captured.saturating_sub(refunded).max(0),
+            remaining_authorized_amount: remaining,
+            refundable_amount: refundable,
+            allowed_actions,
+            blocked_actions,
         }
+    }
+
+    /// What may be done next and what not, one line each.
+    pub fn next_steps(&self) -> String {
+        next_steps::lines(&self.allowed_actions, &self.blocked_actions)
     }
 
     /// `"CAPTURED (fraud ACCEPTED): order 105.00 EUR (10500), captured …"`.
@@ -70,11 +96,12 @@ impl OrderTotals {
             .map(|f| format!(" (fraud status {f})"))
             .unwrap_or_default();
         format!(
-            "{}{fraud}: order amount {}, captured {}, refunded {}, remaining authorized {}",
+            "{}{fraud}: order amount {}, captured {}, refunded {}, refundable {}, remaining authorized {}",
             self.status,
             m(self.order_amount),
             m(self.captured_amount),
             m(self.refunded_amount),
+            m(self.refundable_amount),
             m(self.remaining_authorized_amount)
         )
     }
@@ -349,10 +376,32 @@ impl OrderView {
             t.line()
         );
         if let Some(r) = &self.merchant_reference1 {
-            out.push_str(&format!(" Merchant reference {r}."));
+            out.push_str(&format!("\nMerchant reference {r}."));
+        }
+        if let Some(hint) = region_hint(self.purchase_country.as_deref(), &self.api_host) {
+            out.push_str(&format!("\nHint: {hint}"));
         }
         if let Some(e) = &self.expires_at {
-            out.push_str(&format!(" Authorization expires {e}."));
+            out.push_str(&format!("\nAuthorization expires {e}."));
+        }
+        if self.order_lines.is_empty() {
+            out.push_str("\nNo order lines.");
+        }
+        for l in &self.order_lines {
+            out.push_str(&format!(
+                "\n- line: {} × {}{} at {} = {}",
+                l.quantity,
+                l.name,
+                l.reference
+                    .as_deref()
+                    .map(|r| format!(" (reference {r})"))
+                    .unwrap_or_default(),
+                m(l.unit_price),
+                m(l.total_amount)
+            ));
+        }
+        if self.captures.is_empty() {
+            out.push_str("\nNo captures.");
         }
         for c in &self.captures {
             out.push_str(&format!(
@@ -370,13 +419,21 @@ impl OrderView {
                     .unwrap_or_default()
             ));
         }
+        if self.refunds.is_empty() && !self.captures.is_empty() {
+            out.push_str("\nNo refunds.");
+        }
         for r in &self.refunds {
             out.push_str(&format!(
-                "\n- refund {}: {}",
+                "\n- refund {}: {}{}",
                 r.refund_id.as_deref().unwrap_or("(no id)"),
-                m(r.refunded_amount)
+                m(r.refunded_amount),
+                r.reference
+                    .as_deref()
+                    .map(|x| format!(", reference {x}"))
+                    .unwrap_or_default()
             ));
         }
+        out.push_str(&t.next_steps());
         if !self.unresolved_writes.is_empty() {
             out.push_str("\nUnresolved writes this server recorded for this order (Klarna may or may not have applied them):");
             for op in &self.unresolved_writes {
@@ -412,4 +469,28 @@ fn settle_line(op: &OperationView) -> String {
         )
     };
     format!("{}: {how}.", op.line())
+}
+
+/// A one-line hint when an order's purchase country is normally served by another region's
+/// host than the one it was read from (a US order on the EU host, say): Klarna serves an
+/// order only on the host of the region it was placed in, so a merchant selling in several
+/// regions most likely needs that other host for the next one.
+pub fn region_hint(purchase_country: Option<&str>, api_host: &str) -> Option<String> {
+    let country = purchase_country?.to_ascii_uppercase();
+    let region = match country.as_str() {
+        "US" | "CA" | "MX" => "NA",
+        "AU" | "NZ" => "OC",
+        _ => "EU",
+    };
+    let host = crate::host::ApiHost::parse(api_host).ok()?;
+    if host.region() == region {
+        return None;
+    }
+    let usual = crate::host::ALL_HOSTS
+        .into_iter()
+        .find(|h| h.region() == region && h.environment() == host.environment())?;
+    Some(format!(
+        "purchase country {country} is usually served by {usual}, but this order lives on {host}; \
+         other orders from {country} are most likely on {usual}."
+    ))
 }

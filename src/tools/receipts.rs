@@ -24,7 +24,7 @@ impl After {
     /// Text line about the state afterwards.
     pub fn line(&self) -> String {
         match (&self.order_after, &self.order_after_unavailable) {
-            (Some(t), _) => format!("Order now {}.", t.line()),
+            (Some(t), _) => format!("Order now {}.{}", t.line(), t.next_steps()),
             (None, Some(why)) => {
                 format!("The order could not be read afterwards ({why}); call get_order to see it.")
             }
@@ -44,10 +44,9 @@ pub struct WriteFacts {
     pub order_id: String,
     /// Host the write went to.
     pub api_host: String,
-    /// The `Klarna-Idempotency-Key` sent. Repeating the call with it can never apply it twice.
+    /// The `Klarna-Idempotency-Key` sent. Repeating this same call with it never applies it
+    /// twice (Klarna answers with this result); a different operation needs a new key.
     pub idempotency_key: String,
-    /// HTTP attempts made (more than 1 when transient failures were retried with the same key).
-    pub attempts: u32,
     /// ISO 4217 currency of the amounts.
     pub currency: String,
     /// True when Klarna answered with the result of an earlier call with this idempotency
@@ -56,12 +55,13 @@ pub struct WriteFacts {
 }
 
 impl WriteFacts {
-    fn replay_note(&self) -> &'static str {
-        if self.replayed {
-            " Klarna answered with the earlier result for this idempotency key: nothing new was applied by this call."
-        } else {
-            ""
-        }
+    /// The opening of a replay's text: it must not read like a new money movement.
+    fn replay_opening(&self, original: &str) -> String {
+        format!(
+            "REPLAY — nothing new was applied by this call: Klarna answered with the result of an earlier call with \
+             idempotency key {} ({original}).\n",
+            self.idempotency_key
+        )
     }
 }
 
@@ -89,18 +89,23 @@ impl CaptureReceipt {
     /// Human text.
     pub fn text(&self) -> String {
         let f = &self.facts;
+        let money = format_money(self.captured_amount, &f.currency);
+        let id = self.capture_id.as_deref().unwrap_or("(not returned)");
+        let reference = self
+            .reference
+            .as_deref()
+            .map(|r| format!(", reference {r}"))
+            .unwrap_or_default();
+        let opening = if f.replayed {
+            f.replay_opening(&format!("capture {id} of {money}{reference}"))
+        } else {
+            String::new()
+        };
         format!(
-            "Captured {} on order {} at {}: capture id {}{}, idempotency key {}.{}\n{}",
-            format_money(self.captured_amount, &f.currency),
+            "{opening}Captured {money} on order {} at {}: capture id {id}{reference}, idempotency key {}.\n{}",
             f.order_id,
             f.api_host,
-            self.capture_id.as_deref().unwrap_or("(not returned)"),
-            self.reference
-                .as_deref()
-                .map(|r| format!(", reference {r}"))
-                .unwrap_or_default(),
             f.idempotency_key,
-            f.replay_note(),
             self.after.line()
         )
     }
@@ -127,14 +132,18 @@ impl RefundReceipt {
     /// Human text.
     pub fn text(&self) -> String {
         let f = &self.facts;
+        let money = format_money(self.refunded_amount, &f.currency);
+        let id = self.refund_id.as_deref().unwrap_or("(not returned)");
+        let opening = if f.replayed {
+            f.replay_opening(&format!("refund {id} of {money}"))
+        } else {
+            String::new()
+        };
         format!(
-            "Refunded {} on order {} at {}: refund id {}, idempotency key {}.{}\n{}",
-            format_money(self.refunded_amount, &f.currency),
+            "{opening}Refunded {money} on order {} at {}: refund id {id}, idempotency key {}.\n{}",
             f.order_id,
             f.api_host,
-            self.refund_id.as_deref().unwrap_or("(not returned)"),
             f.idempotency_key,
-            f.replay_note(),
             self.after.line()
         )
     }
@@ -155,16 +164,20 @@ pub struct EndAuthorizationReceipt {
 }
 
 impl EndAuthorizationReceipt {
-    /// Human text; `verb` is "Cancelled" or "Released the remaining authorization of".
+    /// Human text; `what` is "Cancelled" or "Released the remaining authorization of".
     pub fn text(&self, what: &str) -> String {
         let f = &self.facts;
+        let opening = if f.replayed {
+            f.replay_opening("the order was already ended by it")
+        } else {
+            String::new()
+        };
         format!(
-            "{what} order {} at {}: {} of authorization released, idempotency key {}.{}\n{}",
+            "{opening}{what} order {} at {}: {} of authorization released, idempotency key {}.\n{}",
             f.order_id,
             f.api_host,
             format_money(self.released_amount, &f.currency),
             f.idempotency_key,
-            f.replay_note(),
             self.after.line()
         )
     }

@@ -13,7 +13,10 @@ use schemars::JsonSchema;
 use serde::Deserialize;
 
 use super::{
-    args::{self, Validate, amount_schema, api_host_schema, key_schema, text_schema, uuid_schema},
+    args::{
+        self, Validate, amount_schema, api_host_schema, currency_schema, key_schema, text_schema,
+        uuid_schema,
+    },
     call::{Success, ToolCall},
     confirm::Asker,
     errors::ToolError,
@@ -29,12 +32,16 @@ use crate::server::KlarnaServer;
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct RefundOrderParams {
-    /// Klarna order id: a UUID such as 4f1c0b7e-2a3d-4c5e-8f90-1a2b3c4d5e6f (not the merchant's order number).
+    /// Klarna's order id: a UUID of the form xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx, as get_order or the merchant's Klarna portal shows it (not the merchant's own order number).
     #[schemars(schema_with = "uuid_schema")]
     pub order_id: String,
-    /// Amount to refund, as a whole number of minor units of the order's currency (2500 = 25.00 EUR). Required. At most the captured amount minus what was already refunded.
+    /// Amount to refund, as a whole number of minor units of the order's currency — every currency Klarna uses has two decimals, so 2500 = 25.00 (EUR, USD, GBP, SEK, NOK, DKK, AUD, …): 10 dollars is 1000. Required. At most the captured amount minus what was already refunded (get_order shows it as refundableAmount).
     #[schemars(schema_with = "amount_schema")]
     pub amount: i64,
+    /// ISO 4217 code of the currency the amount is meant in (e.g. EUR), as the user stated it ("refund 10 dollars" → USD). If it differs from the order's currency the refund is refused before anything is sent. Omit only when nobody named a currency.
+    #[serde(default)]
+    #[schemars(schema_with = "currency_schema")]
+    pub currency: Option<String>,
     /// Text shown to the customer for this refund, e.g. the reason (at most 255 characters).
     #[serde(default)]
     #[schemars(schema_with = "text_schema")]
@@ -47,7 +54,7 @@ pub struct RefundOrderParams {
     #[serde(default)]
     #[schemars(schema_with = "lines_schema")]
     pub order_lines: Option<Vec<OrderLineArg>>,
-    /// Makes the refund safe to repeat. Omit it for a new refund: the server generates one and shows it in the result. If a call's outcome was unknown (timeout, lost connection), repeat it with the SAME key from that result, and Klarna answers with the first result instead of refunding twice. Never reuse a key for a different refund. 1-64 letters, digits, '-' or '_'.
+    /// Your idempotency key for this refund: 1-64 letters, digits, '-' or '_'. Choose it yourself before the first call (e.g. one per shipment or return) so that if the answer is lost (timeout, lost connection) you can repeat the call with the SAME key: Klarna then answers with the first result and never refunds twice. A different refund needs a new key. After Klarna definitively refused a refund, a new attempt needs a new key (Klarna may keep answering the old key with the old refusal). Omit it and the server generates one and shows it in the result; the server then refuses an identical refund without a key for a while, to stop accidental repeats.
     #[serde(default)]
     #[schemars(schema_with = "key_schema")]
     pub idempotency_key: Option<String>,
@@ -61,6 +68,7 @@ impl Validate for RefundOrderParams {
     fn validate(&self) -> Result<(), ToolError> {
         args::check_uuid("orderId", &self.order_id)?;
         args::check_amount("amount", self.amount)?;
+        args::check_currency(self.currency.as_deref())?;
         args::check_text("description", self.description.as_deref(), args::MAX_TEXT)?;
         args::check_text("reference", self.reference.as_deref(), args::MAX_TEXT)?;
         lines::check_lines(self.order_lines.as_deref())?;
@@ -107,6 +115,7 @@ impl KlarnaServer {
             order_id: p.order_id,
             api_host: p.api_host,
             amount: Some(p.amount),
+            currency: args::check_currency(p.currency.as_deref())?,
             idempotency_key: p.idempotency_key,
             body: WriteBody::Refund {
                 description: p.description,

@@ -171,6 +171,8 @@ pub(crate) struct WriteRequest {
     /// Capture: `None` = everything still authorized. Refund: always given. Cancel and
     /// release: `None` (they end whatever remains).
     pub amount: Option<i64>,
+    /// The currency the caller meant the amount in (ISO 4217, upper-case), if it said.
+    pub currency: Option<String>,
     /// The caller's idempotency key (validated), if any.
     pub idempotency_key: Option<String>,
     /// What is sent besides the amount.
@@ -225,6 +227,19 @@ impl KlarnaServer {
 
         let before = self.read_before(call, kind, host, order_id).await?;
         let totals = OrderTotals::of(&before);
+        if let Some(meant) = &request.currency
+            && *meant != totals.currency
+        {
+            let amount = request.amount.unwrap_or(totals.remaining_authorized_amount);
+            return Err(ToolError::Refused(format!(
+                "Refused: the amount was meant in {meant}, but order {order_id} is in {order}: {amount} \
+                 would be {actual}, not {asked}. Convert the amount to {order} (or ask the user what they \
+                 meant), then call again with currency \"{order}\".",
+                order = totals.currency,
+                actual = format_major(amount, &totals.currency),
+                asked = format_major(amount, meant),
+            )));
+        }
         let amount = self.amount_of(kind, request.amount, &totals, host, order_id)?;
         call.amount = Some(amount);
         self.check_cap(kind, amount, &totals.currency)?;
@@ -408,7 +423,6 @@ impl KlarnaServer {
             order_id: order_id.to_string(),
             api_host: host.to_string(),
             idempotency_key: key,
-            attempts: sent.attempts,
             currency: totals.currency.clone(),
             replayed: earlier.is_some(),
         };

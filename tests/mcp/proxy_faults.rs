@@ -191,8 +191,7 @@ async fn one_fault_is_survived_and_the_write_applies_exactly_once() {
             let (h, plan) = harness().await;
             let id = h.seed(seed);
             plan.push(fault, 1);
-            let receipt = h.ok(tool, order_args(&id, args)).await;
-            assert_eq!(receipt["attempts"], 2, "{tool} {fault:?}");
+            h.ok(tool, order_args(&id, args)).await;
             assert_eq!(
                 effect(&h, &id),
                 expected,
