@@ -18,10 +18,11 @@ pub enum ClientKind {
     Vscode,
 }
 
-/// Placeholder shown for the username.
-pub const USERNAME_PLACEHOLDER: &str = "<your Klarna API username>";
-/// Placeholder shown for the password.
-pub const PASSWORD_PLACEHOLDER: &str = "<your Klarna API password>";
+/// Placeholder shown for the EU key.
+pub const EU_KEY_PLACEHOLDER: &str = "<your EU API key (klarna_live_api_…)>";
+/// Placeholder shown for the NA key.
+pub const NA_KEY_PLACEHOLDER: &str =
+    "<your North America API key, or delete this line if you sell only in Europe>";
 
 fn server_entry(binary: &str, demo: bool) -> Value {
     if demo {
@@ -30,7 +31,7 @@ fn server_entry(binary: &str, demo: bool) -> Value {
         json!({
             "command": binary,
             "args": [],
-            "env": { "KLARNA_API_USERNAME": USERNAME_PLACEHOLDER, "KLARNA_API_PASSWORD": PASSWORD_PLACEHOLDER }
+            "env": { "KLARNA_EU_API_KEY": EU_KEY_PLACEHOLDER, "KLARNA_NA_API_KEY": NA_KEY_PLACEHOLDER }
         })
     }
 }
@@ -51,16 +52,16 @@ pub fn render(kind: ClientKind, binary: &str, demo: bool) -> String {
             } else {
                 pretty(json!({
                     "inputs": [
-                        { "type": "promptString", "id": "klarna-username", "description": "Klarna API username" },
-                        { "type": "promptString", "id": "klarna-password", "description": "Klarna API password", "password": true }
+                        { "type": "promptString", "id": "klarna-eu-key", "description": "Klarna API key for Europe (api.klarna.com)", "password": true },
+                        { "type": "promptString", "id": "klarna-na-key", "description": "Klarna API key for North America (api-na.klarna.com); leave empty if none", "password": true }
                     ],
                     "servers": { name: {
                         "type": "stdio",
                         "command": binary,
                         "args": [],
                         "env": {
-                            "KLARNA_API_USERNAME": "${input:klarna-username}",
-                            "KLARNA_API_PASSWORD": "${input:klarna-password}"
+                            "KLARNA_EU_API_KEY": "${input:klarna-eu-key}",
+                            "KLARNA_NA_API_KEY": "${input:klarna-na-key}"
                         }
                     } }
                 }))
@@ -72,9 +73,9 @@ pub fn render(kind: ClientKind, binary: &str, demo: bool) -> String {
                 format!("claude mcp add {name} -- {bin} --demo")
             } else {
                 format!(
-                    "claude mcp add {name} --env KLARNA_API_USERNAME={} --env KLARNA_API_PASSWORD={} -- {bin}",
-                    shell_quote(USERNAME_PLACEHOLDER),
-                    shell_quote(PASSWORD_PLACEHOLDER)
+                    "claude mcp add {name} --env KLARNA_EU_API_KEY={} --env KLARNA_NA_API_KEY={} -- {bin}",
+                    shell_quote(EU_KEY_PLACEHOLDER),
+                    shell_quote(NA_KEY_PLACEHOLDER)
                 )
             }
         }
@@ -86,7 +87,8 @@ pub fn where_it_goes(kind: ClientKind) -> &'static str {
     match kind {
         ClientKind::ClaudeDesktop => {
             "Merge into claude_desktop_config.json (macOS: ~/Library/Application Support/Claude/, Windows: %APPDATA%\\Claude\\, \
-             Linux: ~/.config/Claude/), replace the placeholders, then restart Claude Desktop."
+             Linux: ~/.config/Claude/), replace the placeholders (one API key per region you sell in; see the README for \
+             other regions and playground keys), then restart Claude Desktop."
         }
         ClientKind::ClaudeCode => {
             "Run this in a terminal (replace the placeholders first); `claude mcp list` shows it."
@@ -142,7 +144,7 @@ mod tests {
         let line = render(ClientKind::ClaudeCode, "/opt/klarna mcp/klarna-mcp", false);
         assert!(
             line.starts_with(
-                "claude mcp add klarna --env KLARNA_API_USERNAME='<your Klarna API username>'"
+                "claude mcp add klarna --env KLARNA_EU_API_KEY='<your EU API key (klarna_live_api_…)>'"
             ),
             "{line}"
         );

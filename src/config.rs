@@ -11,15 +11,12 @@
 
 use std::{collections::BTreeSet, net::IpAddr, time::Duration};
 
-use secrecy::SecretString;
 use url::Url;
 
 use crate::{
-    host::{ApiHost, Environment, HostError, HostPolicy},
+    host::{ALL_HOSTS, Environment, HostError, HostPolicy},
     journal::{DEFAULT_DUPLICATE_WINDOW, JournalLocation, KEY_LIFETIME},
-    klarna::{
-        ClientConfig, Credentials, HostCredentials, MIN_CALL_BUDGET, MissingCredential, RetryPolicy,
-    },
+    klarna::{BaseUrl, ClientConfig, HostCredentials, MIN_CALL_BUDGET, RetryPolicy},
 };
 
 /// How long a stopping server waits for writes in flight, by default.
@@ -112,6 +109,8 @@ pub struct DemoMode {
 pub struct DemoOrderNote {
     /// Klarna order id.
     pub order_id: String,
+    /// The host it lives on.
+    pub host: String,
     /// Order status, e.g. `AUTHORIZED`.
     pub state: String,
     /// Amounts and lines in one sentence.
@@ -187,14 +186,14 @@ impl Config {
                 .partition(|name| real(name).is_some());
             if set.iter().any(|n| n == "KLARNA_BASE_URL")
                 && let Some(url) = &config.client.base_url
-                && !is_loopback(url)
+                && !base_url_is_loopback(url)
             {
                 return Err(ConfigError::Conflict(format!(
                     "KLARNA_BASE_URL in {} points at {}, which is not this machine. A .env may only point \
                      requests at loopback (a simulator or a local proxy); set a remote base URL in the real \
                      environment (the MCP client's \"env\" block) if you mean it",
                     dotenv.path.display(),
-                    redacted_url(url)
+                    url.redacted()
                 )));
             }
             config.dotenv = Some(DotEnvUse {
@@ -215,61 +214,22 @@ impl Config {
                 .filter(|v| !v.is_empty())
         };
 
-        let username = get("KLARNA_API_USERNAME");
-        // The password is not trimmed: whitespace could be part of it.
-        let password = lookup("KLARNA_API_PASSWORD").filter(|v| !v.is_empty());
-        let key_env = password.as_deref().and_then(Environment::of_api_key);
-        let credentials = match (username, password) {
-            (Some(username), Some(password)) => Ok(Credentials {
-                username,
-                password: SecretString::from(password),
-            }),
-            (None, _) => Err(MissingCredential("KLARNA_API_USERNAME")),
-            (Some(_), None) => Err(MissingCredential("KLARNA_API_PASSWORD")),
-        };
-
         let environment = match get("KLARNA_ENVIRONMENT") {
             None => None,
             Some(v) => Some(Environment::parse(&v).ok_or_else(|| {
                 invalid("KLARNA_ENVIRONMENT", &v, "use `playground` or `production`")
             })?),
         };
-        if let (Some(env), Some(key)) = (environment, key_env)
-            && env != key
-        {
-            return Err(ConfigError::Conflict(format!(
-                "KLARNA_ENVIRONMENT={env} but KLARNA_API_PASSWORD is a {key} API key (klarna_{}_api_…). \
-                 Use the {env} key, or set KLARNA_ENVIRONMENT={key}",
-                if key == Environment::Production {
-                    "live"
-                } else {
-                    "test"
-                }
-            )));
-        }
-        let restriction = match (environment, key_env) {
-            (Some(env), _) => Some((env, format!("KLARNA_ENVIRONMENT={env}"))),
-            (None, Some(key)) => Some((
-                key,
-                format!("the API key in KLARNA_API_PASSWORD is a {key} key"),
-            )),
-            (None, None) => None,
-        };
-        let default_host = match get("KLARNA_API_HOST") {
-            Some(v) => {
-                ApiHost::parse(&v).map_err(|e| invalid("KLARNA_API_HOST", &v, e.to_string()))?
-            }
-            None => restriction
-                .as_ref()
-                .map_or(ApiHost::Eu, |(env, _)| env.eu_host()),
-        };
+        let parsed = credentials::parse(&get, &lookup, environment)?;
+        let default_host = credentials::default_host(&get, environment, &parsed)?;
         let hosts = HostPolicy {
             default_host,
-            restriction,
+            restriction: environment.map(|env| (env, format!("KLARNA_ENVIRONMENT={env}"))),
         };
         if let Err(e @ HostError::WrongEnvironment { .. }) = hosts.resolve(None) {
             return Err(ConfigError::Conflict(format!("KLARNA_API_HOST: {e}")));
         }
+        let credentials = parsed.credentials;
 
         let base_url = get("KLARNA_BASE_URL")
             .map(|v| parse_base_url(&v))
@@ -388,7 +348,7 @@ impl Config {
 
         Ok(Self {
             client: ClientConfig {
-                credentials: HostCredentials::same_for_all(credentials),
+                credentials,
                 base_url,
                 retry,
             },
@@ -415,15 +375,11 @@ impl Config {
     /// notice on every result. Safety settings (read-only, tools, caps, confirmation) stay.
     pub fn into_demo(
         mut self,
-        base_url: Url,
-        username: &str,
-        password: &str,
+        base_url: BaseUrl,
+        credentials: HostCredentials,
         demo: DemoMode,
     ) -> Self {
-        self.client.credentials = HostCredentials::same_for_all(Ok(Credentials {
-            username: username.to_string(),
-            password: SecretString::from(password.to_string()),
-        }));
+        self.client.credentials = credentials;
         self.client.base_url = Some(base_url);
         self.hosts.restriction = None;
         // Trying the demo never mixes with real records.
@@ -434,9 +390,18 @@ impl Config {
 
     /// One log-safe line describing the effective configuration (no secrets).
     pub fn describe(&self) -> String {
-        let user = match self.client.credentials.for_host(self.hosts.default_host) {
-            Ok(c) => format!("username={} password=[set, redacted]", c.username),
-            Err(m) => format!("credentials missing ({})", m.0),
+        let usable = self.client.credentials.usable();
+        let user = if usable.is_empty() {
+            "credentials=none".to_string()
+        } else {
+            format!(
+                "credentials=[{}]",
+                usable
+                    .iter()
+                    .map(|(h, source)| format!("{h} from {source}"))
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            )
         };
         format!(
             "mode={} default_host={} environment={} base_url={} read_only={} {user} \
@@ -450,7 +415,7 @@ impl Config {
             self.client
                 .base_url
                 .as_ref()
-                .map_or("-".to_string(), redacted_url),
+                .map_or("-".to_string(), BaseUrl::redacted),
             self.read_only,
             self.confirm_writes,
             self.include_personal_data,
@@ -536,15 +501,25 @@ pub fn redacted_url(url: &Url) -> String {
 }
 
 /// `https://` anything, or `http://` to a loopback address only (plain HTTP would expose
-/// the Basic-auth header on the network).
-fn parse_base_url(value: &str) -> Result<Url, ConfigError> {
-    let url = Url::parse(value)
-        .map_err(|e| invalid("KLARNA_BASE_URL", value, format!("not a URL ({e})")))?;
+/// the Basic-auth header on the network). With `{apiHost}`, every one of the six URLs it
+/// stands for must pass.
+fn parse_base_url(value: &str) -> Result<BaseUrl, ConfigError> {
+    let base = BaseUrl::new(value);
+    for host in ALL_HOSTS {
+        let url = base
+            .for_host(host)
+            .map_err(|e| invalid("KLARNA_BASE_URL", value, format!("not a URL ({e})")))?;
+        check_base_url(value, &url)?;
+    }
+    Ok(base)
+}
+
+fn check_base_url(value: &str, url: &Url) -> Result<(), ConfigError> {
     if !url.username().is_empty() || url.password().is_some() {
         return Err(invalid(
             "KLARNA_BASE_URL",
             "[contains user info, not shown]",
-            "remove the user:password@ part; credentials come from KLARNA_API_USERNAME/PASSWORD",
+            "remove the user:password@ part; credentials come from the KLARNA_*_API_* variables",
         ));
     }
     if url.query().is_some() || url.fragment().is_some() {
@@ -554,10 +529,9 @@ fn parse_base_url(value: &str) -> Result<Url, ConfigError> {
             "remove the ?query and #fragment",
         ));
     }
-    let loopback = is_loopback(&url);
     match url.scheme() {
-        "https" if url.host().is_some() => Ok(url),
-        "http" if loopback => Ok(url),
+        "https" if url.host().is_some() => Ok(()),
+        "http" if is_loopback(url) => Ok(()),
         "http" => Err(invalid(
             "KLARNA_BASE_URL",
             value,
@@ -571,6 +545,14 @@ fn parse_base_url(value: &str) -> Result<Url, ConfigError> {
     }
 }
 
+/// Whether every URL a base URL stands for is on this machine.
+pub fn base_url_is_loopback(base: &BaseUrl) -> bool {
+    ALL_HOSTS
+        .into_iter()
+        .all(|h| base.for_host(h).is_ok_and(|u| is_loopback(&u)))
+}
+
+pub mod credentials;
 pub mod dotenv;
 
 pub use dotenv::DotEnv;

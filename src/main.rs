@@ -8,10 +8,15 @@ use klarna_mcp::{
     Config, KlarnaServer,
     clients::{self, ClientKind},
     config::{DemoMode, DemoOrderNote, LogFormat},
-    simulator::{DEMO_PASSWORD, DEMO_USERNAME, Simulator, SimulatorConfig, demo_orders},
+    host::ALL_HOSTS,
+    klarna::{BaseUrl, Credentials, HostCredentials, MissingCredential},
+    simulator::{
+        DEMO_PASSWORD, DEMO_USERNAME, Simulator, SimulatorConfig, demo_credentials, demo_orders,
+    },
     tools::in_flight::InFlightWrites,
 };
 use rmcp::{ServiceExt, service::ServerInitializeError, transport::stdio_pipes};
+use secrecy::SecretString;
 use tokio_util::sync::CancellationToken;
 use tracing_subscriber::EnvFilter;
 
@@ -284,19 +289,36 @@ async fn run_simulator(listen: SocketAddr) -> ExitCode {
     simulator.seed_demo_orders();
     // This mode is for humans and scripts, not MCP: stdout is free.
     println!("Klarna simulator listening on {}", simulator.base_url());
-    println!("Credentials: username {DEMO_USERNAME}, password {DEMO_PASSWORD} (simulator only)");
     println!(
-        "Try: curl -u {DEMO_USERNAME}:{DEMO_PASSWORD} {}/ordermanagement/v1/orders/<order id>",
-        simulator.base_url()
+        "Each host's requests go to {} (e.g. …/api-na.klarna.com/ordermanagement/v1/orders/<id>); paths without a host are api.klarna.com.",
+        simulator.host_base_url()
     );
     println!(
-        "Or point the server at it: KLARNA_BASE_URL={} with the credentials above.",
+        "Try: curl -u {DEMO_USERNAME}:{DEMO_PASSWORD} {}/api.klarna.com/ordermanagement/v1/orders/<order id>",
         simulator.base_url()
     );
-    for order in klarna_mcp::simulator::demo_orders() {
+    println!("Point the server at it with these (simulator-only credentials, one set per host):");
+    println!("  KLARNA_BASE_URL={}", simulator.host_base_url());
+    for c in demo_credentials() {
+        let scope = klarna_mcp::config::credentials::scope(match klarna_mcp::host::ApiHost::parse(
+            c.host,
+        ) {
+            Ok(h) => h,
+            Err(_) => continue,
+        });
+        match c.username {
+            Some(user) => println!(
+                "  KLARNA_{scope}_API_USERNAME={user} KLARNA_{scope}_API_PASSWORD={}",
+                c.secret
+            ),
+            None => println!("  KLARNA_{scope}_API_KEY={}", c.secret),
+        }
+    }
+    println!("Demo orders:");
+    for order in demo_orders() {
         println!(
-            "  {}  {:<14} {}",
-            order.order_id, order.state, order.summary
+            "  {}  {:<28} {:<14} {}",
+            order.order_id, order.host, order.state, order.summary
         );
     }
     signals.recv().await;
@@ -381,15 +403,9 @@ async fn serve(demo: bool) -> ExitCode {
                 return ExitCode::FAILURE;
             }
         };
-        let url = match url::Url::parse(&simulator.base_url()) {
-            Ok(u) => u,
-            Err(e) => {
-                tracing::error!("simulator URL: {e}");
-                return ExitCode::FAILURE;
-            }
-        };
+        let base = BaseUrl::new(&simulator.host_base_url());
         _simulator = Some(simulator);
-        config.into_demo(url, DEMO_USERNAME, DEMO_PASSWORD, demo_mode())
+        config.into_demo(base, demo_host_credentials(), demo_mode())
     } else {
         if let Some(url) = &config.client.base_url {
             let from_dotenv = config
@@ -397,7 +413,7 @@ async fn serve(demo: bool) -> ExitCode {
                 .as_ref()
                 .is_some_and(|d| d.set.iter().any(|n| n == "KLARNA_BASE_URL"));
             tracing::warn!(
-                base_url = %klarna_mcp::config::redacted_url(url),
+                base_url = %url.redacted(),
                 source = if from_dotenv { ".env" } else { "environment" },
                 "KLARNA_BASE_URL is set: every request goes there instead of the Klarna host named by apiHost"
             );
@@ -536,6 +552,25 @@ async fn settle_writes(in_flight: &InFlightWrites, grace: std::time::Duration) {
     }
 }
 
+/// The simulator's demo credentials, each for its host (a key-only login on the
+/// playground hosts, username and password on the others).
+fn demo_host_credentials() -> HostCredentials {
+    HostCredentials::per_host(ALL_HOSTS.map(|host| {
+        let entry = demo_credentials()
+            .iter()
+            .find(|c| c.host == host.as_str())
+            .map(|c| {
+                Arc::new(Credentials {
+                    username: c.username.map(str::to_string),
+                    secret: SecretString::from(c.secret.to_string()),
+                    source: format!("the demo credentials for {host}"),
+                })
+            })
+            .ok_or_else(|| MissingCredential(format!("the demo has no credentials for {host}")));
+        (host, entry)
+    }))
+}
+
 /// The demo orders the simulator seeds, as the server's instructions list them.
 fn demo_mode() -> DemoMode {
     DemoMode {
@@ -543,6 +578,7 @@ fn demo_mode() -> DemoMode {
             .iter()
             .map(|o| DemoOrderNote {
                 order_id: o.order_id.to_string(),
+                host: o.host.to_string(),
                 state: o.state.to_string(),
                 summary: o.summary.to_string(),
                 try_this: o.try_this.to_string(),
@@ -551,12 +587,27 @@ fn demo_mode() -> DemoMode {
     }
 }
 
+/// The hosts that have credentials and where each set comes from (names, never values).
+fn usable_hosts(config: &Config) -> String {
+    let usable = config.client.credentials.usable();
+    if usable.is_empty() {
+        "none (set KLARNA_API_KEY, or see the README)".into()
+    } else {
+        usable
+            .iter()
+            .map(|(h, source)| format!("{h} ({source})"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+}
+
 /// What a human who started the server in a terminal sees on stderr.
 fn guide(server: &KlarnaServer) -> String {
     let config = server.config();
     format!(
         "klarna-mcp {version} — {mode}\n\
-         Default host: {host}. Tools: {tools}.\n\
+         Default host: {host}. Hosts with credentials: {usable}.\n\
+         Tools: {tools}.\n\
          This is an MCP server speaking JSON-RPC on stdin/stdout; it waits for an MCP client.\n\
          Connect a client instead of typing here, e.g.:\n\
          \x20 klarna-mcp config claude-desktop{demo_flag}   (also: claude-code, cursor, vscode)\n\
@@ -569,6 +620,7 @@ fn guide(server: &KlarnaServer) -> String {
             "live mode: real Klarna API"
         },
         host = config.hosts.default_host,
+        usable = usable_hosts(server.config()),
         tools = server.tool_names().join(", "),
         demo_flag = if config.demo.is_some() { " --demo" } else { "" },
         bin = std::env::current_exe()

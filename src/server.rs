@@ -182,11 +182,27 @@ fn instructions(config: &Config, enabled: &[String]) -> String {
          (shown in every result) and refuses an identical write without a key for {window} minutes after it was \
          applied (24 hours while its outcome is unknown), so an accidental repeat moves nothing. If a write's \
          outcome is unknown, repeat it with the same idempotencyKey, or check with get_order or list_operations.\n\
-         - apiHost picks Klarna's region and environment ({hosts}); default {default}.",
+         - apiHost picks Klarna's region and environment ({hosts}); default {default}. An order lives on the \
+         host of the region and environment it was placed in. Hosts this server has credentials for: {usable}; \
+         a call to any other host is refused before anything is sent.",
         tools = enabled.join(", "),
         window = config.duplicate_window.as_secs() / 60,
         hosts = host_list(),
         default = config.hosts.default_host,
+        usable = {
+            let usable: Vec<String> = config
+                .client
+                .credentials
+                .usable()
+                .iter()
+                .map(|(h, _)| h.to_string())
+                .collect();
+            if usable.is_empty() {
+                "none yet (every call says what to set)".to_string()
+            } else {
+                usable.join(", ")
+            }
+        },
     ));
     if config.read_only {
         text.push_str(" This server is read-only: it cannot capture, refund, cancel or release.");
@@ -195,8 +211,8 @@ fn instructions(config: &Config, enabled: &[String]) -> String {
         text.push_str("\n\nDemo orders (use these ids):");
         for order in &demo.orders {
             text.push_str(&format!(
-                "\n- {} — {}: {} Try: {}",
-                order.order_id, order.state, order.summary, order.try_this
+                "\n- {} on {} — {}: {} Try: {}",
+                order.order_id, order.host, order.state, order.summary, order.try_this
             ));
         }
     }

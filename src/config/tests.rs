@@ -1,6 +1,8 @@
 //! Unit tests for configuration parsing.
 
 use super::*;
+use crate::host::ApiHost;
+use secrecy::ExposeSecret;
 
 fn vars(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
     let owned: Vec<(String, String)> = pairs
@@ -24,21 +26,37 @@ const CREDS: [(&str, &str); 2] = [
 fn defaults_are_safe_and_start_without_credentials() {
     let c = Config::from_vars(vars(&[])).unwrap();
     let missing = |c: &Config| c.client.credentials.for_host(ApiHost::Eu).unwrap_err().0;
-    assert_eq!(missing(&c), "KLARNA_API_USERNAME");
+    assert!(missing(&c).contains("KLARNA_API_KEY") && missing(&c).contains("KLARNA_EU_API_KEY"));
     assert_eq!(c.hosts.default_host, ApiHost::Eu);
     assert_eq!(c.hosts.restriction, None);
     assert!(!c.read_only && !c.include_personal_data && c.demo.is_none());
     assert_eq!(c.confirm_writes, ConfirmWrites::Auto);
     assert_eq!(c.tools, None);
     let c = Config::from_vars(vars(&[("KLARNA_API_USERNAME", "u")])).unwrap();
-    assert_eq!(missing(&c), "KLARNA_API_PASSWORD");
+    assert!(
+        missing(&c).contains("KLARNA_API_PASSWORD"),
+        "{}",
+        missing(&c)
+    );
 }
 
 #[test]
-fn missing_credential_message_names_the_variable_and_the_fix() {
-    let text = MissingCredential("KLARNA_API_PASSWORD").to_string();
-    assert!(text.contains("KLARNA_API_PASSWORD is not set"), "{text}");
-    assert!(text.contains("--demo"), "{text}");
+fn a_missing_credential_message_names_the_variables_and_the_fix() {
+    let c = Config::from_vars(vars(&[])).unwrap();
+    let text = c
+        .client
+        .credentials
+        .for_host(ApiHost::Na)
+        .unwrap_err()
+        .to_string();
+    for needed in [
+        "KLARNA_NA_API_KEY",
+        "KLARNA_API_KEY",
+        "api-na.klarna.com",
+        "--demo",
+    ] {
+        assert!(text.contains(needed), "{needed}: {text}");
+    }
 }
 
 #[test]
@@ -48,6 +66,8 @@ fn base_url_allows_https_anywhere_and_http_only_on_loopback() {
         "http://127.0.0.1:8088",
         "http://localhost:1",
         "http://[::1]:9",
+        "http://127.0.0.1:8088/{apiHost}",
+        "https://{apiHost}.gateway.example",
     ] {
         let c = Config::from_vars(vars(&[("KLARNA_BASE_URL", ok)])).unwrap();
         assert!(c.client.base_url.is_some(), "{ok}");
@@ -59,6 +79,7 @@ fn base_url_allows_https_anywhere_and_http_only_on_loopback() {
         "not a url",
         "https://u:p@gw.example",
         "https://gw.example/?x=1",
+        "http://{apiHost}:8088",
     ] {
         let err = Config::from_vars(vars(&[("KLARNA_BASE_URL", bad)]))
             .unwrap_err()
@@ -91,19 +112,16 @@ fn environment_restricts_hosts_and_picks_its_eu_default() {
 }
 
 #[test]
-fn api_key_prefix_restricts_hosts_and_contradictions_stop_startup() {
-    let c = Config::from_vars(vars(&[
-        ("KLARNA_API_USERNAME", "u"),
-        ("KLARNA_API_PASSWORD", "klarna_test_api_abc"),
-    ]))
-    .unwrap();
+fn a_default_api_key_serves_only_its_environment_and_contradictions_stop_startup() {
+    let c = Config::from_vars(vars(&[("KLARNA_API_KEY", "klarna_test_api_abc")])).unwrap();
     assert_eq!(c.hosts.default_host, ApiHost::EuPlayground);
-    let err = c
-        .hosts
-        .resolve(Some("api-na.klarna.com"))
-        .unwrap_err()
-        .to_string();
-    assert!(err.contains("API key"), "{err}");
+    let creds = &c.client.credentials;
+    assert!(creds.for_host(ApiHost::NaPlayground).is_ok());
+    let err = creds.for_host(ApiHost::Na).unwrap_err().to_string();
+    assert!(
+        err.contains("playground API key") && err.contains("KLARNA_NA_API_KEY"),
+        "{err}"
+    );
     assert!(!err.contains("klarna_test_api_abc"), "{err}");
     let err = Config::from_vars(vars(&[
         ("KLARNA_API_USERNAME", "u"),
@@ -117,6 +135,101 @@ fn api_key_prefix_restricts_hosts_and_contradictions_stop_startup() {
         "{err}"
     );
     assert!(!err.contains("klarna_live_api_abc"), "{err}");
+}
+
+#[test]
+fn each_host_can_have_its_own_set_and_others_fall_back_to_the_default() {
+    let c = Config::from_vars(vars(&[
+        ("KLARNA_API_USERNAME", "eu-user"),
+        ("KLARNA_API_PASSWORD", "eu-pass"),
+        ("KLARNA_NA_API_KEY", "klarna_live_api_na"),
+        ("KLARNA_OC_PLAYGROUND_API_USERNAME", "oc-user"),
+        ("KLARNA_OC_PLAYGROUND_API_KEY", "klarna_test_api_oc"),
+    ]))
+    .unwrap();
+    let creds = &c.client.credentials;
+    let eu = creds.for_host(ApiHost::Eu).unwrap();
+    assert_eq!(eu.source, "KLARNA_API_USERNAME/KLARNA_API_PASSWORD");
+    let na = creds.for_host(ApiHost::Na).unwrap();
+    assert_eq!(
+        (na.username.as_deref(), na.secret.expose_secret()),
+        (None, "klarna_live_api_na")
+    );
+    assert_eq!(na.source, "KLARNA_NA_API_KEY");
+    assert_eq!(na.authorization().unwrap(), "Basic klarna_live_api_na");
+    let oc = creds.for_host(ApiHost::OcPlayground).unwrap();
+    assert_eq!(
+        oc.source,
+        "KLARNA_OC_PLAYGROUND_API_USERNAME/KLARNA_OC_PLAYGROUND_API_KEY"
+    );
+    // no prefix on the default password: it may serve any host without a set of its own
+    assert_eq!(creds.for_host(ApiHost::Oc).unwrap().source, eu.source);
+    assert_eq!(creds.usable().len(), 6);
+    let described = c.describe();
+    assert!(
+        described.contains("api-na.klarna.com from KLARNA_NA_API_KEY"),
+        "{described}"
+    );
+    assert!(
+        !described.contains("klarna_live_api_na") && !described.contains("eu-pass"),
+        "{described}"
+    );
+}
+
+#[test]
+fn a_key_alone_logs_in_and_a_scoped_set_alone_picks_the_default_host() {
+    let c = Config::from_vars(vars(&[("KLARNA_NA_API_KEY", "klarna_live_api_x")])).unwrap();
+    assert_eq!(c.hosts.default_host, ApiHost::Na);
+    assert_eq!(c.client.credentials.usable().len(), 1);
+    let err = c
+        .client
+        .credentials
+        .for_host(ApiHost::Eu)
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("KLARNA_EU_API_KEY"), "{err}");
+}
+
+#[test]
+fn a_key_in_the_wrong_environments_set_stops_startup() {
+    for (var, key, host) in [
+        (
+            "KLARNA_NA_API_KEY",
+            "klarna_test_api_x",
+            "api-na.klarna.com",
+        ),
+        (
+            "KLARNA_EU_PLAYGROUND_API_KEY",
+            "klarna_live_api_x",
+            "api.playground.klarna.com",
+        ),
+    ] {
+        let err = Config::from_vars(vars(&[(var, key)]))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains(var) && err.contains(host), "{err}");
+        assert!(!err.contains(key), "{err}");
+    }
+    let err = Config::from_vars(vars(&[
+        ("KLARNA_NA_API_KEY", "klarna_live_api_x"),
+        ("KLARNA_ENVIRONMENT", "playground"),
+    ]))
+    .unwrap_err()
+    .to_string();
+    assert!(
+        err.contains("KLARNA_NA_API_KEY") && err.contains("KLARNA_ENVIRONMENT"),
+        "{err}"
+    );
+    let err = Config::from_vars(vars(&[
+        ("KLARNA_API_PASSWORD", "p"),
+        ("KLARNA_API_KEY", "k"),
+    ]))
+    .unwrap_err()
+    .to_string();
+    assert!(
+        err.contains("both KLARNA_API_PASSWORD and KLARNA_API_KEY"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -302,7 +415,12 @@ fn a_dotenv_cannot_point_requests_off_this_machine() {
     )
     .unwrap();
     assert_eq!(
-        c.client.base_url.unwrap().host_str(),
+        c.client
+            .base_url
+            .unwrap()
+            .for_host(ApiHost::Eu)
+            .unwrap()
+            .host_str(),
         Some("gateway.example")
     );
 }

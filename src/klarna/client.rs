@@ -25,7 +25,7 @@ impl std::fmt::Debug for KlarnaClient {
         let config = self.transport.config();
         f.debug_struct("KlarnaClient")
             .field("credentials", &config.credentials)
-            .field("base_url", &config.base_url.as_ref().map(url::Url::as_str))
+            .field("base_url", &config.base_url)
             .field("retry", &config.retry)
             .finish()
     }
@@ -236,8 +236,9 @@ mod tests {
     fn debug_output_never_shows_the_password() {
         let config = ClientConfig {
             credentials: HostCredentials::same_for_all(Ok(Credentials {
-                username: "user".into(),
-                password: SecretString::from("hunter2-secret".to_string()),
+                username: Some("user".into()),
+                secret: SecretString::from("hunter2-secret".to_string()),
+                source: "KLARNA_API_USERNAME/KLARNA_API_PASSWORD".into(),
             })),
             base_url: None,
             retry: RetryPolicy::default(),

@@ -12,6 +12,7 @@ use serde::Deserialize;
 
 use super::{
     config::MissingCredential,
+    lenient,
     sanitize::{MAX_ID_CHARS, MAX_MESSAGE_CHARS, Sanitizer},
 };
 
@@ -22,16 +23,16 @@ const MAX_MESSAGES: usize = 10;
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
 pub struct ApiErrorBody {
     /// E.g. `CAPTURE_NOT_ALLOWED`. An open set.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient::opt_string")]
     pub error_code: Option<String>,
-    /// Human-readable reasons.
-    #[serde(default)]
+    /// Human-readable reasons (`null` reads as none).
+    #[serde(default, deserialize_with = "lenient::strings")]
     pub error_messages: Vec<String>,
     /// Some Klarna APIs send one message under this name instead.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient::opt_string")]
     pub error_message: Option<String>,
     /// Quote this to Klarna support.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient::opt_string")]
     pub correlation_id: Option<String>,
 }
 
@@ -270,6 +271,12 @@ mod tests {
         assert_eq!(ApiErrorBody::parse(b"<html>502</html>").map(|_| ()), None);
         assert_eq!(ApiErrorBody::parse(b"{}").map(|_| ()), None);
         let single = ApiErrorBody::parse(br#"{"error_code":"X","error_message":"one"}"#).unwrap();
+        let nulls = ApiErrorBody::parse(
+            br#"{"error_code":"X","error_messages":null,"correlation_id":null}"#,
+        )
+        .unwrap();
+        assert_eq!(nulls.error_code.as_deref(), Some("X"));
+        assert!(nulls.error_messages.is_empty());
         assert_eq!(single.reason().as_deref(), Some("one"));
     }
 

@@ -12,13 +12,16 @@
 mod client;
 mod config;
 mod error;
+mod lenient;
 mod policy;
 pub mod sanitize;
 mod transport;
 pub mod types;
 
 pub use client::{Created, KlarnaClient};
-pub use config::{ClientConfig, Credentials, HostCredentials, MissingCredential};
+pub use config::{
+    BaseUrl, ClientConfig, Credentials, HOST_PLACEHOLDER, HostCredentials, MissingCredential,
+};
 pub use error::{ApiErrorBody, KlarnaError, TransportKind};
 pub use policy::RetryPolicy;
 pub use transport::{

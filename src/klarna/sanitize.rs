@@ -52,10 +52,14 @@ impl Sanitizer {
     pub fn new<'a>(credentials: impl IntoIterator<Item = &'a Credentials>) -> Self {
         let mut secrets = Vec::new();
         for c in credentials {
-            let password = c.password.expose_secret();
-            let basic = base64::engine::general_purpose::STANDARD
-                .encode(format!("{}:{password}", c.username));
-            for secret in [password.to_string(), basic] {
+            let password = c.secret.expose_secret();
+            let mut forms = vec![password.to_string()];
+            if let Some(user) = &c.username {
+                forms.push(
+                    base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}")),
+                );
+            }
+            for secret in forms {
                 let json = serde_json::to_string(&secret).unwrap_or_default();
                 let json = json.trim_matches('"').to_string();
                 let percent: String =
@@ -142,8 +146,9 @@ mod tests {
 
     fn sanitizer() -> Sanitizer {
         Sanitizer::new([&Credentials {
-            username: "merchant".into(),
-            password: SecretString::from("s3cr\"et/pw".to_string()),
+            username: Some("merchant".into()),
+            secret: SecretString::from("s3cr\"et/pw".to_string()),
+            source: "TEST".into(),
         }])
     }
 

@@ -9,7 +9,6 @@
 use std::time::{Duration, Instant};
 
 use reqwest::{Method, StatusCode, header::HeaderMap, redirect};
-use secrecy::ExposeSecret;
 use serde::{Serialize, de::DeserializeOwned};
 use tokio_util::sync::CancellationToken;
 use url::Url;
@@ -85,6 +84,8 @@ pub struct CallError {
     pub attempts: u32,
     /// For writes: Klarna may have applied it (some attempt ended without a verdict).
     pub may_have_applied: bool,
+    /// Which credentials were sent (their variable names), when any were.
+    pub credentials: Option<String>,
 }
 
 impl From<KlarnaError> for CallError {
@@ -93,6 +94,7 @@ impl From<KlarnaError> for CallError {
             error,
             attempts: 0,
             may_have_applied: false,
+            credentials: None,
         }
     }
 }
@@ -138,6 +140,7 @@ impl Answer {
             error,
             attempts: self.attempts,
             may_have_applied: true,
+            credentials: None,
         }
     }
 }
@@ -215,11 +218,24 @@ impl Transport {
             },
             attempts: answer.attempts,
             may_have_applied: false,
+            credentials: None,
         };
         // Every string is cleaned before the typed decode, so nothing read from Klarna can
         // carry our secrets, a forged line, or megabytes of text into a result.
         let mut json: serde_json::Value =
             serde_json::from_slice(&answer.body).map_err(decode_error)?;
+        // Every resource Klarna returns is an object; anything else is not its answer.
+        if !json.is_object() {
+            return Err(CallError {
+                error: KlarnaError::Decode {
+                    status: answer.status.as_u16(),
+                    detail: "the answer is not a JSON object".into(),
+                },
+                attempts: answer.attempts,
+                may_have_applied: false,
+                credentials: None,
+            });
+        }
         self.sanitizer.json(&mut json, MAX_FIELD_CHARS);
         let value = serde_json::from_value(json).map_err(decode_error)?;
         Ok(answer.reply(value))
@@ -250,7 +266,8 @@ impl Transport {
         self.send(request, limits).await
     }
 
-    /// POSTs without a body, with an idempotency key.
+    /// POSTs without a body, with an idempotency key — as `Content-Type: application/json`
+    /// with an empty body, the way Klarna's own SDKs send cancel and release.
     pub(crate) async fn post_empty(
         &self,
         host: ApiHost,
@@ -262,7 +279,7 @@ impl Transport {
             method: Method::POST,
             host,
             segments,
-            body: Body::None,
+            body: Body::Json(Vec::new()),
             idempotency_key: Some(idempotency_key),
         };
         self.send(request, limits).await
@@ -276,7 +293,9 @@ impl Transport {
             detail: detail.to_string(),
         };
         let mut url = match &self.config.base_url {
-            Some(base) => base.clone(),
+            Some(base) => base
+                .for_host(host)
+                .map_err(|_| bad("the base URL is not a URL for this host"))?,
             None => Url::parse(&format!("https://{host}/")).map_err(|_| bad("invalid host URL"))?,
         };
         url.path_segments_mut()
@@ -295,6 +314,13 @@ impl Transport {
             .credentials
             .for_host(request.host)
             .map_err(KlarnaError::MissingCredentials)?;
+        let authorization = credentials.authorization().ok_or_else(|| {
+            KlarnaError::MissingCredentials(super::config::MissingCredential(format!(
+                "the credentials in {} cannot be sent in an HTTP header (they contain characters a header cannot carry)",
+                credentials.source
+            )))
+        })?;
+        let source = Some(credentials.source.clone());
         let url = self.url(request.host, request.segments)?;
         let method = &request.method;
         let policy = self.config.retry;
@@ -320,16 +346,14 @@ impl Transport {
                     error: KlarnaError::NotSent(reason.to_string()),
                     attempts: attempt,
                     may_have_applied: is_write && unclear_before,
+                    credentials: source.clone(),
                 });
             }
             attempt += 1;
             let mut builder = self
                 .http
                 .request(method.clone(), url.clone())
-                .basic_auth(
-                    &credentials.username,
-                    Some(credentials.password.expose_secret()),
-                )
+                .header(reqwest::header::AUTHORIZATION, authorization.clone())
                 .header(reqwest::header::ACCEPT, "application/json");
             if let Some(key) = request.idempotency_key {
                 builder = builder.header("Klarna-Idempotency-Key", key);
@@ -399,6 +423,7 @@ impl Transport {
                     error,
                     attempts: attempt,
                     may_have_applied,
+                    credentials: source.clone(),
                 });
             }
             unclear_before |= assessment.unclear;
@@ -511,8 +536,8 @@ mod tests {
 
     fn transport(base: Option<&str>) -> Transport {
         Transport::new(ClientConfig {
-            credentials: HostCredentials::same_for_all(Err(MissingCredential("X"))),
-            base_url: base.map(|b| Url::parse(b).unwrap()),
+            credentials: HostCredentials::same_for_all(Err(MissingCredential("X".into()))),
+            base_url: base.map(crate::klarna::BaseUrl::new),
             retry: RetryPolicy::default(),
         })
         .unwrap()

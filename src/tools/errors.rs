@@ -55,6 +55,8 @@ pub struct FailedRequest {
     pub attempts: u32,
     /// For writes: Klarna may have applied it.
     pub may_have_applied: bool,
+    /// Which credentials were sent (variable names), when any were.
+    pub credentials: Option<String>,
     /// Idempotency key of a write.
     pub key: Option<String>,
     /// The order as read before the write, when it was.
@@ -74,6 +76,7 @@ impl FailedRequest {
             error: call.error,
             attempts: call.attempts,
             may_have_applied: call.may_have_applied,
+            credentials: call.credentials,
             key: None,
             before: None,
             amount: None,
@@ -262,9 +265,13 @@ fn next_step(f: &FailedRequest) -> Option<String> {
         }
         KlarnaError::Status { status, .. } => match (*status, err.error_code().unwrap_or("")) {
             (401, _) => Some(format!(
-                "Klarna did not accept KLARNA_API_USERNAME/KLARNA_API_PASSWORD for {host}. Playground credentials work only on \
-                 *.playground.klarna.com hosts and production credentials only on production hosts, and each region \
-                 (EU api, NA api-na, OC api-oc) has its own credentials: pass the apiHost your credentials belong to, or fix the credentials."
+                "Klarna did not accept the credentials from {} for {host}. Credentials belong to one region and one \
+                 environment: playground credentials work only on *.playground.klarna.com hosts, production credentials only \
+                 on production hosts, and each region (EU api, NA api-na, OC api-oc) has its own — give {host} its own set \
+                 (KLARNA_{}_API_KEY), or pass the apiHost these credentials belong to. Klarna also disables API credentials \
+                 that were not used for about two months: if these were idle, create new ones in the Merchant Portal.",
+                f.credentials.as_deref().unwrap_or("the configured variables"),
+                crate::config::credentials::scope(host),
             )),
             (404, "NO_SUCH_CAPTURE") => Some("Check the capture id: get_order lists the order's captures.".into()),
             (404, _) if f.op == Op::GetCapture => Some(format!(

@@ -10,7 +10,7 @@ use super::{
     errors::ToolError,
 };
 use crate::{
-    klarna::types::{OrderLine, ShippingInfo},
+    klarna::types::{OrderLine, OrderLineType, ShippingInfo, ShippingMethod},
     money::MAX_AMOUNT,
 };
 
@@ -23,7 +23,7 @@ pub const MAX_SHIPPING_INFO: usize = 500;
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct OrderLineArg {
-    /// Product name, as on the order (1-255 characters).
+    /// Product name, as on the order (at most 255 characters).
     pub name: String,
     /// Number of units (whole number, 0 or more).
     pub quantity: i64,
@@ -35,10 +35,10 @@ pub struct OrderLineArg {
     #[serde(default)]
     #[schemars(with = "String")]
     pub reference: Option<String>,
-    /// Line type: physical, digital, discount, shipping_fee, sales_tax, store_credit, gift_card, surcharge or return_fee. Omit for physical.
+    /// Line type. Omit for physical goods.
     #[serde(default, rename = "type")]
-    #[schemars(with = "String")]
-    pub kind: Option<String>,
+    #[schemars(with = "OrderLineType")]
+    pub kind: Option<OrderLineType>,
     /// Unit of the quantity, e.g. "pcs" (at most 10 characters).
     #[serde(default)]
     #[schemars(with = "String")]
@@ -57,70 +57,52 @@ pub struct OrderLineArg {
     pub total_discount_amount: Option<i64>,
 }
 
-const LINE_TYPES: [&str; 10] = [
-    "physical",
-    "digital",
-    "discount",
-    "shipping_fee",
-    "sales_tax",
-    "store_credit",
-    "gift_card",
-    "surcharge",
-    "return_fee",
-    "package",
-];
-
 impl OrderLineArg {
     fn validate_at(&self, at: &str) -> Result<(), ToolError> {
         let f = |name: &str| format!("{at}.{name}");
-        if self.name.trim().is_empty() {
-            return Err(ToolError::invalid(
-                f("name"),
-                "is empty",
-                "give the product name",
-            ));
-        }
         check_text(&f("name"), Some(&self.name), MAX_TEXT)?;
         check_text(&f("reference"), self.reference.as_deref(), MAX_TEXT)?;
         check_text(&f("quantityUnit"), self.quantity_unit.as_deref(), 10)?;
-        if !(0..=100_000).contains(&self.quantity) {
+        if self.quantity < 0 {
             return Err(ToolError::invalid(
                 f("quantity"),
-                format!("{} is out of range", self.quantity),
-                "use a whole number from 0 to 100000",
+                format!("{} is negative", self.quantity),
+                "use a whole number, 0 or more",
             ));
         }
+        // Klarna's bounds: at most 200 000 000 minor units; no lower bound (discounts are
+        // negative).
         for (name, value) in [
             ("unitPrice", Some(self.unit_price)),
             ("totalAmount", Some(self.total_amount)),
             ("totalTaxAmount", self.total_tax_amount),
         ] {
             if let Some(v) = value
-                && !(-MAX_AMOUNT..=MAX_AMOUNT).contains(&v)
+                && v > MAX_AMOUNT
             {
                 return Err(ToolError::invalid(
                     f(name),
                     format!("{v} is out of range"),
-                    format!("use minor units between -{MAX_AMOUNT} and {MAX_AMOUNT}"),
+                    format!("use at most {MAX_AMOUNT} minor units"),
                 ));
             }
         }
         if let Some(kind) = &self.kind
-            && !LINE_TYPES.contains(&kind.as_str())
+            && !kind.is_documented()
         {
             return Err(ToolError::invalid(
                 f("type"),
-                format!("{} is not a Klarna line type", quote(kind)),
-                format!("use one of: {}", LINE_TYPES.join(", ")),
+                format!("{} is not a Klarna line type", quote(kind.as_str())),
+                format!("use one of: {}", OrderLineType::DOCUMENTED.join(", ")),
             ));
         }
         if let Some(rate) = self.tax_rate
-            && !(0..=10_000).contains(&rate)
+            && !(0..=i64::from(i32::MAX)).contains(&rate)
         {
             return Err(ToolError::invalid(
                 f("taxRate"),
                 format!("{rate} is out of range"),
-                "use 0 to 10000 (2500 = 25%)",
+                "use 0 or more, two implicit decimals (2500 = 25%)",
             ));
         }
         let discount = self.total_discount_amount.unwrap_or(0);
@@ -212,10 +194,10 @@ pub struct ShippingInfoArg {
     #[serde(default)]
     #[schemars(with = "String")]
     pub shipping_company: Option<String>,
-    /// How it ships: PickUpStore, Home, BoxReg, BoxUnreg, PickUpPoint, Own, Postal, DHLPackstation, Digital, Undefined, PickUpWarehouse, ClickCollect or PalletDelivery.
+    /// How it ships. Omit if unknown.
     #[serde(default)]
-    #[schemars(with = "String")]
-    pub shipping_method: Option<String>,
+    #[schemars(with = "ShippingMethod")]
+    pub shipping_method: Option<ShippingMethod>,
     /// Carrier's tracking number (at most 100 characters).
     #[serde(default)]
     #[schemars(with = "String")]
@@ -237,22 +219,6 @@ pub struct ShippingInfoArg {
     #[schemars(with = "String")]
     pub return_tracking_uri: Option<String>,
 }
-
-const SHIPPING_METHODS: [&str; 13] = [
-    "PickUpStore",
-    "Home",
-    "BoxReg",
-    "BoxUnreg",
-    "PickUpPoint",
-    "Own",
-    "Postal",
-    "DHLPackstation",
-    "Digital",
-    "Undefined",
-    "PickUpWarehouse",
-    "ClickCollect",
-    "PalletDelivery",
-];
 
 /// Checks a list of shipping infos (count, lengths, method).
 pub fn check_shipping(infos: Option<&[ShippingInfoArg]>) -> Result<(), ToolError> {
@@ -285,12 +251,12 @@ pub fn check_shipping(infos: Option<&[ShippingInfoArg]>) -> Result<(), ToolError
             1024,
         )?;
         if let Some(m) = &s.shipping_method
-            && !SHIPPING_METHODS.contains(&m.as_str())
+            && !m.is_documented()
         {
             return Err(ToolError::invalid(
                 f("shippingMethod"),
-                format!("{} is not a Klarna shipping method", quote(m)),
-                format!("use one of: {}", SHIPPING_METHODS.join(", ")),
+                format!("{} is not a Klarna shipping method", quote(m.as_str())),
+                format!("use one of: {}", ShippingMethod::DOCUMENTED.join(", ")),
             ));
         }
     }

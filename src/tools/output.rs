@@ -135,7 +135,7 @@ impl LineView {
         Self {
             name: line.name.clone(),
             reference: line.reference.clone().filter(|r| !r.is_empty()),
-            kind: line.kind.clone(),
+            kind: line.kind.as_ref().map(|k| k.as_str().to_string()),
             quantity: line.quantity,
             unit_price: line.unit_price,
             total_amount: line.total_amount,
@@ -166,7 +166,7 @@ impl ShippingView {
     fn of(s: &ShippingInfo) -> Self {
         Self {
             shipping_company: s.shipping_company.clone(),
-            shipping_method: s.shipping_method.clone(),
+            shipping_method: s.shipping_method.as_ref().map(|m| m.as_str().to_string()),
             tracking_number: s.tracking_number.clone(),
             tracking_uri: s.tracking_uri.clone(),
         }

@@ -1,6 +1,7 @@
 //! Where a call goes: the host a call names (or the default), checked against the
-//! environment guard. Reads and writes both start here; the credentials that go with the
-//! host are the client's to pick, never the caller's.
+//! environment guard and against the credentials configured for it. Reads and writes both
+//! start here; which credentials go with the host is configuration's to say, never the
+//! caller's — a host without any is refused before anything is sent.
 
 use super::{call::ToolCall, errors::ToolError};
 use crate::{host::ApiHost, server::KlarnaServer};
@@ -14,6 +15,11 @@ impl KlarnaServer {
     ) -> Result<ApiHost, ToolError> {
         let host = self.config().hosts.resolve(requested)?;
         call.host = Some(host);
+        self.config()
+            .client
+            .credentials
+            .for_host(host)
+            .map_err(|missing| ToolError::Refused(format!("Not done: {missing}.")))?;
         Ok(host)
     }
 }

@@ -227,6 +227,10 @@ impl KlarnaServer {
 
         let before = self.read_before(call, kind, host, order_id).await?;
         let totals = OrderTotals::of(&before);
+        check_readable(&before, order_id)?;
+        if kind == WriteKind::Capture {
+            check_fraud_status(&totals, order_id)?;
+        }
         if let Some(meant) = &request.currency
             && *meant != totals.currency
         {
@@ -388,6 +392,7 @@ impl KlarnaServer {
                     error: failed.error,
                     attempts: failed.attempts,
                     may_have_applied: failed.may_have_applied,
+                    credentials: failed.credentials,
                     key: Some(key.clone()),
                     before: Some(before.clone()),
                     amount: kind.moves_money().then_some(amount),
@@ -598,6 +603,47 @@ impl KlarnaServer {
                 (after, None)
             }
         }
+    }
+}
+
+/// A write needs the order's status and currency; an answer without them (whatever else it
+/// holds) is not enough to decide on, so nothing is sent.
+fn check_readable(order: &Order, order_id: &str) -> Result<(), ToolError> {
+    let missing: Vec<&str> = [
+        ("status", order.status.is_none()),
+        ("purchase_currency", order.purchase_currency.is_none()),
+    ]
+    .into_iter()
+    .filter_map(|(field, missing)| missing.then_some(field))
+    .collect();
+    if missing.is_empty() {
+        Ok(())
+    } else {
+        Err(ToolError::Refused(format!(
+            "Not done: Klarna's answer for order {order_id} lacks {}, which this write needs. Check the order with \
+             get_order and try again later.",
+            missing.join(" and ")
+        )))
+    }
+}
+
+/// Klarna allows a capture only once the fraud status is ACCEPTED (its own order-management
+/// plugins refuse before asking, too): refused here, with what it means for shipping.
+fn check_fraud_status(totals: &OrderTotals, order_id: &str) -> Result<(), ToolError> {
+    match totals.fraud_status.as_deref() {
+        None | Some("ACCEPTED") => Ok(()),
+        Some("PENDING") => Err(ToolError::Refused(format!(
+            "Refused: order {order_id}'s fraud status is PENDING — Klarna allows a capture only once it is ACCEPTED. \
+             Do not ship yet; check again later with get_order."
+        ))),
+        Some("REJECTED") => Err(ToolError::Refused(format!(
+            "Refused: order {order_id}'s fraud status is REJECTED — it cannot be captured. Do not ship; cancel the \
+             order with cancel_order."
+        ))),
+        Some(other) => Err(ToolError::Refused(format!(
+            "Refused: order {order_id}'s fraud status is {other} — Klarna allows a capture only once it is ACCEPTED. \
+             Do not ship yet; check with get_order."
+        ))),
     }
 }
 

@@ -146,13 +146,20 @@ async fn over_capture_is_refused_by_klarna_and_names_the_remaining_amount() {
 }
 
 #[tokio::test]
-async fn capture_while_fraud_status_is_pending_is_refused_with_advice_to_wait() {
+async fn capture_while_fraud_status_is_not_accepted_is_refused_locally_with_advice() {
     let h = start().await;
-    let id = h.seed(SeedOrder::new(10000, "EUR").fraud_status("PENDING"));
-    let text = h.err("capture_order", json!({ "orderId": id })).await;
-    assert!(text.contains("CAPTURE_NOT_ALLOWED"), "{text}");
-    assert!(text.contains("PENDING"), "{text}");
-    assert_eq!(h.sim.snapshot(&id).unwrap().captured_amount, 0);
+    for (fraud, advice) in [("PENDING", "Do not ship yet"), ("REJECTED", "cancel_order")] {
+        let id = h.seed(SeedOrder::new(10000, "EUR").fraud_status(fraud));
+        let text = h.err("capture_order", json!({ "orderId": id })).await;
+        assert!(text.contains(&format!("fraud status is {fraud}")), "{text}");
+        assert!(text.contains(advice), "{text}");
+        assert!(text.contains("Nothing was sent to Klarna"), "{text}");
+        assert_eq!(h.sim.snapshot(&id).unwrap().captured_amount, 0);
+    }
+    assert!(
+        h.sim.requests().iter().all(|r| r.method == "GET"),
+        "refused before anything was sent"
+    );
 }
 
 #[tokio::test]

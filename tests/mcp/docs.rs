@@ -27,10 +27,18 @@ fn variables(text: &str) -> BTreeSet<String> {
 
 #[test]
 fn every_variable_the_code_reads_is_in_the_readme_and_env_example() {
-    let code = variables(&read("src/config.rs"));
+    let mut code = variables(&read("src/config.rs"));
+    let credentials = klarna_mcp::config::credentials::all_variables();
     assert!(code.len() >= 14, "{code:?}");
     let readme = read("README.md");
     let example = read(".env.example");
+    // The default set and every other setting: a row and a line each.
+    let default_set = [
+        "KLARNA_API_USERNAME",
+        "KLARNA_API_PASSWORD",
+        "KLARNA_API_KEY",
+    ];
+    code.extend(default_set.map(String::from));
     for var in &code {
         assert!(
             readme.contains(&format!("| `{var}` |")),
@@ -41,9 +49,29 @@ fn every_variable_the_code_reads_is_in_the_readme_and_env_example() {
             ".env.example lacks {var}"
         );
     }
+    // The per-host sets: one row per kind, and every scope named.
+    for kind in ["API_KEY", "API_USERNAME", "API_PASSWORD"] {
+        assert!(
+            readme.contains(&format!("| `KLARNA_<SCOPE>_{kind}` |")),
+            "README lacks KLARNA_<SCOPE>_{kind}"
+        );
+    }
+    for scope in [
+        "EU",
+        "NA",
+        "OC",
+        "EU_PLAYGROUND",
+        "NA_PLAYGROUND",
+        "OC_PLAYGROUND",
+    ] {
+        assert!(
+            readme.contains(&format!("`{scope}`")),
+            "README lacks scope {scope}"
+        );
+    }
     for var in variables(&example) {
         assert!(
-            code.contains(&var),
+            code.contains(&var) || credentials.contains(&var),
             ".env.example documents {var}, which the code does not read"
         );
     }

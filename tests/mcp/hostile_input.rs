@@ -218,12 +218,14 @@ async fn bad_idempotency_keys_texts_and_unknown_fields_are_refused() {
             with(
                 tool,
                 "orderLines",
-                json!([{ "name": "", "quantity": 1, "unitPrice": 100, "totalAmount": 100 }]),
+                json!([{ "name": "x".repeat(256), "quantity": 1, "unitPrice": 100, "totalAmount": 100 }]),
             ),
             "orderLines[0].name",
         )
         .await;
         assert_refused(&h, tool, with(tool, "orderLines", json!([{ "name": "A", "quantity": 1, "unitPrice": 100, "totalAmount": 100, "type": "weapon" }])), "orderLines[0].type").await;
+        // `package` is in neither of Klarna's specs
+        assert_refused(&h, tool, with(tool, "orderLines", json!([{ "name": "A", "quantity": 1, "unitPrice": 100, "totalAmount": 100, "type": "package" }])), "orderLines[0].type").await;
     }
     assert_refused(
         &h,

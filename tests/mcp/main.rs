@@ -16,6 +16,7 @@ mod journal;
 mod orders;
 mod proxy_faults;
 mod refunds;
+mod regions;
 mod results;
 mod safety;
 mod scenarios;

@@ -72,8 +72,9 @@ async fn wrong_credentials_get_a_401_explained_by_environment_and_region() {
     let h = start_with(|c| {
         c.client.credentials = klarna_mcp::klarna::HostCredentials::same_for_all(Ok(
             klarna_mcp::klarna::Credentials {
-                username: klarna_mcp::simulator::DEMO_USERNAME.into(),
-                password: secrecy::SecretString::from("wrong-password".to_string()),
+                username: Some(klarna_mcp::simulator::DEMO_USERNAME.into()),
+                secret: secrecy::SecretString::from("wrong-password".to_string()),
+                source: "KLARNA_API_USERNAME/KLARNA_API_PASSWORD".into(),
             },
         ));
     })
@@ -83,6 +84,11 @@ async fn wrong_credentials_get_a_401_explained_by_environment_and_region() {
     assert!(text.contains("HTTP 401"), "{text}");
     assert!(text.contains("playground"), "{text}");
     assert!(text.contains("region"), "{text}");
+    assert!(
+        text.contains("from KLARNA_API_USERNAME/KLARNA_API_PASSWORD"),
+        "{text}"
+    );
+    assert!(text.contains("two months"), "{text}");
     assert!(!text.contains("wrong-password"), "{text}");
 }
 

@@ -132,7 +132,7 @@ async fn harness() -> (Harness, Plan) {
     let plan = Plan::default();
     let url = proxy(sim.addr(), plan.clone()).await;
     let mut config = crate::common::config_for(&sim);
-    config.client.base_url = Some(url::Url::parse(&url).unwrap());
+    config.client.base_url = Some(klarna_mcp::klarna::BaseUrl::new(&url));
     config.client.retry.attempt_timeout = Duration::from_millis(1500);
     let client = connect(KlarnaServer::new(config).unwrap()).await;
     (Harness { sim, client }, plan)

@@ -173,8 +173,9 @@ async fn default_host_comes_from_configuration() {
 #[tokio::test]
 async fn missing_credentials_still_list_tools_and_every_call_names_the_variable() {
     let h = start_with(|c| {
-        c.client.credentials =
-            HostCredentials::same_for_all(Err(MissingCredential("KLARNA_API_PASSWORD")))
+        c.client.credentials = HostCredentials::same_for_all(Err(MissingCredential(
+            "No credentials for this host: set KLARNA_API_KEY".into(),
+        )))
     })
     .await;
     assert_eq!(tool_names(&h).await.len(), 7);
@@ -184,14 +185,14 @@ async fn missing_credentials_still_list_tools_and_every_call_names_the_variable(
             json!({ "orderId": crate::common::UNKNOWN_ORDER }),
         )
         .await;
-    assert!(text.contains("KLARNA_API_PASSWORD is not set"), "{text}");
+    assert!(text.contains("set KLARNA_API_KEY"), "{text}");
     let text = h
         .err(
             "capture_order",
             json!({ "orderId": crate::common::UNKNOWN_ORDER, "amount": 5 }),
         )
         .await;
-    assert!(text.contains("KLARNA_API_PASSWORD is not set"), "{text}");
+    assert!(text.contains("set KLARNA_API_KEY"), "{text}");
     assert_eq!(h.sim.request_count(), 0);
 }
 

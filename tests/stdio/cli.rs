@@ -54,7 +54,7 @@ fn json_configs_parse_and_point_at_this_binary() {
             assert!(std::path::Path::new(command).is_file());
             assert!(!err.is_empty(), "{client}: no hint on stderr");
             if !demo {
-                assert!(out.contains("KLARNA_API_PASSWORD"));
+                assert!(out.contains("KLARNA_EU_API_KEY") && out.contains("KLARNA_NA_API_KEY"));
             }
         }
     }
@@ -66,14 +66,17 @@ fn configs_show_placeholders_never_the_real_credentials() {
         .args(["config", "claude-desktop"])
         .env("KLARNA_API_USERNAME", "real-user-123")
         .env("KLARNA_API_PASSWORD", "real-secret-456")
+        .env("KLARNA_EU_API_KEY", "klarna_live_api_real-secret-789")
         .output()
         .unwrap();
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(
-        !text.contains("real-secret-456") && !text.contains("real-user-123"),
+        !text.contains("real-secret-456")
+            && !text.contains("real-user-123")
+            && !text.contains("real-secret-789"),
         "{text}"
     );
-    assert!(text.contains("<your Klarna API password>"));
+    assert!(text.contains("<your EU API key (klarna_live_api_…)>"));
 }
 
 #[test]

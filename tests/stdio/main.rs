@@ -6,6 +6,7 @@
 mod cli;
 mod hardening;
 mod journal;
+mod regions;
 mod stdio;
 
 /// A journal file of its own for one server process, so tests never share records.

@@ -233,7 +233,7 @@ async fn the_password_never_appears_in_results_or_logs_and_every_call_is_audited
     assert_eq!(audits[3]["outcome"], "klarna_error");
     assert_eq!(audits[3]["http_status"], 403);
     assert!(audits[3]["correlation_id"].is_string());
-    assert_eq!(audits[4]["outcome"], "invalid_input"); // production host with a test key
+    assert_eq!(audits[4]["outcome"], "refused"); // production host with a test key
     assert_eq!(audits[5]["outcome"], "invalid_input");
 }
 
@@ -289,7 +289,7 @@ async fn without_credentials_the_server_starts_and_calls_name_the_missing_variab
             .as_text()
             .unwrap()
             .text
-            .contains("KLARNA_API_USERNAME is not set")
+            .contains("set the default KLARNA_API_KEY")
     );
     client.cancel().await.unwrap();
 }
