@@ -19,6 +19,10 @@
 //! - [`audit`] — one audit line per tool call.
 //! - [`simulator`] — a stateful Klarna OM simulator (axum on loopback) for tests and `--demo`.
 //! - [`clients`] — ready-to-paste MCP client configurations (`klarna-mcp config …`).
+//! - [`http`] — the team server: MCP over Streamable HTTP with authentication, roles, rate
+//!   limits and a DNS-rebinding guard (`klarna-mcp serve --http ADDR`).
+//! - [`auth`] — who is calling: OAuth 2.1 access tokens (JWT) or static tokens, mapped to a
+//!   [`auth::Principal`] with a read or write role.
 
 // Unit tests may unwrap and panic; library code may not (the normal lib target is linted
 // without this, so `cargo clippy --all-targets` still enforces it on everything shipped).
@@ -33,9 +37,11 @@
 )]
 
 pub mod audit;
+pub mod auth;
 pub mod clients;
 pub mod config;
 pub mod host;
+pub mod http;
 pub mod klarna;
 pub mod money;
 pub mod prompts;

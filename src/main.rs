@@ -31,8 +31,19 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Serve MCP on stdin/stdout (the default).
-    Serve,
+    /// Serve MCP on stdin/stdout (the default), or over HTTP for a team with --http.
+    Serve {
+        /// Serve MCP over Streamable HTTP at /mcp instead of stdio, on ADDR (default:
+        /// KLARNA_HTTP_ADDR, else 127.0.0.1:8080). Off loopback, authentication is required
+        /// (KLARNA_OAUTH_ISSUER or KLARNA_HTTP_TOKENS_FILE).
+        #[arg(long, value_name = "ADDR", num_args = 0..=1)]
+        http: Option<Option<SocketAddr>>,
+    },
+    /// Manage the static bearer tokens of the HTTP server (KLARNA_HTTP_TOKENS_FILE).
+    Token {
+        #[command(subcommand)]
+        command: TokenCommand,
+    },
     /// Run only the Klarna simulator over HTTP, seeded with the demo orders, until stopped.
     Simulator {
         /// Address to listen on (loopback recommended).
@@ -47,13 +58,127 @@ enum Command {
     },
 }
 
+#[derive(Subcommand)]
+enum TokenCommand {
+    /// Mint a token: prints the token once on stdout and, on stderr, the line to add to the
+    /// token file (which stores only its SHA-256).
+    New {
+        /// Who the token is for (1-64 of A-Z a-z 0-9 . _ @ -); logs show `token:NAME`.
+        #[arg(long)]
+        name: String,
+        /// `read` (read tools only) or `write` (also capture, refund, cancel, release).
+        #[arg(long, value_parser = ["read", "write"])]
+        role: String,
+    },
+}
+
 #[tokio::main]
 async fn main() -> ExitCode {
     let cli = Cli::parse();
-    match cli.command.unwrap_or(Command::Serve) {
+    match cli.command.unwrap_or(Command::Serve { http: None }) {
         Command::Config { client } => print_client_config(client, cli.demo),
         Command::Simulator { listen } => run_simulator(listen).await,
-        Command::Serve => serve(cli.demo).await,
+        Command::Serve { http: None } => serve(cli.demo).await,
+        Command::Serve { http: Some(addr) } => serve_http(addr, cli.demo).await,
+        Command::Token {
+            command: TokenCommand::New { name, role },
+        } => new_token(&name, &role),
+    }
+}
+
+#[allow(clippy::print_stdout)] // the token goes to stdout once, for a human or a script
+fn new_token(name: &str, role: &str) -> ExitCode {
+    use klarna_mcp::auth::{Role, tokens};
+    let Some(role) = Role::parse(role) else {
+        eprintln!("klarna-mcp token new: --role must be `read` or `write`");
+        return ExitCode::from(2);
+    };
+    match tokens::mint(name, role) {
+        Ok(minted) => {
+            println!("{}", minted.token);
+            eprintln!(
+                "Give the token above to {name}; it is shown only this once. Add this line to the file \
+                 named by KLARNA_HTTP_TOKENS_FILE and restart the server:\n{}",
+                minted.line
+            );
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("klarna-mcp token new: {e}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// `serve --http [ADDR]`: the team server (klarna_mcp::http) with the Klarna tools, until
+/// SIGINT/SIGTERM, then a graceful shutdown.
+async fn serve_http(addr: Option<SocketAddr>, demo: bool) -> ExitCode {
+    let config = match Config::from_env() {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("klarna-mcp: configuration error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let addr = addr.map(|a| a.to_string());
+    let http_config = match klarna_mcp::http::HttpConfig::from_vars(|name| match name {
+        "KLARNA_HTTP_ADDR" if addr.is_some() => addr.clone(),
+        _ => std::env::var(name).ok(),
+    }) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("klarna-mcp: configuration error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    init_logging(config.log_format);
+    let mut _simulator = None;
+    let config = if demo {
+        let simulator = match Simulator::start_demo().await {
+            Ok(s) => s,
+            Err(e) => {
+                tracing::error!("cannot start the demo simulator: {e}");
+                return ExitCode::FAILURE;
+            }
+        };
+        let Ok(url) = url::Url::parse(&simulator.base_url()) else {
+            tracing::error!("simulator URL: {}", simulator.base_url());
+            return ExitCode::FAILURE;
+        };
+        _simulator = Some(simulator);
+        config.into_demo(url, DEMO_USERNAME, DEMO_PASSWORD)
+    } else {
+        config
+    };
+    tracing::info!("{}", config.describe());
+    let server = match KlarnaServer::new(config) {
+        Ok(s) => s,
+        Err(e) => {
+            tracing::error!("cannot build the HTTP client: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let listener = match tokio::net::TcpListener::bind(http_config.listen).await {
+        Ok(l) => l,
+        Err(e) => {
+            tracing::error!("cannot listen on {}: {e}", http_config.listen);
+            return ExitCode::FAILURE;
+        }
+    };
+    match klarna_mcp::http::serve(
+        http_config,
+        listener,
+        move || server.clone(),
+        wait_for_signal(),
+    )
+    .await
+    {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            tracing::error!("{e}");
+            eprintln!("klarna-mcp: {e}");
+            ExitCode::FAILURE
+        }
     }
 }
 
