@@ -239,18 +239,18 @@ where
 
     let mut mcp_routes = Router::new()
         .route_service(MCP_PATH, mcp)
-        .layer(middleware::from_fn_with_state(in_flight, track_in_flight))
-        .layer(middleware::from_fn_with_state(
+        .route_layer(middleware::from_fn_with_state(in_flight, track_in_flight))
+        .route_layer(middleware::from_fn_with_state(
             Arc::new(sessions::SessionOwners::default()),
             sessions::bind_sessions,
         ));
     if let Some(limit) = config.rate_limit {
-        mcp_routes = mcp_routes.layer(middleware::from_fn_with_state(
+        mcp_routes = mcp_routes.route_layer(middleware::from_fn_with_state(
             Arc::new(ratelimit::PrincipalLimiter::new(limit)),
             ratelimit::limit,
         ));
     }
-    let mut guarded = mcp_routes.layer(middleware::from_fn_with_state(
+    let mut guarded = mcp_routes.route_layer(middleware::from_fn_with_state(
         auth_state,
         authn::authenticate,
     ));
