@@ -13,9 +13,24 @@
 //!
 //! The roles: `read` lists and calls the read tools; `write` also the write tools. OAuth
 //! scopes `klarna.read` / `klarna.write` (write implies read) or the token file's role column
-//! decide. A tool handler finds the caller with [`principal`].
+//! decide. A tool handler finds the caller with [`principal()`].
 //!
 //! Nothing here logs or stores a token; logs name the principal's subject and display name.
+//!
+//! # For the tool layer
+//!
+//! The HTTP layer only decides *who* calls; which tools a role may use is decided where the
+//! tools are known:
+//! - Find the caller with [`principal()`] (`principal(&ctx.extensions)`) in `list_tools` / `call_tool` (both
+//!   get a `RequestContext<RoleServer>`), or in a tool through a `RequestContext<RoleServer>`
+//!   argument. `None` means stdio (or a test without HTTP): keep today's behaviour.
+//! - `tools/list`: leave the write tools out for a [`Role::Read`] principal.
+//! - `tools/call` of a write tool: `principal.check(Access::Write)`; on `Err(refusal)` answer
+//!   `CallToolResult::error(vec![ContentBlock::text(refusal.tool_message(&name))])` before any
+//!   Klarna request, and audit it with `principal.subject`.
+//! - A `403` with the step-up challenge is only possible before rmcp has started its answer:
+//!   [`crate::http::insufficient_scope_response`] builds it for a layer that reads the JSON-RPC
+//!   body first.
 
 pub mod jwks;
 pub mod jwt;

@@ -3,7 +3,7 @@
 //!
 //! The HTTP layer authenticates every request and puts the [`Principal`] into the HTTP
 //! request's extensions. rmcp's Streamable HTTP service then moves the request's
-//! [`http::request::Parts`] (headers, URI, extensions) into the MCP request's
+//! [`Parts`] (headers, URI, extensions) into the MCP request's
 //! [`rmcp::model::Extensions`], so a handler reaches the principal in two steps; [`principal`]
 //! does both. Over stdio there are no HTTP parts and [`principal`] answers `None`.
 
@@ -119,7 +119,7 @@ impl Principal {
 }
 
 /// Finds the [`Principal`] of an MCP request served over HTTP, from the extensions of its
-/// `RequestContext` (`ctx.extensions`) or of a `ToolCallContext`.
+/// `RequestContext` (`ctx.extensions`).
 ///
 /// rmcp 3.11 puts the HTTP request's [`Parts`] into the MCP request's extensions, for
 /// requests in a session and for stateless (2026-07-28) requests alike; the authentication
@@ -136,7 +136,7 @@ impl Principal {
 ///             return Ok(CallToolResult::error(vec![ContentBlock::text(refusal.tool_message(&request.name))]).into());
 ///         }
 ///     }
-///     …
+///     // … route the call
 /// }
 /// ```
 pub fn principal(extensions: &Extensions) -> Option<&Principal> {

@@ -5,7 +5,7 @@
 //!
 //! Sessions exist only for clients before 2026-07-28 (rmcp serves 2026-07-28 requests
 //! statelessly). rmcp ends idle sessions itself; entries here are dropped when the session
-//! is deleted or rmcp answers `404` for it, and forgotten after [`FORGET_AFTER`] without a
+//! is deleted or rmcp answers `404` for it, and forgotten after an hour without a
 //! request. A session id with no entry is bound to the first principal that uses it.
 
 use std::{

@@ -236,6 +236,28 @@ async fn key_rotation_is_picked_up() {
     server.stop().await.unwrap();
 }
 
+/// Once the cached key set is older than its maximum age it is fetched again, so a key the
+/// issuer withdrew stops working even if no token ever names a new one.
+#[tokio::test]
+async fn withdrawn_keys_stop_working_when_the_set_is_refreshed() {
+    let issuer = TestIssuer::start().await;
+    let mut config = oauth_config(&issuer, &[]);
+    if let Some(oauth) = config.oauth.as_mut() {
+        oauth.jwks = JwksPolicy {
+            min_refresh_interval: Duration::ZERO,
+            max_age: Duration::ZERO,
+        };
+    }
+    let (server, _) = start_whoami(config).await;
+    let old_token = issuer.token(&server.mcp);
+    assert_eq!(status_and_challenge(&server, Some(&old_token)).await.0, 200);
+    let fetches = issuer.jwks_fetches();
+    issuer.rotate("key-2");
+    assert_eq!(status_and_challenge(&server, Some(&old_token)).await.0, 401);
+    assert!(issuer.jwks_fetches() > fetches);
+    server.stop().await.unwrap();
+}
+
 /// Tokens naming made-up key ids do not make the server fetch the issuer's keys again
 /// within the minimum refresh interval.
 #[tokio::test]

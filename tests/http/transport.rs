@@ -192,6 +192,17 @@ async fn graceful_shutdown_lets_a_call_in_flight_finish() {
     server.stop().await.unwrap();
 }
 
+/// Shutdown also ends the sessions of connected legacy clients (whose event streams would
+/// otherwise keep connections open), and `serve` returns.
+#[tokio::test]
+async fn shutdown_ends_open_sessions() {
+    let (server, _) = start_whoami(config(&[])).await;
+    let client = legacy_client(&server.mcp, None).await;
+    assert_eq!(whoami(&client).await["subject"], "local");
+    server.stop().await.unwrap();
+    drop(client);
+}
+
 /// Listening off loopback without authentication is a startup error that says what to set.
 #[test]
 fn non_loopback_without_auth_is_refused() {
