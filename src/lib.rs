@@ -27,6 +27,12 @@
 //! - [`audit`] — one audit line per tool call.
 //! - [`clients`] — ready-to-paste MCP client configurations (`klarna-mcp config …`).
 //! - [`stdio`] — MCP over stdin/stdout, answering even requests too large to read.
+//! - [`http`] — the team server: MCP over Streamable HTTP with authentication, roles, rate
+//!   limits and a DNS-rebinding guard (`klarna-mcp serve --http ADDR`).
+//! - [`auth`] — who is calling: OAuth 2.1 access tokens (JWT) or static tokens, mapped to a
+//!   [`auth::Principal`] with a read or write role.
+//! - [`journal`] — the operation journal: every write recorded before it is sent, the guards
+//!   that stop a repeat from moving money twice (SQLite, or PostgreSQL for a team).
 //! - [`simulator`] — a stateful Klarna OM simulator (axum on loopback) for tests and
 //!   `--demo`; it shares no code with the rest on purpose.
 
@@ -43,9 +49,11 @@
 )]
 
 pub mod audit;
+pub mod auth;
 pub mod clients;
 pub mod config;
 pub mod host;
+pub mod http;
 pub mod journal;
 pub mod klarna;
 pub mod money;

@@ -37,8 +37,19 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Serve MCP on stdin/stdout (the default).
-    Serve,
+    /// Serve MCP on stdin/stdout (the default), or over HTTP for a team with --http.
+    Serve {
+        /// Serve MCP over Streamable HTTP at /mcp instead of stdio, on ADDR (default:
+        /// KLARNA_HTTP_ADDR, else 127.0.0.1:8080). Off loopback, authentication is required
+        /// (KLARNA_OAUTH_ISSUER or KLARNA_HTTP_TOKENS_FILE).
+        #[arg(long, value_name = "ADDR", num_args = 0..=1)]
+        http: Option<Option<SocketAddr>>,
+    },
+    /// Manage the static bearer tokens of the HTTP server (KLARNA_HTTP_TOKENS_FILE).
+    Token {
+        #[command(subcommand)]
+        command: TokenCommand,
+    },
     /// Run only the Klarna simulator over HTTP, seeded with the demo orders, until stopped.
     Simulator {
         /// Address to listen on (loopback recommended).
@@ -55,6 +66,20 @@ enum Command {
     Journal {
         #[command(subcommand)]
         action: JournalAction,
+    },
+}
+
+#[derive(Subcommand)]
+enum TokenCommand {
+    /// Mint a token: prints the token once on stdout and, on stderr, the line to add to the
+    /// token file (which stores only its SHA-256).
+    New {
+        /// Who the token is for (1-64 of A-Z a-z 0-9 . _ @ -); logs show `token:NAME`.
+        #[arg(long)]
+        name: String,
+        /// `read` (read tools only) or `write` (also capture, refund, cancel, release).
+        #[arg(long, value_parser = ["read", "write"])]
+        role: String,
     },
 }
 
@@ -96,10 +121,14 @@ enum JournalAction {
 #[tokio::main]
 async fn main() -> ExitCode {
     let cli = Cli::parse();
-    match cli.command.unwrap_or(Command::Serve) {
+    match cli.command.unwrap_or(Command::Serve { http: None }) {
         Command::Config { client } => print_client_config(client, cli.demo),
         Command::Simulator { listen } => run_simulator(listen).await,
-        Command::Serve => serve(cli.demo).await,
+        Command::Serve { http: None } => serve(cli.demo).await,
+        Command::Serve { http: Some(addr) } => serve_http(addr, cli.demo).await,
+        Command::Token {
+            command: TokenCommand::New { name, role },
+        } => new_token(&name, &role),
         Command::Journal { action } => run_journal(action).await,
     }
 }
@@ -375,12 +404,14 @@ impl Signals {
     }
 }
 
-async fn serve(demo: bool) -> ExitCode {
+/// What both transports need first: configuration, logging, the demo simulator when asked
+/// (returned, to be kept alive), the server, and the journal opened.
+async fn prepare(demo: bool) -> Result<(KlarnaServer, Option<Simulator>), ExitCode> {
     let config = match Config::from_env() {
         Ok(c) => c,
         Err(e) => {
             eprintln!("klarna-mcp: configuration error: {e}");
-            return ExitCode::from(2);
+            return Err(ExitCode::from(2));
         }
     };
     init_logging(config.log_format, config.log_filter.as_deref());
@@ -394,17 +425,17 @@ async fn serve(demo: bool) -> ExitCode {
     }
 
     // Kept alive for the life of the server in demo mode.
-    let mut _simulator = None;
+    let mut simulator_guard = None;
     let config = if demo {
         let simulator = match Simulator::start_demo().await {
             Ok(s) => s,
             Err(e) => {
                 tracing::error!("cannot start the demo simulator: {e}");
-                return ExitCode::FAILURE;
+                return Err(ExitCode::FAILURE);
             }
         };
         let base = BaseUrl::new(&simulator.host_base_url());
-        _simulator = Some(simulator);
+        simulator_guard = Some(simulator);
         config.into_demo(base, demo_host_credentials(), demo_mode())
     } else {
         if let Some(url) = &config.client.base_url {
@@ -433,11 +464,20 @@ async fn serve(demo: bool) -> ExitCode {
         Ok(s) => s,
         Err(e) => {
             tracing::error!("{e}");
-            return ExitCode::from(2);
+            return Err(ExitCode::from(2));
         }
     };
     tracing::info!(tools = %server.tool_names().join(","), "serving");
     report_journal(&server).await;
+    Ok((server, simulator_guard))
+}
+
+async fn serve(demo: bool) -> ExitCode {
+    let signals = Signals::listen();
+    let (server, _simulator) = match prepare(demo).await {
+        Ok(prepared) => prepared,
+        Err(code) => return code,
+    };
     if std::io::stdin().is_terminal() {
         eprintln!("{}", guide(&server));
     }
@@ -447,7 +487,6 @@ async fn serve(demo: bool) -> ExitCode {
     let ct = CancellationToken::new();
     let signal_ct = ct.clone();
     let signal_in_flight = Arc::clone(&in_flight);
-    let signals = Signals::listen();
     tokio::spawn(async move {
         signals.recv().await;
         tracing::info!("signal received: stopping");
@@ -484,6 +523,55 @@ async fn serve(demo: bool) -> ExitCode {
     // Exit now rather than wait for the runtime to join a blocking stdin read that may never
     // return: tokio's stdin reads on a blocking thread that cannot be interrupted.
     std::process::exit(code)
+}
+
+/// `serve --http [ADDR]`: the team server (`klarna_mcp::http`) with the Klarna tools, until
+/// SIGINT/SIGTERM; then a graceful shutdown in which writes in flight finish or are audited
+/// as of unknown outcome.
+async fn serve_http(addr: Option<SocketAddr>, demo: bool) -> ExitCode {
+    let signals = Signals::listen();
+    let addr = addr.map(|a| a.to_string());
+    let http_config = match klarna_mcp::http::HttpConfig::from_vars(|name| match name {
+        "KLARNA_HTTP_ADDR" if addr.is_some() => addr.clone(),
+        _ => std::env::var(name).ok(),
+    }) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("klarna-mcp: configuration error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let (server, _simulator) = match prepare(demo).await {
+        Ok(prepared) => prepared,
+        Err(code) => return code,
+    };
+    let listener = match tokio::net::TcpListener::bind(http_config.listen).await {
+        Ok(l) => l,
+        Err(e) => {
+            tracing::error!("cannot listen on {}: {e}", http_config.listen);
+            return ExitCode::FAILURE;
+        }
+    };
+    let in_flight = Arc::clone(server.in_flight_writes());
+    let grace = server.config().shutdown_grace;
+    // One server for every session and stateless request: they share the journal, the
+    // writes in flight and the key that seals confirmations.
+    let result = klarna_mcp::http::serve(
+        http_config,
+        listener,
+        move || server.clone(),
+        signals.recv(),
+    )
+    .await;
+    settle_writes(&in_flight, grace).await;
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            tracing::error!("{e}");
+            eprintln!("klarna-mcp: {e}");
+            ExitCode::FAILURE
+        }
+    }
 }
 
 /// Opens the operation journal at startup: says where it is, and warns about writes an
@@ -626,4 +714,28 @@ fn guide(server: &KlarnaServer) -> String {
         bin = std::env::current_exe()
             .map_or_else(|_| "klarna-mcp".to_string(), |p| p.display().to_string()),
     )
+}
+
+#[allow(clippy::print_stdout)] // the token goes to stdout once, for a human or a script
+fn new_token(name: &str, role: &str) -> ExitCode {
+    use klarna_mcp::auth::{Role, tokens};
+    let Some(role) = Role::parse(role) else {
+        eprintln!("klarna-mcp token new: --role must be `read` or `write`");
+        return ExitCode::from(2);
+    };
+    match tokens::mint(name, role) {
+        Ok(minted) => {
+            println!("{}", minted.token);
+            eprintln!(
+                "Give the token above to {name}; it is shown only this once. Add this line to the file \
+                 named by KLARNA_HTTP_TOKENS_FILE and restart the server:\n{}",
+                minted.line
+            );
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("klarna-mcp token new: {e}");
+            ExitCode::from(2)
+        }
+    }
 }
