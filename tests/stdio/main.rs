@@ -5,4 +5,5 @@
 
 mod cli;
 mod hardening;
+mod packaging;
 mod stdio;
