@@ -6,6 +6,7 @@
 mod cli;
 mod hardening;
 mod journal;
+mod packaging;
 mod regions;
 mod stdio;
 
