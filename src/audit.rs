@@ -1,7 +1,7 @@
 //! The audit trail: one structured line per tool call on stderr (target `audit`), in JSON
 //! when `KLARNA_LOG_FORMAT=json`. It records who-did-what facts — tool, host, order id,
-//! amount, idempotency key, whether a human confirmed, outcome, HTTP status, Klarna
-//! correlation id, duration — and
+//! amount, idempotency key, whether a human confirmed, who called (on a team server),
+//! outcome, HTTP status, Klarna correlation id, duration — and
 //! never request or response bodies, personal data or credentials.
 
 /// The facts of one call.
@@ -19,6 +19,8 @@ pub struct AuditLine<'a> {
     pub idempotency_key: Option<&'a str>,
     /// For a write: whether a human confirmed it.
     pub confirmed: Option<bool>,
+    /// Who called, on a team server.
+    pub principal: Option<&'a str>,
     /// ok, invalid_input, refused, declined, klarna_error, outcome_unknown.
     pub outcome: &'static str,
     /// Last HTTP status from Klarna.
@@ -39,6 +41,7 @@ pub fn record(line: &AuditLine<'_>) {
         amount = line.amount,
         idempotency_key = line.idempotency_key,
         confirmed = line.confirmed,
+        principal = line.principal,
         outcome = line.outcome,
         http_status = line.http_status,
         correlation_id = line.correlation_id,

@@ -11,6 +11,7 @@
 
 use std::{collections::BTreeSet, net::IpAddr, time::Duration};
 
+use secrecy::SecretSlice;
 use url::Url;
 
 use crate::{
@@ -76,6 +77,9 @@ pub struct Config {
     /// `KLARNA_DUPLICATE_WINDOW_SECS`: how long a repeat of an applied write without a key
     /// is refused.
     pub duplicate_window: Duration,
+    /// `KLARNA_STATE_KEY`: the key that seals confirmation `requestState`, shared by the
+    /// replicas of a team server; `None` = a random key per process.
+    pub state_key: Option<SecretSlice<u8>>,
     /// `KLARNA_LOG_FORMAT`.
     pub log_format: LogFormat,
     /// `RUST_LOG`, from the environment or `.env`.
@@ -196,6 +200,25 @@ impl Config {
                     url.redacted()
                 )));
             }
+            if set.iter().any(|n| n == "KLARNA_JOURNAL")
+                && let Some(journal) = &config.journal
+                && !journal.is_local()
+            {
+                return Err(ConfigError::Conflict(format!(
+                    "KLARNA_JOURNAL in {} points at {}, which is not this machine. A .env may only keep the \
+                     journal on this machine; set a remote database in the real environment if you mean it",
+                    dotenv.path.display(),
+                    journal.describe()
+                )));
+            }
+            if set.iter().any(|n| n == "KLARNA_STATE_KEY") {
+                return Err(ConfigError::Conflict(format!(
+                    "KLARNA_STATE_KEY is set in {}. The key that seals confirmations must stay unknown to the \
+                     MCP client and the model, which can read files in the project directory: set it in the real \
+                     environment instead",
+                    dotenv.path.display()
+                )));
+            }
             config.dotenv = Some(DotEnvUse {
                 path: dotenv.path,
                 set,
@@ -297,6 +320,10 @@ impl Config {
                     )
                 })?,
         };
+        let state_key = lookup("KLARNA_STATE_KEY")
+            .filter(|v| !v.trim().is_empty())
+            .map(|v| parse_state_key(v.trim()))
+            .transpose()?;
         let shutdown_grace = match get("KLARNA_SHUTDOWN_GRACE_SECS") {
             None => DEFAULT_SHUTDOWN_GRACE,
             Some(v) => v
@@ -363,6 +390,7 @@ impl Config {
             shutdown_grace,
             journal,
             duplicate_window,
+            state_key,
             log_format,
             log_filter: None,
             dotenv: None,
@@ -543,6 +571,25 @@ fn check_base_url(value: &str, url: &Url) -> Result<(), ConfigError> {
             "use an https:// URL (or http:// on loopback)",
         )),
     }
+}
+
+/// `KLARNA_STATE_KEY`: 32 or more random bytes, as hex or base64.
+fn parse_state_key(value: &str) -> Result<SecretSlice<u8>, ConfigError> {
+    use base64::Engine;
+    let bytes = hex::decode(value)
+        .ok()
+        .or_else(|| base64::engine::general_purpose::STANDARD.decode(value).ok())
+        .or_else(|| base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(value).ok())
+        .filter(|b| b.len() >= 32)
+        .ok_or_else(|| {
+            invalid(
+                "KLARNA_STATE_KEY",
+                "[a secret, not shown]",
+                "use 32 or more random bytes written as hex or base64, e.g. the output of `openssl rand -hex 32`; \
+                 give every replica the same value",
+            )
+        })?;
+    Ok(SecretSlice::from(bytes))
 }
 
 /// Whether every URL a base URL stands for is on this machine.

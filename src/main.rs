@@ -163,7 +163,7 @@ async fn run_journal(action: JournalAction) -> ExitCode {
             );
             return ExitCode::from(2);
         }
-        JournalLocation::Sqlite(_) => {}
+        JournalLocation::Sqlite(_) | JournalLocation::Postgres(_) => {}
     }
     let journal = match Journal::open(&location, config.duplicate_window).await {
         Ok(j) => j,
@@ -545,6 +545,8 @@ async fn serve_http(addr: Option<SocketAddr>, demo: bool) -> ExitCode {
         Ok(prepared) => prepared,
         Err(code) => return code,
     };
+    let mut http_config = http_config;
+    http_config.write_tools = server.write_tool_names();
     let listener = match tokio::net::TcpListener::bind(http_config.listen).await {
         Ok(l) => l,
         Err(e) => {
@@ -632,6 +634,7 @@ async fn settle_writes(in_flight: &InFlightWrites, grace: std::time::Duration) {
             amount: Some(write.amount),
             idempotency_key: Some(&write.idempotency_key),
             confirmed: Some(write.confirmed),
+            principal: write.principal.as_deref(),
             outcome: "outcome_unknown",
             http_status: None,
             correlation_id: None,

@@ -20,6 +20,7 @@ use rmcp::{
 };
 
 use crate::{
+    auth::{Access, principal_of},
     config::{Config, ConfigError},
     host::host_list,
     journal::{Journal, JournalError},
@@ -72,12 +73,16 @@ impl KlarnaServer {
             .map(|t| t.name.to_string())
             .collect();
         let instructions = instructions(&config, &enabled);
+        let confirmations = Arc::new(match &config.state_key {
+            Some(key) => StateCodec::with_key(secrecy::ExposeSecret::expose_secret(key)),
+            None => StateCodec::new(),
+        });
         Ok(Self {
             state: Arc::new(State {
                 client,
                 config,
                 instructions,
-                confirmations: Arc::new(StateCodec::new()),
+                confirmations,
                 in_flight: Arc::new(InFlightWrites::default()),
                 journal: tokio::sync::Mutex::new(None),
             }),
@@ -117,19 +122,21 @@ impl KlarnaServer {
         Ok(journal)
     }
 
-    /// Starts the bookkeeping of a write tool's call: its cancellation and its client.
-    pub(crate) fn start_write_call(
+    /// Starts the bookkeeping of one tool call: its time budget, its cancellation, the MCP
+    /// client and, on a team server, who is calling.
+    pub(crate) fn start_call(
         &self,
         tool: &'static str,
         context: &RequestContext<RoleServer>,
     ) -> ToolCall {
-        let mut call = self.start_call(tool);
+        let clean =
+            |s: &str| crate::klarna::sanitize::bound(&crate::klarna::sanitize::escape(s), 100);
+        let mut call = ToolCall::start(tool, self.notice(), self.state.config.client.retry.budget);
         call.limits.cancelled = context.ct.clone();
-        call.client = context.client_info().map(|info| {
-            let clean =
-                |s: &str| crate::klarna::sanitize::bound(&crate::klarna::sanitize::escape(s), 100);
-            (clean(&info.name), clean(&info.version))
-        });
+        call.client = context
+            .client_info()
+            .map(|info| (clean(&info.name), clean(&info.version)));
+        call.principal = principal_of(context).map(|p| clean(&p.label()));
         call
     }
 
@@ -143,6 +150,24 @@ impl KlarnaServer {
         self.state.config.demo.is_some().then_some(DEMO_NOTICE)
     }
 
+    /// Whether `name` is one of this server's tools that is not read-only (so it needs the
+    /// write role on a team server).
+    pub fn is_write_tool(&self, name: &str) -> bool {
+        self.tool_router
+            .get(name)
+            .is_some_and(|t| !tools::is_read_only(t))
+    }
+
+    /// The names of this server's tools that need the write role.
+    pub fn write_tool_names(&self) -> Vec<String> {
+        self.tool_router
+            .list_all()
+            .into_iter()
+            .filter(|t| !tools::is_read_only(t))
+            .map(|t| t.name.to_string())
+            .collect()
+    }
+
     /// The names of the tools this server offers.
     pub fn tool_names(&self) -> Vec<String> {
         self.tool_router
@@ -150,11 +175,6 @@ impl KlarnaServer {
             .iter()
             .map(|t| t.name.to_string())
             .collect()
-    }
-
-    /// Starts the bookkeeping of one tool call.
-    pub(crate) fn start_call(&self, tool: &'static str) -> ToolCall {
-        ToolCall::start(tool, self.notice(), self.state.config.client.retry.budget)
     }
 }
 
@@ -237,6 +257,23 @@ impl ServerHandler for KlarnaServer {
         .with_instructions(self.state.instructions.clone())
     }
 
+    /// The tools this caller may use: all of them, or on a team server only the read tools
+    /// for a principal with the read role.
+    async fn list_tools(
+        &self,
+        _request: Option<rmcp::model::PaginatedRequestParams>,
+        context: RequestContext<RoleServer>,
+    ) -> Result<rmcp::model::ListToolsResult, McpError> {
+        let may_write = principal_of(&context).is_none_or(|p| p.check(Access::Write).is_ok());
+        let tools = self
+            .tool_router
+            .list_all()
+            .into_iter()
+            .filter(|t| may_write || tools::is_read_only(t))
+            .collect();
+        Ok(rmcp::model::ListToolsResult::with_all_items(tools))
+    }
+
     /// Routes a tool call, catching a panic so the client still gets an answer and the
     /// server keeps serving.
     async fn call_tool(
@@ -245,6 +282,30 @@ impl ServerHandler for KlarnaServer {
         context: RequestContext<RoleServer>,
     ) -> Result<CallToolResponse, McpError> {
         let name = request.name.clone();
+        // A principal that may only read never reaches a write tool (nor learns more than
+        // that it lacks the role); the HTTP layer has usually answered 403 already.
+        if let Some(principal) = principal_of(&context)
+            && self.is_write_tool(&name)
+            && let Err(refusal) = principal.check(Access::Write)
+        {
+            crate::audit::record(&crate::audit::AuditLine {
+                tool: &name,
+                api_host: None,
+                order_id: None,
+                amount: None,
+                idempotency_key: None,
+                confirmed: None,
+                principal: Some(&principal.label()),
+                outcome: "forbidden",
+                http_status: None,
+                correlation_id: None,
+                duration_ms: 0,
+            });
+            return Ok(CallToolResult::error(vec![ContentBlock::text(
+                refusal.tool_message(&name),
+            )])
+            .into());
+        }
         let call = ToolCallContext::new(self, request, context);
         match AssertUnwindSafe(self.tool_router.call(call))
             .catch_unwind()
@@ -260,6 +321,7 @@ impl ServerHandler for KlarnaServer {
                     amount: None,
                     idempotency_key: None,
                     confirmed: None,
+                    principal: None,
                     outcome: "internal_error",
                     http_status: None,
                     correlation_id: None,

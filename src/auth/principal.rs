@@ -94,6 +94,16 @@ pub struct Principal {
 }
 
 impl Principal {
+    /// How audit lines and journal records name the principal: the subject, and the display
+    /// name when it says more.
+    pub fn label(&self) -> String {
+        if self.display_name.is_empty() || self.display_name == self.subject {
+            self.subject.clone()
+        } else {
+            format!("{} ({})", self.subject, self.display_name)
+        }
+    }
+
     /// The principal of an unauthenticated loopback server: whoever can reach the loopback
     /// interface may do everything, as with the stdio server.
     pub fn local() -> Self {

@@ -74,6 +74,10 @@ pub struct HttpConfig {
     pub max_body_bytes: usize,
     /// `KLARNA_HTTP_SHUTDOWN_GRACE_SECS`.
     pub shutdown_grace: Duration,
+    /// The tools that need the write role (set by the caller from the handler's tools, not
+    /// from the environment): a read principal's `tools/call` of one is answered `403
+    /// insufficient_scope` before it reaches MCP.
+    pub write_tools: Vec<String>,
 }
 
 /// A setting that cannot be used. The server does not start.
@@ -225,6 +229,7 @@ impl HttpConfig {
             rate_limit,
             max_body_bytes,
             shutdown_grace,
+            write_tools: Vec::new(),
         };
         config.check_exposure(listen)?;
         Ok(config)

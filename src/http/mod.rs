@@ -12,6 +12,7 @@
 //! A request to `/mcp` passes, outermost first: [`guard`] (foreign `Host`/`Origin` → 403),
 //! [`authn`] (→ 401/403, puts the [`Principal`](crate::auth::Principal) into the request
 //! extensions and removes the `Authorization` header), [`ratelimit`] (→ 429 + `Retry-After`),
+//! [`scope`] (a read principal's call of a write tool → 403 `insufficient_scope`),
 //! [`sessions`] (a session id is only usable by the principal that created it), the
 //! in-flight tracker (for graceful shutdown), and then rmcp, which checks `Host`/`Origin`
 //! again, limits the body ([`HttpConfig::max_body_bytes`] → 413), and serves MCP.
@@ -38,6 +39,7 @@ pub mod authn;
 pub mod config;
 pub mod guard;
 pub mod ratelimit;
+pub mod scope;
 pub mod sessions;
 
 use std::{future::Future, net::SocketAddr, sync::Arc, time::Duration};
@@ -237,12 +239,21 @@ where
         resource_metadata,
     });
 
+    let scope_state = Arc::new(scope::ScopeState {
+        write_tools: config.write_tools.clone(),
+        max_body_bytes: config.max_body_bytes,
+        resource_metadata: oauth.map(|_| config.resource_metadata_url(local)),
+    });
     let mut mcp_routes = Router::new()
         .route_service(MCP_PATH, mcp)
         .route_layer(middleware::from_fn_with_state(in_flight, track_in_flight))
         .route_layer(middleware::from_fn_with_state(
             Arc::new(sessions::SessionOwners::default()),
             sessions::bind_sessions,
+        ))
+        .route_layer(middleware::from_fn_with_state(
+            scope_state,
+            scope::refuse_writes_to_readers,
         ));
     if let Some(limit) = config.rate_limit {
         mcp_routes = mcp_routes.route_layer(middleware::from_fn_with_state(

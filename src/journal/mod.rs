@@ -10,9 +10,10 @@
 //! - `record.rs` — the record and its chain hash;
 //! - `guards.rs` — repeated intent, key reuse, settling (pure rules, shared by every store);
 //! - `store.rs` — what a store must do; `sqlite.rs` (the default) and `postgres.rs` (several
-//!   servers sharing one journal) implement it.
+//!   servers sharing one journal: `KLARNA_JOURNAL=postgres://…`) implement it.
 
 mod guards;
+mod postgres;
 pub mod record;
 mod sqlite;
 mod store;
@@ -22,6 +23,7 @@ use std::{path::PathBuf, sync::Arc, time::Duration};
 use time::OffsetDateTime;
 
 pub use guards::{GuardRefusal, KEY_LIFETIME};
+pub use postgres::PostgresJournal;
 pub use record::{NewRecord, Record, Verdict};
 pub use sqlite::SqliteJournal;
 pub use store::{Decision, JournalStore, RecordFilter};
@@ -30,12 +32,21 @@ pub use store::{Decision, JournalStore, RecordFilter};
 pub const DEFAULT_DUPLICATE_WINDOW: Duration = Duration::from_secs(15 * 60);
 
 /// Where the journal lives.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub enum JournalLocation {
     /// A SQLite file.
     Sqlite(PathBuf),
     /// In memory: gone when the process ends (demo mode, tests).
     Memory,
+    /// A PostgreSQL database (`postgres://…`), shared by several server replicas.
+    Postgres(String),
+}
+
+impl std::fmt::Debug for JournalLocation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // A database URL may hold a password: shown redacted, like everywhere else.
+        f.write_str(&self.describe())
+    }
 }
 
 impl JournalLocation {
@@ -46,19 +57,38 @@ impl JournalLocation {
         dirs::data_dir().map(|d| Self::Sqlite(d.join("klarna-mcp").join("journal.sqlite3")))
     }
 
-    /// Parses `KLARNA_JOURNAL`: `memory`, or a file path.
+    /// Parses `KLARNA_JOURNAL`: `memory`, a `postgres://` (or `postgresql://`) URL, or a
+    /// file path.
     pub fn parse(value: &str) -> Self {
         match value {
             "memory" | ":memory:" => Self::Memory,
+            url if url.starts_with("postgres://") || url.starts_with("postgresql://") => {
+                Self::Postgres(url.to_string())
+            }
             path => Self::Sqlite(PathBuf::from(path)),
         }
     }
 
-    /// How it is shown in logs and messages.
+    /// How it is shown in logs and messages (a database URL without its password).
     pub fn describe(&self) -> String {
         match self {
             Self::Sqlite(path) => path.display().to_string(),
             Self::Memory => "in memory (nothing is kept)".to_string(),
+            Self::Postgres(url) => postgres::redact(url),
+        }
+    }
+
+    /// Whether records stay on this machine (a file, memory, or a database on loopback).
+    pub fn is_local(&self) -> bool {
+        match self {
+            Self::Sqlite(_) | Self::Memory => true,
+            Self::Postgres(url) => url::Url::parse(url).is_ok_and(|u| match u.host() {
+                Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+                Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+                Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+                // No host: a Unix socket on this machine.
+                None => true,
+            }),
         }
     }
 }
@@ -202,6 +232,7 @@ impl Journal {
         let store: Arc<dyn JournalStore> = match location {
             JournalLocation::Sqlite(path) => Arc::new(SqliteJournal::open(path).await?),
             JournalLocation::Memory => Arc::new(SqliteJournal::in_memory().await?),
+            JournalLocation::Postgres(url) => Arc::new(PostgresJournal::open(url).await?),
         };
         Ok(Self { store, window })
     }

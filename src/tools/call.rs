@@ -48,6 +48,8 @@ pub struct ToolCall {
     pub confirmed: Option<bool>,
     /// The MCP client's name and version (bounded, escaped), for the journal.
     pub client: Option<(String, String)>,
+    /// Who is calling, on a team server (subject and display name; bounded, escaped).
+    pub principal: Option<String>,
     /// Keeps a sent write registered as in flight until its audit line is written.
     pub in_flight: Option<InFlightGuard>,
     /// HTTP status of the last Klarna answer.
@@ -76,6 +78,7 @@ impl ToolCall {
             key: None,
             confirmed: None,
             client: None,
+            principal: None,
             in_flight: None,
             http_status: None,
             correlation_id: None,
@@ -133,6 +136,7 @@ impl ToolCall {
             amount: self.amount,
             idempotency_key: self.key.as_deref(),
             confirmed: self.confirmed,
+            principal: self.principal.as_deref(),
             outcome,
             http_status: self.http_status,
             correlation_id: self.correlation_id.as_deref(),

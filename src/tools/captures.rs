@@ -145,7 +145,7 @@ impl KlarnaServer {
         responses: InputResponses,
         state: RequestState,
     ) -> CallToolResponse {
-        let mut call = self.start_write_call("capture_order", &context);
+        let mut call = self.start_call("capture_order", &context);
         let asker = Asker::new(&context, responses, state, self.confirmations());
         let result = self.capture_inner(&mut call, arguments, &asker).await;
         call.finish(result)
@@ -159,8 +159,12 @@ impl KlarnaServer {
         output_schema = output_schema::<CaptureDetails>(),
         annotations(title = "Get Klarna capture", read_only_hint = true, destructive_hint = false, idempotent_hint = true, open_world_hint = true)
     )]
-    pub(crate) async fn get_capture(&self, arguments: JsonObject) -> CallToolResponse {
-        let mut call = self.start_call("get_capture");
+    pub(crate) async fn get_capture(
+        &self,
+        arguments: JsonObject,
+        context: RequestContext<RoleServer>,
+    ) -> CallToolResponse {
+        let mut call = self.start_call("get_capture", &context);
         let result = self.get_capture_inner(&mut call, arguments).await;
         call.finish(result)
     }

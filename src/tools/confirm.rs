@@ -89,14 +89,20 @@ impl WriteIdentity {
 }
 
 /// Seals and opens `requestState`: HMAC-signed with a key made fresh for each server
-/// process, with an expiry, so a client can neither forge a confirmation nor reuse an old
-/// one.
+/// process (or shared by the replicas of a team server), with an expiry, so a client can
+/// neither forge a confirmation nor reuse an old one.
 pub struct StateCodec(RequestStateCodec);
 
 impl StateCodec {
     /// A codec with a random per-process key.
     pub fn new() -> Self {
         let key: [u8; 32] = rand::random();
+        Self(RequestStateCodec::new_unchecked(key.to_vec()))
+    }
+
+    /// A codec with a key shared by several server replicas (`KLARNA_STATE_KEY`), so a
+    /// confirmation question sealed by one is honoured by another.
+    pub fn with_key(key: &[u8]) -> Self {
         Self(RequestStateCodec::new_unchecked(key.to_vec()))
     }
 

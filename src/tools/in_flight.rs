@@ -31,6 +31,8 @@ pub struct InFlightWrite {
     pub idempotency_key: String,
     /// Whether a human confirmed it.
     pub confirmed: bool,
+    /// Who asked, on a team server.
+    pub principal: Option<String>,
     /// When it was sent.
     pub since: Instant,
 }
@@ -113,6 +115,7 @@ mod tests {
             amount: 100,
             idempotency_key: key.into(),
             confirmed: false,
+            principal: None,
             since: Instant::now(),
         }
     }

@@ -3,7 +3,9 @@
 //! Klarna, so it works in read-only mode too.
 
 use rmcp::{
+    RoleServer,
     model::{CallToolResponse, JsonObject},
+    service::RequestContext,
     tool, tool_router,
 };
 use schemars::JsonSchema;
@@ -128,6 +130,7 @@ pub struct OperationView {
     pub created_id: Option<String>,
     /// HTTP status of Klarna's answer.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<i64>")]
     pub http_status: Option<u16>,
     /// Klarna's error code of a refusal.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -230,8 +233,12 @@ impl KlarnaServer {
         output_schema = output_schema::<OperationList>(),
         annotations(title = "List recorded operations", read_only_hint = true, destructive_hint = false, idempotent_hint = true, open_world_hint = false)
     )]
-    pub(crate) async fn list_operations(&self, arguments: JsonObject) -> CallToolResponse {
-        let mut call = self.start_call("list_operations");
+    pub(crate) async fn list_operations(
+        &self,
+        arguments: JsonObject,
+        context: RequestContext<RoleServer>,
+    ) -> CallToolResponse {
+        let mut call = self.start_call("list_operations", &context);
         let result = self.list_operations_inner(&mut call, arguments).await;
         call.finish(result)
     }

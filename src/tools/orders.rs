@@ -80,8 +80,12 @@ impl KlarnaServer {
         output_schema = output_schema::<OrderView>(),
         annotations(title = "Get Klarna order", read_only_hint = true, destructive_hint = false, idempotent_hint = true, open_world_hint = true)
     )]
-    pub(crate) async fn get_order(&self, arguments: JsonObject) -> CallToolResponse {
-        let mut call = self.start_call("get_order");
+    pub(crate) async fn get_order(
+        &self,
+        arguments: JsonObject,
+        context: RequestContext<RoleServer>,
+    ) -> CallToolResponse {
+        let mut call = self.start_call("get_order", &context);
         let result = self.get_order_inner(&mut call, arguments).await;
         call.finish(result)
     }
@@ -101,7 +105,7 @@ impl KlarnaServer {
         responses: InputResponses,
         state: RequestState,
     ) -> CallToolResponse {
-        let mut call = self.start_write_call("cancel_order", &context);
+        let mut call = self.start_call("cancel_order", &context);
         let asker = Asker::new(&context, responses, state, self.confirmations());
         let result = self
             .end_authorization(&mut call, arguments, &asker, WriteKind::Cancel)
@@ -124,7 +128,7 @@ impl KlarnaServer {
         responses: InputResponses,
         state: RequestState,
     ) -> CallToolResponse {
-        let mut call = self.start_write_call("release_remaining_authorization", &context);
+        let mut call = self.start_call("release_remaining_authorization", &context);
         let asker = Asker::new(&context, responses, state, self.confirmations());
         let result = self
             .end_authorization(&mut call, arguments, &asker, WriteKind::Release)

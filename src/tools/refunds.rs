@@ -94,7 +94,7 @@ impl KlarnaServer {
         responses: InputResponses,
         state: RequestState,
     ) -> CallToolResponse {
-        let mut call = self.start_write_call("refund_order", &context);
+        let mut call = self.start_call("refund_order", &context);
         let asker = Asker::new(&context, responses, state, self.confirmations());
         let result = self.refund_inner(&mut call, arguments, &asker).await;
         call.finish(result)

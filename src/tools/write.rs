@@ -264,7 +264,7 @@ impl KlarnaServer {
             body_digest: body.digest(),
             client_name: call.client.as_ref().map(|c| c.0.clone()),
             client_version: call.client.as_ref().map(|c| c.1.clone()),
-            principal: None,
+            principal: call.principal.clone(),
             confirmed: false,
             verdict: Verdict::Pending,
             created_id: None,
@@ -352,6 +352,7 @@ impl KlarnaServer {
             amount,
             idempotency_key: key.clone(),
             confirmed: consent.by_human(),
+            principal: call.principal.clone(),
             since: Instant::now(),
         }));
         let sent = self.send(kind, host, order_id, &body, &key, call).await;

@@ -115,6 +115,8 @@ pub async fn start_klarna(config: HttpConfig) -> Running {
     .unwrap();
     klarna.journal = Some(klarna_mcp::journal::JournalLocation::Memory);
     let server = KlarnaServer::new(klarna).unwrap();
+    let mut config = config;
+    config.write_tools = server.write_tool_names();
     let mut running = start_with(config, move || server.clone()).await.unwrap();
     running.sim = Some(sim);
     running

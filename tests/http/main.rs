@@ -3,8 +3,10 @@
 //! server behaviour against a test issuer whose keys are made here, and static tokens.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod clients;
 mod harness;
 mod issuer;
 mod oauth;
+mod roles;
 mod tokens;
 mod transport;

@@ -14,6 +14,7 @@ mod hardening;
 mod hostile_input;
 mod journal;
 mod orders;
+mod postgres;
 mod proxy_faults;
 mod refunds;
 mod regions;
