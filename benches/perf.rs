@@ -348,6 +348,136 @@ async fn main() {
         ),
         "≤ 1.2×".into(),
     ));
+    // 7. the team server: get_order over Streamable HTTP (2026-07-28, stateless) at 1, 16 and
+    // 64 concurrent clients, against direct HTTP GETs of the simulator at the same
+    // concurrency.
+    let per_level = if quick { 128 } else { 1_024 };
+    let port = {
+        let probe = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        probe.local_addr().unwrap().port()
+    };
+    let mut http_server = tokio::process::Command::new(BIN)
+        .args(["serve", "--http", &format!("127.0.0.1:{port}")])
+        .env_clear()
+        .env("KLARNA_API_USERNAME", DEMO_USERNAME)
+        .env("KLARNA_API_PASSWORD", DEMO_PASSWORD)
+        .env("KLARNA_BASE_URL", sim.base_url())
+        .env("KLARNA_HTTP_RATE_LIMIT", "0")
+        .env("KLARNA_JOURNAL", "memory")
+        .env("RUST_LOG", "warn")
+        .current_dir(std::env::temp_dir())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let mcp_url = format!("http://127.0.0.1:{port}/mcp");
+    let probe = reqwest::Client::new();
+    while probe
+        .get(format!("http://127.0.0.1:{port}/healthz"))
+        .send()
+        .await
+        .is_err()
+    {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    for clients in [1_usize, 16, 64] {
+        let calls_each = per_level / clients;
+        let mut sessions = Vec::new();
+        for _ in 0..clients {
+            let transport =
+                rmcp::transport::StreamableHttpClientTransport::from_uri(mcp_url.clone());
+            let client = rmcp::ClientServiceExt::serve_with_lifecycle(
+                rmcp::model::ClientConfig::default(),
+                transport,
+                rmcp::ClientLifecycleMode::Discover {
+                    preferred_versions: vec![rmcp::model::ProtocolVersion::V_2026_07_28],
+                },
+            )
+            .await
+            .unwrap();
+            sessions.push(client);
+        }
+        let args = rmcp::model::object(json!({ "orderId": order }));
+        let t = Instant::now();
+        let mut tasks = Vec::new();
+        for client in sessions {
+            let args = args.clone();
+            tasks.push(tokio::spawn(async move {
+                let mut times = Vec::with_capacity(calls_each);
+                for _ in 0..calls_each {
+                    let t = Instant::now();
+                    let r = client
+                        .call_tool(
+                            rmcp::model::CallToolRequestParams::new("get_order")
+                                .with_arguments(args.clone()),
+                        )
+                        .await
+                        .unwrap();
+                    assert_eq!(r.is_error, Some(false));
+                    times.push(t.elapsed());
+                }
+                let _ = client.cancel().await;
+                times
+            }));
+        }
+        let mut mcp_times = Vec::new();
+        for task in tasks {
+            mcp_times.extend(task.await.unwrap());
+        }
+        let mcp_wall = t.elapsed();
+        let raw_client = reqwest::Client::new();
+        let url = format!("{}/ordermanagement/v1/orders/{order}", sim.base_url());
+        let t = Instant::now();
+        let mut tasks = Vec::new();
+        for _ in 0..clients {
+            let (client, url) = (raw_client.clone(), url.clone());
+            tasks.push(tokio::spawn(async move {
+                let mut times = Vec::with_capacity(calls_each);
+                for _ in 0..calls_each {
+                    let t = Instant::now();
+                    let body = client
+                        .get(&url)
+                        .basic_auth(DEMO_USERNAME, Some(DEMO_PASSWORD))
+                        .send()
+                        .await
+                        .unwrap()
+                        .bytes()
+                        .await
+                        .unwrap();
+                    assert!(!body.is_empty());
+                    times.push(t.elapsed());
+                }
+                times
+            }));
+        }
+        let mut raw_times = Vec::new();
+        for task in tasks {
+            raw_times.extend(task.await.unwrap());
+        }
+        let raw_wall = t.elapsed();
+        mcp_times.sort();
+        raw_times.sort();
+        let n = mcp_times.len() as f64;
+        rows.push((
+            format!(
+                "HTTP get_order, {clients} concurrent client(s), {} calls",
+                mcp_times.len()
+            ),
+            format!(
+                "{:.0} calls/s, p50 {}, p99 {} — direct GET: {:.0}/s, p50 {}, p99 {}",
+                n / mcp_wall.as_secs_f64(),
+                ms(percentile(&mcp_times, 0.5)),
+                ms(percentile(&mcp_times, 0.99)),
+                raw_times.len() as f64 / raw_wall.as_secs_f64(),
+                ms(percentile(&raw_times, 0.5)),
+                ms(percentile(&raw_times, 0.99)),
+            ),
+            "-".into(),
+        ));
+    }
+    let _ = http_server.kill().await;
+
     // 6. the operation journal's cost per write: the pending record before sending and the
     // verdict after, each a durable (fsynced) SQLite transaction in a file.
     let writes = if quick { 50 } else { 1_000 };
