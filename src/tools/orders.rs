@@ -147,18 +147,29 @@ impl KlarnaServer {
         p.validate()?;
         call.order_id = Some(p.order_id.clone());
         let host = self.resolve_host(call, p.api_host.as_deref())?;
-        let reply = self
-            .client()
-            .get_order(host, &p.order_id, &call.limits)
-            .await
-            .map_err(|failed| {
-                ToolError::Klarna(Box::new(FailedRequest::read(
-                    format!("Looking up order {} at {host}", p.order_id),
-                    Op::GetOrder,
-                    host,
-                    failed,
-                )))
-            })?;
+        // The journal is this server's own memory, read alongside Klarna so it adds no wait
+        // of its own, and within the call's budget; when it cannot be read, the order still is.
+        let order_key = p.order_id.to_ascii_lowercase();
+        let deadline = call.limits.deadline;
+        let unresolved = async {
+            let journal = self.journal().await.ok()?;
+            tokio::time::timeout_at(deadline.into(), journal.unresolved(Some(&order_key)))
+                .await
+                .ok()?
+                .ok()
+        };
+        let (reply, unresolved) = tokio::join!(
+            self.client().get_order(host, &p.order_id, &call.limits),
+            unresolved
+        );
+        let reply = reply.map_err(|failed| {
+            ToolError::Klarna(Box::new(FailedRequest::read(
+                format!("Looking up order {} at {host}", p.order_id),
+                Op::GetOrder,
+                host,
+                failed,
+            )))
+        })?;
         call.saw(reply.status, reply.correlation_id.as_deref());
         let mut view = OrderView::of(
             &reply.value,
@@ -167,12 +178,7 @@ impl KlarnaServer {
             self.config().include_personal_data,
         );
         view.notice = self.notice().map(str::to_string);
-        // The journal is this server's own memory; when it cannot be read, the order still is.
-        if let Ok(journal) = self.journal().await
-            && let Ok(unresolved) = journal
-                .unresolved(Some(&p.order_id.to_ascii_lowercase()))
-                .await
-        {
+        if let Some(unresolved) = unresolved {
             view.unresolved_writes = unresolved.iter().map(OperationView::of).collect();
         }
         Success::new(&view, view.text())
