@@ -152,6 +152,13 @@ pub enum ConfigError {
 }
 
 /// Shorthand for [`ConfigError::Invalid`], with the value cut short.
+/// The team server's access settings, which a `.env` may not set.
+fn is_access_setting(name: &str) -> bool {
+    name.starts_with("KLARNA_HTTP_")
+        || name.starts_with("KLARNA_OAUTH_")
+        || name == "KLARNA_PUBLIC_URL"
+}
+
 pub(crate) fn invalid(var: &'static str, value: &str, fix: impl Into<String>) -> ConfigError {
     ConfigError::Invalid {
         var,
@@ -211,11 +218,27 @@ impl Config {
                     journal.describe()
                 )));
             }
-            if set.iter().any(|n| n == "KLARNA_STATE_KEY") {
+            // An empty line copied from .env.example sets nothing, and is no reason to refuse.
+            let given = |name: &str| {
+                set.iter().any(|n| n == name)
+                    && dotenv.vars.get(name).is_some_and(|v| !v.trim().is_empty())
+            };
+            if given("KLARNA_STATE_KEY") {
                 return Err(ConfigError::Conflict(format!(
                     "KLARNA_STATE_KEY is set in {}. The key that seals confirmations must stay unknown to the \
                      MCP client and the model, which can read files in the project directory: set it in the real \
                      environment instead",
+                    dotenv.path.display()
+                )));
+            }
+            // Who may call the team server is decided by whoever runs it, not by a file in
+            // whatever directory it starts in: an issuer or a tokens file from a cloned
+            // repository would let its author in with the write role.
+            if let Some(name) = set.iter().find(|n| is_access_setting(n) && given(n)) {
+                return Err(ConfigError::Conflict(format!(
+                    "{name} is set in {}. The team server's listener and authentication (KLARNA_HTTP_*, \
+                     KLARNA_OAUTH_*, KLARNA_PUBLIC_URL) decide who may move money and are read only from the \
+                     real environment: set it there, and remove it from the file",
                     dotenv.path.display()
                 )));
             }
@@ -299,7 +322,14 @@ impl Config {
         let include_personal_data =
             parse_bool(&get, "KLARNA_INCLUDE_PERSONAL_DATA")?.unwrap_or(false);
         let journal = match get("KLARNA_JOURNAL") {
-            Some(v) => Some(JournalLocation::parse(&v)),
+            Some(v) => {
+                let location = JournalLocation::parse(&v);
+                location.check().map_err(|fix| {
+                    // The value may hold a password: shown as the location describes itself.
+                    invalid("KLARNA_JOURNAL", &location.describe(), fix)
+                })?;
+                Some(location)
+            }
             None => JournalLocation::platform_default(),
         };
         let duplicate_window = match get("KLARNA_DUPLICATE_WINDOW_SECS") {

@@ -65,6 +65,18 @@ impl KlarnaServer {
     /// Builds the server: one Klarna client, the tool router built once (with the tools
     /// configuration disables removed), the instructions composed once.
     pub fn new(config: Config) -> Result<Self, StartError> {
+        Self::build(config, None)
+    }
+
+    /// Builds the server over a journal the caller opened — any [`JournalStore`] — instead of
+    /// the one `KLARNA_JOURNAL` names: for embedding, and for tests of a journal that fails.
+    ///
+    /// [`JournalStore`]: crate::journal::JournalStore
+    pub fn with_journal(config: Config, journal: Journal) -> Result<Self, StartError> {
+        Self::build(config, Some(journal))
+    }
+
+    fn build(config: Config, journal: Option<Journal>) -> Result<Self, StartError> {
         let client = KlarnaClient::new(config.client.clone())?;
         let tool_router = tools::router_for(&config)?;
         let enabled: Vec<String> = tool_router
@@ -84,7 +96,7 @@ impl KlarnaServer {
                 instructions,
                 confirmations,
                 in_flight: Arc::new(InFlightWrites::default()),
-                journal: tokio::sync::Mutex::new(None),
+                journal: tokio::sync::Mutex::new(journal),
             }),
             tool_router,
             prompt_router: Self::prompt_router(),

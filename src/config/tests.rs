@@ -426,6 +426,76 @@ fn a_dotenv_cannot_point_requests_off_this_machine() {
 }
 
 #[test]
+fn a_journal_url_with_a_password_or_host_in_its_query_is_refused_without_echoing_it() {
+    // From the real environment: refused naming the parameter, never showing its value.
+    let err = Config::from_sources(
+        vars(&[(
+            "KLARNA_JOURNAL",
+            "postgres://klarna@db.internal/journal?password=hunter2-secret",
+        )]),
+        None,
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(
+        err.contains("KLARNA_JOURNAL") && err.contains("\"password\""),
+        "{err}"
+    );
+    assert!(!err.contains("hunter2-secret"), "{err}");
+    // From a .env: a loopback URL whose query names another host is not this machine.
+    let err = Config::from_sources(
+        vars(&[]),
+        dotenv(&[(
+            "KLARNA_JOURNAL",
+            "postgres://localhost/journal?host=db.attacker.example",
+        )]),
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(
+        err.contains("KLARNA_JOURNAL") && err.contains("\"host\""),
+        "{err}"
+    );
+    // A remote journal from a .env is refused; a loopback one is fine.
+    let err = Config::from_sources(
+        vars(&[]),
+        dotenv(&[("KLARNA_JOURNAL", "postgres://klarna:pw@db.internal/journal")]),
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(
+        err.contains("not this machine") && !err.contains(":pw@"),
+        "{err}"
+    );
+    assert!(
+        Config::from_sources(
+            vars(&[]),
+            dotenv(&[("KLARNA_JOURNAL", "postgres://127.0.0.1:5432/journal")]),
+        )
+        .is_ok()
+    );
+}
+
+#[test]
+fn a_dotenv_cannot_set_who_may_call_the_team_server() {
+    for name in [
+        "KLARNA_OAUTH_ISSUER",
+        "KLARNA_HTTP_TOKENS_FILE",
+        "KLARNA_HTTP_ADDR",
+        "KLARNA_PUBLIC_URL",
+    ] {
+        let err =
+            Config::from_sources(vars(&[]), dotenv(&[(name, "https://idp.attacker.example")]))
+                .unwrap_err()
+                .to_string();
+        assert!(
+            err.contains(name) && err.contains("/project/.env") && err.contains("real environment"),
+            "{err}"
+        );
+    }
+}
+
+#[test]
 fn base_urls_are_described_by_scheme_host_and_port_only() {
     let c = Config::from_vars(vars(&[(
         "KLARNA_BASE_URL",

@@ -241,10 +241,33 @@ impl HttpConfig {
     }
 
     /// Refuses settings that would expose the server unsafely when it listens on `local`:
-    /// no authentication off loopback, and OAuth off loopback without a public URL (the
-    /// resource identifier would be a bare IP clients do not use).
+    /// no authentication off loopback; no authentication behind a reverse proxy (a public
+    /// URL, or a host name other than loopback's, means requests arrive from elsewhere
+    /// through a local proxy — each would act as the local user, with the write role); and
+    /// OAuth off loopback without a public URL (the resource identifier would be a bare IP
+    /// clients do not use).
     pub fn check_exposure(&self, local: SocketAddr) -> Result<(), HttpConfigError> {
         let loopback = local.ip().is_loopback();
+        if !self.has_auth() {
+            if let Some(url) = &self.public_url {
+                return Err(HttpConfigError::Conflict(format!(
+                    "KLARNA_PUBLIC_URL={url} says clients reach this server from elsewhere, but no authentication is \
+                     configured: every request the proxy forwards would be the local user, with the write role. Set \
+                     KLARNA_OAUTH_ISSUER (OAuth) or KLARNA_HTTP_TOKENS_FILE (static tokens), or remove KLARNA_PUBLIC_URL"
+                )));
+            }
+            if let Some(host) = self
+                .extra_allowed_hosts
+                .iter()
+                .find(|h| !is_loopback_host(h))
+            {
+                return Err(HttpConfigError::Conflict(format!(
+                    "KLARNA_HTTP_ALLOWED_HOSTS names {host}, so requests may arrive from elsewhere, but no \
+                     authentication is configured: each would be the local user, with the write role. Set \
+                     KLARNA_OAUTH_ISSUER (OAuth) or KLARNA_HTTP_TOKENS_FILE (static tokens), or allow only loopback names"
+                )));
+            }
+        }
         if !loopback && !self.has_auth() {
             return Err(HttpConfigError::Conflict(format!(
                 "KLARNA_HTTP_ADDR={local} is not a loopback address and no authentication is configured: anyone who \
@@ -326,6 +349,21 @@ impl HttpConfig {
         origins.extend(self.extra_allowed_origins.iter().cloned());
         origins
     }
+}
+
+/// Whether an allowed-host entry (`name` or `name:port`) names this machine.
+fn is_loopback_host(entry: &str) -> bool {
+    let host = match entry.parse::<axum::http::uri::Authority>() {
+        Ok(authority) => authority
+            .host()
+            .trim_matches(['[', ']'])
+            .to_ascii_lowercase(),
+        Err(_) => return false,
+    };
+    host == "localhost"
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
 }
 
 fn list(value: Option<String>) -> Vec<String> {
@@ -427,6 +465,42 @@ mod tests {
         ])
         .unwrap_err();
         assert!(err.to_string().contains("KLARNA_PUBLIC_URL"), "{err}");
+    }
+
+    #[test]
+    fn behind_a_reverse_proxy_without_auth_is_refused_even_on_loopback() {
+        // The proxy connects from loopback; the people behind it do not.
+        let err = parse(&[
+            ("KLARNA_HTTP_ADDR", "127.0.0.1:8080"),
+            ("KLARNA_PUBLIC_URL", "https://mcp.example.com"),
+        ])
+        .unwrap_err();
+        assert!(
+            err.to_string().contains("KLARNA_PUBLIC_URL") && err.to_string().contains("write role"),
+            "{err}"
+        );
+        let err = parse(&[(
+            "KLARNA_HTTP_ALLOWED_HOSTS",
+            "localhost:8080,mcp.example.com",
+        )])
+        .unwrap_err();
+        assert!(err.to_string().contains("mcp.example.com"), "{err}");
+        // Loopback names only, or with authentication, start.
+        assert!(
+            parse(&[(
+                "KLARNA_HTTP_ALLOWED_HOSTS",
+                "localhost:8080,127.0.0.1:9,[::1]:8080"
+            )])
+            .is_ok()
+        );
+        assert!(
+            parse(&[
+                ("KLARNA_HTTP_ADDR", "127.0.0.1:8080"),
+                ("KLARNA_PUBLIC_URL", "https://mcp.example.com"),
+                ("KLARNA_HTTP_TOKENS_FILE", "/etc/klarna-mcp/tokens"),
+            ])
+            .is_ok()
+        );
     }
 
     #[test]

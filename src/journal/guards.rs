@@ -122,12 +122,14 @@ pub fn check(
 
 /// Records settling earlier operations with the same key as `verdict_record`, which
 /// carries Klarna's answer to a repeat: an earlier operation left pending or of unknown
-/// outcome now has its answer (Klarna applies a key once — a replay or an application means
-/// the money moved once; a refusal means it did not).
+/// outcome now has its answer when the repeat was applied or replayed (Klarna applies a key
+/// once, so the money moved exactly once). A refused repeat settles nothing: a rate limit or
+/// a rejected login is answered before Klarna looks at the key, and after 24 h the key is
+/// gone, so the refusal says nothing about the first attempt — which stays unresolved and
+/// keeps blocking a repeat under a new key.
 pub fn settlements(verdict_record: &NewRecord, records: &[Record]) -> Vec<NewRecord> {
     let settled_as = match verdict_record.verdict {
         Verdict::Applied | Verdict::Replayed => Verdict::Applied,
-        Verdict::Refused => Verdict::Refused,
         _ => return Vec::new(),
     };
     operations(records)
@@ -304,5 +306,29 @@ mod tests {
         assert_eq!(settled[0].created_id.as_deref(), Some("cap-1"));
         let unknown = record("b", "k1", 1000, Verdict::OutcomeUnknown, 0);
         assert!(settlements(&unknown, &existing).is_empty());
+    }
+
+    #[test]
+    fn a_refused_repeat_settles_nothing() {
+        // A 429 or 401 is answered before Klarna reads the key: the first attempt may have
+        // been applied, so it must stay unresolved and keep blocking a repeat under a new key.
+        let existing = chained(vec![
+            record("a", "k1", 1000, Verdict::Pending, 5),
+            record("a", "k1", 1000, Verdict::OutcomeUnknown, 5),
+        ]);
+        let refused = record("b", "k1", 1000, Verdict::Refused, 0);
+        assert!(settlements(&refused, &existing).is_empty());
+        let all = chained(vec![
+            record("a", "k1", 1000, Verdict::Pending, 5),
+            record("a", "k1", 1000, Verdict::OutcomeUnknown, 5),
+            record("b", "k1", 1000, Verdict::Pending, 0),
+            record("b", "k1", 1000, Verdict::Refused, 0),
+        ]);
+        let mut fresh = record("c", "k2", 1000, Verdict::Pending, 0);
+        fresh.key_from_caller = false;
+        assert!(matches!(
+            check(&fresh, &all, WINDOW, OffsetDateTime::now_utc()),
+            Err(GuardRefusal::Repeat(_))
+        ));
     }
 }

@@ -26,7 +26,7 @@ pub use guards::{GuardRefusal, KEY_LIFETIME};
 pub use postgres::PostgresJournal;
 pub use record::{NewRecord, Record, Verdict};
 pub use sqlite::SqliteJournal;
-pub use store::{Decision, JournalStore, RecordFilter};
+pub use store::{Decide, Decision, JournalStore, RecordFilter};
 
 /// Default window in which a repeat of an applied write without a key is refused.
 pub const DEFAULT_DUPLICATE_WINDOW: Duration = Duration::from_secs(15 * 60);
@@ -78,18 +78,67 @@ impl JournalLocation {
         }
     }
 
-    /// Whether records stay on this machine (a file, memory, or a database on loopback).
+    /// Whether records stay on this machine (a file, memory, or a database on loopback or a
+    /// Unix socket). A URL whose query names another host or address is not local, whatever
+    /// its host part says: the driver connects to the query's.
     pub fn is_local(&self) -> bool {
-        match self {
-            Self::Sqlite(_) | Self::Memory => true,
-            Self::Postgres(url) => url::Url::parse(url).is_ok_and(|u| match u.host() {
-                Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
-                Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
-                Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
-                // No host: a Unix socket on this machine.
-                None => true,
-            }),
+        let Self::Postgres(url) = self else {
+            return true;
+        };
+        let Ok(parsed) = url::Url::parse(url) else {
+            return false;
+        };
+        if parsed
+            .query_pairs()
+            .any(|(key, _)| !postgres::SAFE_QUERY_KEYS.contains(&key.as_ref()))
+        {
+            return false;
         }
+        match parsed.host() {
+            // `postgres:` is not a special scheme: its host is opaque text, so addresses are
+            // parsed here; a percent-encoded path is a Unix socket.
+            Some(url::Host::Domain(d)) => {
+                let decoded = percent_encoding::percent_decode_str(d).decode_utf8_lossy();
+                decoded.eq_ignore_ascii_case("localhost")
+                    || decoded.starts_with('/')
+                    || decoded
+                        .parse::<std::net::IpAddr>()
+                        .is_ok_and(|ip| ip.is_loopback())
+            }
+            Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+            Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+            // No host: the driver's default, a socket on this machine or localhost.
+            None => true,
+        }
+    }
+
+    /// Refuses what the server would not use safely: a PostgreSQL URL that does not parse,
+    /// or whose query carries anything but TLS settings and an application name — the
+    /// driver would take a password (then shown wherever the location is), a host or an
+    /// address from there, and log an unknown parameter's value. Names the parameter, never
+    /// its value.
+    pub fn check(&self) -> Result<(), String> {
+        let Self::Postgres(url) = self else {
+            return Ok(());
+        };
+        let parsed = url::Url::parse(url)
+            .map_err(|_| "the PostgreSQL URL does not parse; write it as postgres://user:password@host:port/database".to_string())?;
+        if let Some((key, _)) = parsed
+            .query_pairs()
+            .find(|(key, _)| !postgres::SAFE_QUERY_KEYS.contains(&key.as_ref()))
+        {
+            let key: String = crate::klarna::sanitize::escape(&key)
+                .chars()
+                .take(40)
+                .collect();
+            return Err(format!(
+                "the PostgreSQL URL's query parameter \"{key}\" is not accepted; put the host, port, \
+                 user, password and database in the URL itself (postgres://user:password@host:port/database); \
+                 the query may carry only {}",
+                postgres::SAFE_QUERY_KEYS.join(", ")
+            ));
+        }
+        Ok(())
     }
 }
 
@@ -229,6 +278,10 @@ pub fn parse_since(value: &str) -> Option<String> {
 impl Journal {
     /// Opens the journal at `location`, with `window` for repeated writes.
     pub async fn open(location: &JournalLocation, window: Duration) -> Result<Self, JournalError> {
+        location.check().map_err(|detail| JournalError {
+            location: location.describe(),
+            detail,
+        })?;
         let store: Arc<dyn JournalStore> = match location {
             JournalLocation::Sqlite(path) => Arc::new(SqliteJournal::open(path).await?),
             JournalLocation::Memory => Arc::new(SqliteJournal::in_memory().await?),

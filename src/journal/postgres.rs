@@ -32,12 +32,42 @@ pub struct PostgresJournal {
     password: Option<String>,
 }
 
-/// A `postgres://` URL as it may be shown: without its password.
+/// Query parameters a journal URL may carry: TLS settings and an application name, none
+/// of them secret or a way to another host.
+pub const SAFE_QUERY_KEYS: &[&str] = &[
+    "sslmode",
+    "ssl-mode",
+    "sslrootcert",
+    "ssl-root-cert",
+    "ssl-ca",
+    "sslcert",
+    "ssl-cert",
+    "sslkey",
+    "ssl-key",
+    "application_name",
+];
+
+/// A `postgres://` URL as it may be shown: without its password, and with the value of any
+/// query parameter that is not a known-safe one redacted.
 pub fn redact(url: &str) -> String {
     match url::Url::parse(url) {
         Ok(mut parsed) => {
             if parsed.password().is_some() {
                 let _ = parsed.set_password(Some("redacted"));
+            }
+            let pairs: Vec<(String, String)> = parsed
+                .query_pairs()
+                .map(|(key, value)| {
+                    let value = if SAFE_QUERY_KEYS.contains(&key.as_ref()) {
+                        value.into_owned()
+                    } else {
+                        "redacted".to_string()
+                    };
+                    (key.into_owned(), value)
+                })
+                .collect();
+            if !pairs.is_empty() {
+                parsed.query_pairs_mut().clear().extend_pairs(pairs);
             }
             parsed.to_string()
         }
@@ -55,6 +85,14 @@ impl PostgresJournal {
             .filter(|p| !p.is_empty());
         let fail = |e: &dyn std::fmt::Display| scrubbed(&describe, password.as_deref(), e);
         let options: PgConnectOptions = url.parse().map_err(|e| fail(&e))?;
+        // No session of ours may hold the append lock, or wait for it, without end: a stuck
+        // replica would stall every other. The server bounds each call itself; these bound
+        // what the database does when a call has given up.
+        let options = options.options([
+            ("lock_timeout", "10s"),
+            ("statement_timeout", "30s"),
+            ("idle_in_transaction_session_timeout", "30s"),
+        ]);
         let pool = PgPoolOptions::new()
             .max_connections(8)
             .acquire_timeout(Duration::from_secs(10))
@@ -267,5 +305,47 @@ mod tests {
             redact("postgres://db.internal/journal"),
             "postgres://db.internal/journal"
         );
+        // The driver also takes a password from the query: its value never shows either.
+        let shown =
+            redact("postgres://klarna@db.internal/journal?password=hunter2&sslmode=require");
+        assert!(!shown.contains("hunter2"), "{shown}");
+        assert!(shown.contains("sslmode=require"), "{shown}");
+    }
+
+    #[test]
+    fn only_tls_settings_may_ride_in_the_query_and_another_host_there_is_not_local() {
+        use crate::journal::JournalLocation;
+        let location = |url: &str| JournalLocation::parse(url);
+        for (url, local) in [
+            ("postgres://localhost/journal", true),
+            ("postgres://127.0.0.1:5432/journal", true),
+            ("postgres://[::1]/journal", true),
+            ("postgres:///journal", true),
+            ("postgres://%2Fvar%2Frun%2Fpostgresql/journal", true),
+            ("postgres://localhost/journal?sslmode=disable", true),
+            ("postgres://db.internal/journal", false),
+            ("postgres://10.0.0.5/journal", false),
+            (
+                "postgres://localhost/journal?host=db.attacker.example",
+                false,
+            ),
+            ("postgres:///journal?hostaddr=203.0.113.9", false),
+        ] {
+            assert_eq!(location(url).is_local(), local, "{url}");
+        }
+        assert!(
+            location("postgres://db/j?sslmode=verify-full&sslrootcert=/ca.pem")
+                .check()
+                .is_ok()
+        );
+        for key in [
+            "password", "host", "hostaddr", "user", "dbname", "port", "options", "passwd",
+        ] {
+            let url = format!("postgres://db/j?{key}=hunter2");
+            let why = location(&url).check().unwrap_err();
+            assert!(why.contains(&format!("\"{key}\"")), "{why}");
+            assert!(!why.contains("hunter2"), "{why}");
+        }
+        assert!(location("postgres://[oops/j").check().is_err());
     }
 }

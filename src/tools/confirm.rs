@@ -10,7 +10,7 @@
 //!   `input_required` with the question and a `requestState` naming the exact write; the
 //!   client asks the human and repeats the call with the answer. The write is sent only when
 //!   the repeated call still describes the same write ([`WriteIdentity`]: tool, order, host,
-//!   amount, key and body), which the `requestState` carries sealed.
+//!   amount, key, body and who asked), which the `requestState` carries sealed.
 
 use rmcp::{
     Peer, RoleServer,
@@ -42,7 +42,7 @@ rmcp::elicit_safe!(Confirmation);
 /// Key of the question in `inputRequests` / `inputResponses`.
 const INPUT_KEY: &str = "confirm";
 /// Version of [`WriteIdentity`]; a state sealed by another layout confirms nothing.
-const STATE_VERSION: u8 = 1;
+const STATE_VERSION: u8 = 2;
 /// How long a question stays answerable.
 const STATE_TTL: Duration = Duration::from_secs(600);
 
@@ -64,6 +64,9 @@ pub struct WriteIdentity {
     pub key: String,
     /// [`body_digest`] of the request body (empty for bodiless writes).
     pub body_digest: String,
+    /// Who asked, on a team server (`None` over stdio): a confirmation one person obtained
+    /// does not confirm the same write for another.
+    pub principal: Option<String>,
 }
 
 impl WriteIdentity {
@@ -75,6 +78,7 @@ impl WriteIdentity {
         amount: i64,
         key: &str,
         body_digest: &str,
+        principal: Option<&str>,
     ) -> Self {
         Self {
             v: STATE_VERSION,
@@ -84,6 +88,7 @@ impl WriteIdentity {
             amount,
             key: key.to_string(),
             body_digest: body_digest.to_string(),
+            principal: principal.map(str::to_string),
         }
     }
 }

@@ -226,7 +226,14 @@ fn klarna_message(f: &FailedRequest) -> String {
         text.push_str(&format!(
             " Klarna did not apply it. Idempotency key: {key}."
         ));
-        if f.attempts > 0 {
+        // A refusal Klarna gave for this write's content may be replayed for its key. A rate
+        // limit, a 5xx or a request that never left were retried with the same key already:
+        // repeating with it is right, and saying otherwise would contradict the step above.
+        let retried_with_same_key = matches!(err, KlarnaError::NotSent(_))
+            || err
+                .status()
+                .is_some_and(|s| s == 409 || s == 429 || s >= 500);
+        if f.attempts > 0 && !retried_with_same_key {
             text.push_str(
                 " A new attempt needs a new idempotencyKey (Klarna may keep answering this one with the same refusal).",
             );

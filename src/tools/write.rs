@@ -36,6 +36,10 @@ use crate::{
 /// Least time worth spending on the read after a write; with less left, it is skipped so the
 /// result (and its idempotency key) reaches the client in time.
 const MIN_TIME_FOR_READ_AFTER: Duration = Duration::from_millis(500);
+/// How long a verdict may still take to reach the journal once the call's budget is spent:
+/// an append takes milliseconds, so only a journal held by someone else needs this, and the
+/// call must not wait on them.
+const JOURNAL_VERDICT_GRACE: Duration = Duration::from_secs(1);
 
 /// The four writes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -274,13 +278,17 @@ impl KlarnaServer {
             note: None,
         };
         // The guards first, so nobody is asked to confirm a write that will be refused.
-        if let Some(refusal) = journal.precheck(&attempt).await.map_err(journal_refusal)? {
+        let prechecked =
+            tokio::time::timeout_at(call.limits.deadline.into(), journal.precheck(&attempt))
+                .await
+                .map_err(|_| journal_too_slow(None))?;
+        if let Some(refusal) = prechecked.map_err(journal_refusal)? {
             let not_sent = NewRecord {
                 verdict: Verdict::NotSent,
                 note: Some(guard_note(&refusal)),
                 ..attempt
             };
-            record(&journal, not_sent).await;
+            record(&journal, not_sent, call.limits.deadline).await;
             return Err(ToolError::Refused(guard_message(
                 &refusal,
                 kind,
@@ -296,6 +304,7 @@ impl KlarnaServer {
             amount,
             &key,
             &attempt.body_digest,
+            call.principal.as_deref(),
         );
         let consent = confirm(
             self.config().confirm_writes,
@@ -313,7 +322,7 @@ impl KlarnaServer {
                     recorded_at: journal::now(),
                     ..attempt
                 };
-                record(&journal, declined).await;
+                record(&journal, declined, call.limits.deadline).await;
                 return Err(e);
             }
             Err(e) => return Err(e),
@@ -334,11 +343,11 @@ impl KlarnaServer {
 
         // The guards again, atomically with the pending record: of two identical writes
         // racing here, one is recorded and sent, the other refused.
-        if let Some(refusal) = journal
-            .begin(attempt.clone())
-            .await
-            .map_err(journal_refusal)?
-        {
+        let begun =
+            tokio::time::timeout_at(call.limits.deadline.into(), journal.begin(attempt.clone()))
+                .await
+                .map_err(|_| journal_too_slow(Some(&key)))?;
+        if let Some(refusal) = begun.map_err(journal_refusal)? {
             return Err(ToolError::Refused(guard_message(
                 &refusal,
                 kind,
@@ -375,7 +384,7 @@ impl KlarnaServer {
                     note: (verdict == Verdict::NotSent).then(|| failed.error.to_string()),
                     ..attempt
                 };
-                record(&journal, answered).await;
+                record(&journal, answered, call.limits.deadline).await;
                 let what = match kind {
                     WriteKind::Capture | WriteKind::Refund => format!(
                         "{} of {} on order {order_id} at {host}",
@@ -423,7 +432,7 @@ impl KlarnaServer {
             http_status: Some(sent.status),
             ..attempt
         };
-        record(&journal, applied).await;
+        record(&journal, applied, call.limits.deadline).await;
         let facts = WriteFacts {
             notice: self.notice().map(str::to_string),
             order_id: order_id.to_string(),
@@ -650,17 +659,39 @@ fn check_fraud_status(totals: &OrderTotals, order_id: &str) -> Result<(), ToolEr
 
 /// Appends a verdict. The write it records has happened (or been refused) whatever the
 /// journal says, so a failure here is logged loudly rather than turned into a failed call.
-async fn record(journal: &Journal, record: NewRecord) {
-    if let Err(e) = journal.finish(record.clone()).await {
-        tracing::error!(
-            op_id = %record.op_id,
-            tool = %record.tool,
-            order_id = %record.order_id,
-            idempotency_key = %record.idempotency_key,
-            verdict = record.verdict.as_str(),
-            "the operation journal could not record a verdict: {e}"
-        );
-    }
+/// It waits until the call's deadline (or a second, when that is spent) and no longer: the
+/// result, with its idempotency key, must reach the client before the client gives up. An
+/// operation whose verdict is lost stays `pending` in the journal — it keeps blocking a
+/// repeat under a new key, and a repeat with its key settles it.
+async fn record(journal: &Journal, record: NewRecord, deadline: Instant) {
+    let until = deadline.max(Instant::now() + JOURNAL_VERDICT_GRACE);
+    let failure = match tokio::time::timeout_at(until.into(), journal.finish(record.clone())).await {
+        Ok(Ok(())) => return,
+        Ok(Err(e)) => e.to_string(),
+        Err(_) => "it did not answer in time (another process may hold it); the operation stays pending there".to_string(),
+    };
+    tracing::error!(
+        op_id = %record.op_id,
+        tool = %record.tool,
+        order_id = %record.order_id,
+        idempotency_key = %record.idempotency_key,
+        verdict = record.verdict.as_str(),
+        "the operation journal could not record a verdict: {failure}"
+    );
+}
+
+/// The journal did not answer before the write was sent: nothing went to Klarna. The pending
+/// record may still have landed, so a repeat should carry the same key — the key guard lets
+/// that through, and Klarna applies the key at most once.
+fn journal_too_slow(key: Option<&str>) -> ToolError {
+    let again = match key {
+        Some(key) => format!("call again with idempotencyKey \"{key}\""),
+        None => "call again".to_string(),
+    };
+    ToolError::Refused(format!(
+        "Not done: the operation journal did not answer within the call's time budget \
+         (KLARNA_TIMEOUT_SECS); another process may be holding it. Nothing was sent to Klarna; {again}."
+    ))
 }
 
 fn journal_refusal(e: JournalError) -> ToolError {

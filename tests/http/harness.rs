@@ -105,6 +105,17 @@ pub async fn start_with<H: rmcp::ServerHandler>(
 
 /// The server with the Klarna tools against a fresh simulator seeded with the demo orders.
 pub async fn start_klarna(config: HttpConfig) -> Running {
+    start_klarna_with(config, true, |_| {}).await
+}
+
+/// [`start_klarna`], with the HTTP layer's write-scope check on or off (off: only the tool
+/// layer stands between a reader and a write — the second defence, tested on its own).
+/// `tweak` may change the Klarna server's configuration.
+pub async fn start_klarna_with(
+    config: HttpConfig,
+    http_scope_check: bool,
+    tweak: impl FnOnce(&mut Config),
+) -> Running {
     let sim = Simulator::start_demo().await.unwrap();
     let mut klarna = Config::from_vars(|name| match name {
         "KLARNA_API_USERNAME" => Some(DEMO_USERNAME.to_string()),
@@ -114,9 +125,12 @@ pub async fn start_klarna(config: HttpConfig) -> Running {
     })
     .unwrap();
     klarna.journal = Some(klarna_mcp::journal::JournalLocation::Memory);
+    tweak(&mut klarna);
     let server = KlarnaServer::new(klarna).unwrap();
     let mut config = config;
-    config.write_tools = server.write_tool_names();
+    if http_scope_check {
+        config.write_tools = server.write_tool_names();
+    }
     let mut running = start_with(config, move || server.clone()).await.unwrap();
     running.sim = Some(sim);
     running
@@ -195,6 +209,37 @@ pub async fn modern_client(
     token: Option<&str>,
 ) -> RunningService<RoleClient, ClientConfig> {
     ClientConfig::default()
+        .serve_with_lifecycle(
+            StreamableHttpClientTransport::from_config(transport_config(url, token)),
+            ClientLifecycleMode::Discover {
+                preferred_versions: vec![ProtocolVersion::V_2026_07_28],
+            },
+        )
+        .await
+        .unwrap()
+}
+
+/// An MCP client that can ask its user (the test answers for it).
+#[derive(Clone)]
+pub struct Eliciting;
+
+impl rmcp::ClientHandler for Eliciting {
+    fn get_info(&self) -> ClientConfig {
+        ClientConfig::new(
+            rmcp::model::ClientCapabilities::builder()
+                .enable_elicitation()
+                .build(),
+            rmcp::model::Implementation::new("eliciting", "1"),
+        )
+    }
+}
+
+/// [`modern_client`] that declares elicitation, so a write can be confirmed.
+pub async fn modern_eliciting_client(
+    url: &str,
+    token: Option<&str>,
+) -> RunningService<RoleClient, Eliciting> {
+    Eliciting
         .serve_with_lifecycle(
             StreamableHttpClientTransport::from_config(transport_config(url, token)),
             ClientLifecycleMode::Discover {

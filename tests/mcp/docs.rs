@@ -16,8 +16,9 @@ fn variables(text: &str) -> BTreeSet<String> {
         let end = tail
             .find(|c: char| !(c.is_ascii_uppercase() || c == '_'))
             .unwrap_or(tail.len());
-        let name = tail[..end].trim_end_matches('_');
-        if name.len() > "KLARNA_".len() {
+        let name = &tail[..end];
+        // `KLARNA_HTTP_*` and the like are families, not variables.
+        if name.len() > "KLARNA_".len() && !name.ends_with('_') {
             out.insert(name.to_string());
         }
         rest = &tail[end..];
@@ -46,7 +47,7 @@ fn every_variable_the_code_reads_is_in_the_readme_and_env_example() {
             "README configuration table lacks {var}"
         );
         assert!(
-            example.contains(&format!("\n{var}=")),
+            example.contains(&format!("\n{var}=")) || example.contains(&format!("\n# {var}=")),
             ".env.example lacks {var}"
         );
     }
@@ -88,4 +89,17 @@ fn every_demo_order_is_listed_in_the_readme() {
             order.order_id
         );
     }
+}
+
+/// `.env.example` copied to `.env` as it is starts the server: nothing in it is refused.
+#[test]
+fn the_env_example_copied_to_a_dotenv_is_accepted() {
+    let dir = std::env::temp_dir().join(format!("klarna-mcp-example-{}", uuid::Uuid::new_v4()));
+    fs::create_dir_all(&dir).unwrap();
+    fs::write(dir.join(".env"), read(".env.example")).unwrap();
+    let dotenv = klarna_mcp::config::DotEnv::load(&dir).unwrap();
+    assert!(dotenv.is_some());
+    let config = klarna_mcp::Config::from_sources(|_| None, dotenv);
+    fs::remove_dir_all(&dir).unwrap();
+    assert!(config.is_ok(), "{:?}", config.err());
 }

@@ -412,3 +412,38 @@ async fn with_no_retries_a_dropped_write_is_unknown_after_one_attempt() {
     assert!(text.contains("OUTCOME UNKNOWN"), "{text}");
     assert_eq!(posts(&h).len(), 1);
 }
+
+/// After a refusal Klarna gave for the write itself, a new attempt is told to take a new
+/// key; after a rate limit (retried with the same key already) it is told to repeat with the
+/// same key — never both.
+#[tokio::test]
+async fn a_refusal_says_which_key_a_new_attempt_takes_without_contradicting_itself() {
+    let h = start_with(|c| c.client.retry.max_retries = 0).await;
+    let id = h.seed(SeedOrder::new(10000, "EUR"));
+    h.sim.inject_fault(FaultRule::once(
+        Operation::Capture,
+        Fault::TooManyRequests {
+            retry_after_secs: None,
+        },
+    ));
+    let limited = h
+        .err("capture_order", order_args(&id, json!({ "amount": 1000 })))
+        .await;
+    assert!(
+        !limited.contains("new idempotencyKey") && limited.contains("Klarna did not apply it"),
+        "{limited}"
+    );
+    h.sim
+        .inject_fault(FaultRule::once(Operation::Capture, Fault::Status(400)));
+    let refused = h
+        .err(
+            "capture_order",
+            order_args(&id, json!({ "amount": 1000, "idempotencyKey": "k-400" })),
+        )
+        .await;
+    assert!(
+        refused.contains("new idempotencyKey") && !refused.contains("repeated with idempotencyKey"),
+        "{refused}"
+    );
+    assert_eq!(h.sim.snapshot(&id).unwrap().captured_amount, 0);
+}

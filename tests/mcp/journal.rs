@@ -277,3 +277,201 @@ async fn verify_detects_an_edited_a_removed_and_a_swapped_record() {
     assert!(err.to_string().contains("append-only"), "{err}");
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// A capture applied by Klarna whose answer is lost (outcome unknown), then the repeat with
+/// its key refused for a reason that has nothing to do with the key (a 429, answered before
+/// Klarna reads it): the first capture stays unresolved, and a repeat without a key is still
+/// refused — the money moves once.
+#[tokio::test]
+async fn a_refused_repeat_leaves_an_unknown_write_unresolved() {
+    let h = start_with(|c| c.client.retry.max_retries = 0).await;
+    let id = h.seed(SeedOrder::new(10000, "EUR"));
+    let key = "2f1c7a9e-6a43-4d0b-9c1e-3b7e5f1a2d44";
+    h.sim.inject_fault(FaultRule::once(
+        Operation::Capture,
+        Fault::CommitThenStatus(500),
+    ));
+    let text = h
+        .err(
+            "capture_order",
+            order_args(&id, json!({ "amount": 3000, "idempotencyKey": key })),
+        )
+        .await;
+    assert!(text.contains("OUTCOME UNKNOWN"), "{text}");
+    h.sim.inject_fault(FaultRule::once(
+        Operation::Capture,
+        Fault::TooManyRequests {
+            retry_after_secs: None,
+        },
+    ));
+    h.err(
+        "capture_order",
+        order_args(&id, json!({ "amount": 3000, "idempotencyKey": key })),
+    )
+    .await;
+    let ops = h.ok("list_operations", json!({ "orderId": id })).await;
+    let verdicts: Vec<&str> = ops["operations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|op| op["verdict"].as_str().unwrap())
+        .collect();
+    assert_eq!(verdicts, ["refused", "outcome_unknown"], "{ops:#}");
+    let text = h
+        .err("capture_order", order_args(&id, json!({ "amount": 3000 })))
+        .await;
+    assert!(text.contains(key), "{text}");
+    assert_eq!(h.sim.snapshot(&id).unwrap().captured_amount, 3000);
+    // The repeat with the key, answered this time, settles it: Klarna replays the capture.
+    h.ok(
+        "capture_order",
+        order_args(&id, json!({ "amount": 3000, "idempotencyKey": key })),
+    )
+    .await;
+    let ops = h.ok("list_operations", json!({ "orderId": id })).await;
+    assert!(
+        ops["operations"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|op| op["verdict"] != "outcome_unknown"),
+        "{ops:#}"
+    );
+    assert_eq!(h.sim.snapshot(&id).unwrap().captured_amount, 3000);
+}
+
+/// A journal store that stops answering: always (`Mode::Everything`), or once the write in
+/// question is recorded as pending (`Mode::Verdicts`) — another process holding the journal.
+struct StallingStore {
+    inner: klarna_mcp::journal::SqliteJournal,
+    mode: Stall,
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum Stall {
+    Everything,
+    Verdicts,
+}
+
+impl klarna_mcp::journal::JournalStore for StallingStore {
+    fn describe(&self) -> String {
+        "a stalling test journal".into()
+    }
+
+    fn decide_and_append<'a>(
+        &'a self,
+        order_id: &'a str,
+        idempotency_key: &'a str,
+        decide: klarna_mcp::journal::Decide<'a, klarna_mcp::journal::Outcome>,
+    ) -> futures::future::BoxFuture<
+        'a,
+        Result<klarna_mcp::journal::Outcome, klarna_mcp::journal::JournalError>,
+    > {
+        Box::pin(async move {
+            let filter = klarna_mcp::journal::RecordFilter {
+                idempotency_key: Some(idempotency_key.to_string()),
+                ..Default::default()
+            };
+            let pending = self
+                .inner
+                .records(&filter)
+                .await?
+                .iter()
+                .any(|r| r.record.verdict == klarna_mcp::journal::Verdict::Pending);
+            if self.mode == Stall::Everything || pending {
+                std::future::pending::<()>().await;
+            }
+            self.inner
+                .decide_and_append(order_id, idempotency_key, decide)
+                .await
+        })
+    }
+
+    fn records<'a>(
+        &'a self,
+        filter: &'a klarna_mcp::journal::RecordFilter,
+    ) -> futures::future::BoxFuture<
+        'a,
+        Result<Vec<klarna_mcp::journal::Record>, klarna_mcp::journal::JournalError>,
+    > {
+        self.inner.records(filter)
+    }
+}
+
+async fn start_stalling(mode: Stall) -> (Harness, Journal) {
+    let sim =
+        klarna_mcp::simulator::Simulator::start(klarna_mcp::simulator::SimulatorConfig::demo())
+            .await
+            .unwrap();
+    let mut config = crate::common::config_for(&sim);
+    config.client.retry.budget = Duration::from_secs(10);
+    let store = StallingStore {
+        inner: klarna_mcp::journal::SqliteJournal::in_memory()
+            .await
+            .unwrap(),
+        mode,
+    };
+    let journal = Journal::with_store(Arc::new(store), config.duplicate_window);
+    let server = klarna_mcp::KlarnaServer::with_journal(config, journal.clone()).unwrap();
+    let client = crate::common::connect(server).await;
+    (Harness { sim, client }, journal)
+}
+
+/// A journal that stops answering once the capture is recorded as pending: Klarna applies
+/// the capture, and the call still returns its result (with its key) — it does not wait on
+/// the journal past its budget. The operation stays pending there, so a repeat without a
+/// key is refused. (The outer timeout only detects a call that never returns.)
+#[tokio::test]
+async fn a_stalled_journal_does_not_hold_an_applied_write_past_its_budget() {
+    let (h, journal) = start_stalling(Stall::Verdicts).await;
+    let id = h.seed(SeedOrder::new(10000, "EUR"));
+    let result = tokio::time::timeout(
+        Duration::from_secs(120),
+        h.call("capture_order", order_args(&id, json!({ "amount": 3000 }))),
+    )
+    .await
+    .expect("the call never returned while the journal was stalled");
+    assert_ne!(
+        result.is_error,
+        Some(true),
+        "{}",
+        crate::common::text(&result)
+    );
+    assert_eq!(h.sim.snapshot(&id).unwrap().captured_amount, 3000);
+    let unresolved = journal.unresolved(None).await.unwrap();
+    assert_eq!(unresolved.len(), 1);
+    assert_eq!(
+        unresolved[0].verdict(),
+        klarna_mcp::journal::Verdict::Pending
+    );
+    let text = h
+        .err("capture_order", order_args(&id, json!({ "amount": 3000 })))
+        .await;
+    assert!(
+        text.contains("verdict pending") && text.contains("Nothing was sent"),
+        "{text}"
+    );
+    assert_eq!(h.sim.snapshot(&id).unwrap().captured_amount, 3000);
+    assert_eq!(posts(&h), 1);
+}
+
+/// A journal that does not answer at all: the write is refused within its budget, nothing
+/// is sent, and reads still work.
+#[tokio::test]
+async fn a_journal_that_does_not_answer_refuses_writes_without_sending() {
+    let (h, _journal) = start_stalling(Stall::Everything).await;
+    let id = h.seed(SeedOrder::new(10000, "EUR"));
+    let text = tokio::time::timeout(
+        Duration::from_secs(120),
+        h.err("capture_order", order_args(&id, json!({ "amount": 3000 }))),
+    )
+    .await
+    .expect("the call never returned while the journal was stalled");
+    assert!(
+        text.contains("did not answer within the call's time budget")
+            && text.contains("Nothing was sent"),
+        "{text}"
+    );
+    assert_eq!(posts(&h), 0);
+    h.ok("get_order", json!({ "orderId": id })).await;
+}
