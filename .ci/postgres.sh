@@ -23,7 +23,15 @@ fi
 [ -n "$pg_bin" ] || { echo "PostgreSQL could not be installed" >&2; return 1; }
 
 pg_dir="$(mktemp -d /tmp/klarna-mcp-pg.XXXXXX)"
-pg_port="${KLARNA_TEST_POSTGRES_PORT:-55432}"
+# A free port: another PostgreSQL (a developer's, an earlier run's) may hold the first one.
+port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+pg_port="${KLARNA_TEST_POSTGRES_PORT:-}"
+if [ -z "$pg_port" ]; then
+  for candidate in $(seq 55432 55531); do
+    if ! port_in_use "$candidate"; then pg_port="$candidate"; break; fi
+  done
+fi
+[ -n "$pg_port" ] || { echo "no free port for PostgreSQL in 55432-55531" >&2; return 1; }
 as_pg() {
   if [ "$(id -u)" = 0 ]; then
     runuser -u postgres -- "$@"
