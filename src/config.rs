@@ -152,6 +152,48 @@ pub enum ConfigError {
 }
 
 /// Shorthand for [`ConfigError::Invalid`], with the value cut short.
+/// The first safeguard a `.env` would loosen, if any: the settings `given` there that make
+/// the server less strict than its defaults. (Credentials, caps, tool lists, read-only mode
+/// and the like may come from a `.env`: they select an account or restrict.)
+fn loosened(
+    config: &Config,
+    given: &impl Fn(&str) -> bool,
+) -> Option<(&'static str, &'static str)> {
+    if given("KLARNA_JOURNAL") {
+        return Some((
+            "KLARNA_JOURNAL",
+            "the journal holds the history the duplicate guards read; another file would start them blind",
+        ));
+    }
+    if given("KLARNA_DUPLICATE_WINDOW_SECS") && config.duplicate_window < DEFAULT_DUPLICATE_WINDOW {
+        return Some((
+            "KLARNA_DUPLICATE_WINDOW_SECS",
+            "a shorter window lets a repeated write without a key through sooner",
+        ));
+    }
+    if given("KLARNA_CONFIRM_WRITES") && config.confirm_writes == ConfirmWrites::Never {
+        return Some((
+            "KLARNA_CONFIRM_WRITES",
+            "\"never\" stops the server from asking a human before money moves",
+        ));
+    }
+    if given("KLARNA_INCLUDE_PERSONAL_DATA") && config.include_personal_data {
+        return Some((
+            "KLARNA_INCLUDE_PERSONAL_DATA",
+            "it would show customers' personal data to the model",
+        ));
+    }
+    if given("KLARNA_TIMEOUT_SECS")
+        && config.client.retry.budget > crate::klarna::RetryPolicy::default().budget
+    {
+        return Some((
+            "KLARNA_TIMEOUT_SECS",
+            "a longer budget can outlast the client, which then never sees the idempotency key",
+        ));
+    }
+    None
+}
+
 /// The team server's access settings, which a `.env` may not set.
 fn is_access_setting(name: &str) -> bool {
     name.starts_with("KLARNA_HTTP_")
@@ -207,22 +249,19 @@ impl Config {
                     url.redacted()
                 )));
             }
-            if set.iter().any(|n| n == "KLARNA_JOURNAL")
-                && let Some(journal) = &config.journal
-                && !journal.is_local()
-            {
-                return Err(ConfigError::Conflict(format!(
-                    "KLARNA_JOURNAL in {} points at {}, which is not this machine. A .env may only keep the \
-                     journal on this machine; set a remote database in the real environment if you mean it",
-                    dotenv.path.display(),
-                    journal.describe()
-                )));
-            }
             // An empty line copied from .env.example sets nothing, and is no reason to refuse.
             let given = |name: &str| {
                 set.iter().any(|n| n == name)
                     && dotenv.vars.get(name).is_some_and(|v| !v.trim().is_empty())
             };
+            if let Some((name, why)) = loosened(&config, &given) {
+                return Err(ConfigError::Conflict(format!(
+                    "{name} in {} would loosen a safeguard: {why}. A .env comes from whoever wrote the \
+                     directory the server starts in, so it may only make the server stricter; set {name} in \
+                     the real environment (the MCP client's \"env\" block) if you mean it",
+                    dotenv.path.display()
+                )));
+            }
             if given("KLARNA_STATE_KEY") {
                 return Err(ConfigError::Conflict(format!(
                     "KLARNA_STATE_KEY is set in {}. The key that seals confirmations must stay unknown to the \

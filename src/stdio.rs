@@ -187,16 +187,32 @@ where
 }
 
 impl<R: AsyncRead, W: AsyncWrite> StdioTransport<R, W> {
-    /// A line that is not a message this server understands. Not JSON at all: ignored
-    /// (answering garbage invites an echo storm, and there is no id to answer). JSON, but
-    /// not a valid message: answered as an invalid request when it is a request with an id;
-    /// unknown notifications are ignored, as MCP asks.
+    /// A line that is not a message this server understands. Not JSON, but a request whose
+    /// top level names an id (nested deeper than the parser goes, a number out of range):
+    /// answered with a parse error, so the client does not wait on that id forever. Not
+    /// JSON and no id to answer: ignored (answering garbage invites an echo storm). JSON,
+    /// but not a valid message: answered as an invalid request when it is a request with an
+    /// id; unknown notifications are ignored, as MCP asks.
     fn unreadable(&mut self, text: &[u8], error: &serde_json::Error) {
         let Ok(value) = serde_json::from_slice::<serde_json::Value>(text) else {
+            let mut top = TopLevel::default();
+            top.feed(text);
+            let (id, is_request) = top.id_and_kind();
             tracing::debug!(
-                "ignoring a line that is not JSON ({})",
+                answered = id.is_some() && is_request,
+                "a line that is not JSON ({})",
                 error.classify_name()
             );
+            if let (Some(id), true) = (id, is_request) {
+                self.owed.push_back(TxJsonRpcMessage::<RoleServer>::error(
+                    ErrorData::parse_error(
+                        "Parse error: the message is not JSON this server can read (nested too \
+                         deeply, a number out of range, or malformed); it was not processed.",
+                        None,
+                    ),
+                    Some(id),
+                ));
+            }
             return;
         };
         let id = value.get("id").and_then(request_id);

@@ -34,6 +34,24 @@ pub(crate) async fn authenticate(
     next: Next,
 ) -> Response {
     let principal = match &state.authenticator {
+        // Without authentication only the person at this machine may call. A request a proxy
+        // forwarded comes from someone else, whatever address it arrives from (a proxy on the
+        // same host that rewrites `Host` hides that from the startup checks).
+        None if forwarded(request.headers()) => {
+            tracing::warn!(
+                "refused a request forwarded by a proxy: no authentication is configured"
+            );
+            return (
+                StatusCode::FORBIDDEN,
+                axum::Json(json!({
+                    "error": "forbidden",
+                    "error_description": "this server has no authentication configured and serves only \
+                        clients on its own machine; a request forwarded by a proxy is refused. Set \
+                        KLARNA_OAUTH_ISSUER or KLARNA_HTTP_TOKENS_FILE to serve through a proxy",
+                })),
+            )
+                .into_response();
+        }
         None => Principal::local(),
         Some(authenticator) => {
             let header = request
@@ -53,6 +71,18 @@ pub(crate) async fn authenticate(
     request.headers_mut().remove(header::AUTHORIZATION);
     request.extensions_mut().insert(principal);
     next.run(request).await
+}
+
+/// Whether a proxy forwarded the request (RFC 7239 `Forwarded`, the `X-Forwarded-*` family,
+/// `X-Real-IP`, `Via`).
+fn forwarded(headers: &axum::http::HeaderMap) -> bool {
+    headers.keys().any(|name| {
+        let name = name.as_str();
+        name == "forwarded"
+            || name == "via"
+            || name == "x-real-ip"
+            || name.starts_with("x-forwarded-")
+    })
 }
 
 /// The `401`/`403` answer to a rejected token.

@@ -78,40 +78,6 @@ impl JournalLocation {
         }
     }
 
-    /// Whether records stay on this machine (a file, memory, or a database on loopback or a
-    /// Unix socket). A URL whose query names another host or address is not local, whatever
-    /// its host part says: the driver connects to the query's.
-    pub fn is_local(&self) -> bool {
-        let Self::Postgres(url) = self else {
-            return true;
-        };
-        let Ok(parsed) = url::Url::parse(url) else {
-            return false;
-        };
-        if parsed
-            .query_pairs()
-            .any(|(key, _)| !postgres::SAFE_QUERY_KEYS.contains(&key.as_ref()))
-        {
-            return false;
-        }
-        match parsed.host() {
-            // `postgres:` is not a special scheme: its host is opaque text, so addresses are
-            // parsed here; a percent-encoded path is a Unix socket.
-            Some(url::Host::Domain(d)) => {
-                let decoded = percent_encoding::percent_decode_str(d).decode_utf8_lossy();
-                decoded.eq_ignore_ascii_case("localhost")
-                    || decoded.starts_with('/')
-                    || decoded
-                        .parse::<std::net::IpAddr>()
-                        .is_ok_and(|ip| ip.is_loopback())
-            }
-            Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
-            Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
-            // No host: the driver's default, a socket on this machine or localhost.
-            None => true,
-        }
-    }
-
     /// Refuses what the server would not use safely: a PostgreSQL URL that does not parse,
     /// or whose query carries anything but TLS settings and an application name — the
     /// driver would take a password (then shown wherever the location is), a host or an

@@ -55,16 +55,20 @@ impl Sanitizer {
             let password = c.secret.expose_secret();
             let mut forms = vec![password.to_string()];
             if let Some(user) = &c.username {
-                forms.push(
-                    base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}")),
-                );
+                let basic =
+                    base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}"));
+                // Unpadded too: an echo cut or re-encoded without its `=` is still the login.
+                forms.push(basic.trim_end_matches('=').to_string());
+                forms.push(basic);
             }
             for secret in forms {
                 let json = serde_json::to_string(&secret).unwrap_or_default();
                 let json = json.trim_matches('"').to_string();
                 let percent: String =
                     url::form_urlencoded::byte_serialize(secret.as_bytes()).collect();
-                for form in [secret, json, percent] {
+                // JSON encoders that escape `/` (PHP's, many gateways') write it `\/`.
+                let slashes = json.replace('/', "\\/");
+                for form in [secret, json, percent, slashes] {
                     if form.chars().count() >= MIN_SECRET_CHARS && !secrets.contains(&form) {
                         secrets.push(form);
                     }
@@ -76,12 +80,19 @@ impl Sanitizer {
         Self { secrets }
     }
 
-    /// `text` scrubbed, escaped and cut to `max` characters.
+    /// `text` scrubbed, escaped and cut to `max` characters. A secret is replaced whole
+    /// before anything is cut; a text that was already cut upstream and ends (or begins) with
+    /// part of a secret — at least [`MIN_SECRET_CHARS`] of it — has that part replaced too.
     pub fn text(&self, text: &str, max: usize) -> String {
         let mut scrubbed = text.to_string();
         for secret in &self.secrets {
             if scrubbed.contains(secret.as_str()) {
                 scrubbed = scrubbed.replace(secret.as_str(), REDACTED);
+            }
+        }
+        for secret in &self.secrets {
+            if let Some(part) = longest_edge_part(&scrubbed, secret) {
+                scrubbed = part.replace_in(&scrubbed);
             }
         }
         bound(&escape(&scrubbed), max)
@@ -104,8 +115,65 @@ impl Sanitizer {
     }
 }
 
-/// Whether a character could break a line or reorder what is shown.
-fn is_hazard(c: char) -> bool {
+/// Part of a secret at one edge of a text.
+enum EdgePart {
+    /// The text ends with the secret's first `n` bytes.
+    End(usize),
+    /// The text begins with the secret's last `n` bytes.
+    Start(usize),
+}
+
+impl EdgePart {
+    fn replace_in(&self, text: &str) -> String {
+        match *self {
+            Self::End(n) => format!("{}{REDACTED}", &text[..text.len() - n]),
+            Self::Start(n) => format!("{REDACTED}{}", &text[n..]),
+        }
+    }
+}
+
+/// The longest part of `secret` (at least [`MIN_SECRET_CHARS`] characters, short of the
+/// whole) that `text` ends or begins with.
+fn longest_edge_part(text: &str, secret: &str) -> Option<EdgePart> {
+    // Cheap test first (this runs on every string of every answer): the text's last and
+    // first few characters must occur in the secret at all.
+    let last: String = {
+        let mut tail: Vec<char> = text.chars().rev().take(MIN_SECRET_CHARS).collect();
+        tail.reverse();
+        tail.into_iter().collect()
+    };
+    let first: String = text.chars().take(MIN_SECRET_CHARS).collect();
+    if last.chars().count() < MIN_SECRET_CHARS
+        || (!secret.contains(last.as_str()) && !secret.contains(first.as_str()))
+    {
+        return None;
+    }
+    let mut ends: Vec<usize> = secret.char_indices().map(|(i, _)| i).skip(1).collect();
+    ends.reverse();
+    for n in ends {
+        let head = &secret[..n];
+        if head.chars().count() < MIN_SECRET_CHARS {
+            break;
+        }
+        if text.ends_with(head) {
+            return Some(EdgePart::End(n));
+        }
+    }
+    for (i, _) in secret.char_indices().skip(1) {
+        let tail = &secret[i..];
+        if tail.chars().count() < MIN_SECRET_CHARS {
+            break;
+        }
+        if text.starts_with(tail) {
+            return Some(EdgePart::Start(tail.len()));
+        }
+    }
+    None
+}
+
+/// Whether a character could break a line or reorder what is shown — refused in what the
+/// model sends, escaped in what upstream sends.
+pub fn is_hazard(c: char) -> bool {
     c.is_control()
         || matches!(c, '\u{2028}' | '\u{2029}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{200e}' | '\u{200f}' | '\u{feff}')
 }
@@ -166,6 +234,33 @@ mod tests {
             assert!(out.contains(REDACTED), "{leak} -> {out}");
             assert!(!out.contains("s3cr") && !out.contains(&basic), "{out}");
         }
+    }
+
+    #[test]
+    fn a_secret_cut_at_an_edge_or_with_escaped_slashes_is_still_redacted() {
+        let s = sanitizer();
+        let basic = base64::engine::general_purpose::STANDARD.encode("merchant:s3cr\"et/pw");
+        // cut upstream one character before its end, or missing its first characters
+        let head = &basic[..basic.len() - 1];
+        let out = s.text(&format!("echo: Basic {head}"), 1000);
+        assert!(
+            out.starts_with(&format!("echo: Basic {REDACTED}")) && !out.contains(&basic[..8]),
+            "{out}"
+        );
+        let head = &basic[..basic.len() - 5];
+        let out = s.text(&format!("echo: Basic {head}"), 1000);
+        assert_eq!(out, format!("echo: Basic {REDACTED}"));
+        let tail = &basic[3..];
+        let out = s.text(&format!("{tail} was the header"), 1000);
+        assert_eq!(out, format!("{REDACTED} was the header"));
+        // `/` written `\/` by a JSON encoder, and the Basic value without its padding
+        let out = s.text(r#"{"pw":"s3cr\"et\/pw"}"#, 1000);
+        assert!(!out.contains("s3cr"), "{out}");
+        let unpadded = basic.trim_end_matches('=');
+        let out = s.text(&format!("{unpadded}."), 1000);
+        assert!(!out.contains(unpadded), "{out}");
+        // ordinary text that shares a few characters with a secret is left alone
+        assert_eq!(s.text("s3cr", 1000), "s3cr");
     }
 
     #[test]

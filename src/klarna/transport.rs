@@ -508,15 +508,17 @@ fn correlation_header(headers: &HeaderMap, s: &Sanitizer) -> Option<String> {
 fn status_error(raw: &Raw, s: &Sanitizer) -> KlarnaError {
     let body = ApiErrorBody::parse(&raw.body).map(|b| b.sanitized(s));
     let snippet = if body.is_none() {
-        // Only the start is read: a multi-megabyte page is not worth more than its opening.
-        let start = raw.body.get(..4096).unwrap_or(&raw.body);
-        let text = String::from_utf8_lossy(start);
-        let cut = raw.body.len() > start.len();
-        let shown = s.text(text.trim(), 200);
-        if cut && !shown.contains("[cut:") {
-            format!("{shown}… [cut]")
-        } else {
-            shown
+        // The whole body is scrubbed before it is cut (a cut first could leave part of a
+        // secret that no longer matches). JSON that is not Klarna's error shape has its
+        // strings decoded first, so escaped spellings (`\/`, `\u…`) are found too.
+        let text = String::from_utf8_lossy(&raw.body);
+        let text = text.trim();
+        match serde_json::from_str::<serde_json::Value>(text) {
+            Ok(mut value) => {
+                s.json(&mut value, MAX_FIELD_CHARS);
+                s.text(&value.to_string(), 200)
+            }
+            Err(_) => s.text(text, 200),
         }
     } else {
         String::new()

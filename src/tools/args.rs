@@ -131,10 +131,18 @@ pub fn check_text(field: &str, value: Option<&str>, max: usize) -> Result<(), To
             format!("use at most {max} characters"),
         ));
     }
-    if value.chars().any(char::is_control) {
+    // Line separators, direction overrides and byte-order marks too: Klarna would store them,
+    // and they could reorder or break what the merchant and the model read back.
+    if let Some(c) = value
+        .chars()
+        .find(|c| crate::klarna::sanitize::is_hazard(*c))
+    {
         return Err(ToolError::invalid(
             field,
-            "contains control characters",
+            format!(
+                "contains a control, line-separator or direction character (U+{:04X})",
+                u32::from(c)
+            ),
             "use plain text on one line",
         ));
     }

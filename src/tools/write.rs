@@ -867,8 +867,13 @@ fn earlier_write(
             }
             let seen = created(after?)?;
             let same_amount = seen.amount.is_none_or(|a| a == amount);
-            let same_reference = seen.reference.as_deref().filter(|r| !r.is_empty())
-                == reference.filter(|r| !r.is_empty());
+            // The order afterwards was read through the sanitizer: compare what was sent in
+            // the form it comes back in, so this call's own capture is never taken for another's.
+            let sent_reference = reference
+                .filter(|r| !r.is_empty())
+                .map(crate::klarna::sanitize::escape);
+            let same_reference =
+                seen.reference.as_deref().filter(|r| !r.is_empty()) == sent_reference.as_deref();
             (!same_amount || !same_reference).then_some(seen)
         }
         WriteKind::Cancel => (totals.status == "CANCELLED").then_some(EarlierWrite {

@@ -139,6 +139,53 @@ async fn foreign_host_and_origin_are_refused() {
     server.stop().await.unwrap();
 }
 
+/// Without authentication, a request a proxy forwarded (whatever it did to `Host`) is not
+/// the local user: refused with 403 for each forwarding header; the same request sent
+/// directly is served. With authentication, forwarded requests are served as the token says.
+#[tokio::test]
+async fn without_auth_a_request_forwarded_by_a_proxy_is_refused() {
+    let (server, _) = start_whoami(config(&[])).await;
+    for (name, value) in [
+        ("forwarded", "for=203.0.113.5;host=mcp.example.com"),
+        ("x-forwarded-for", "203.0.113.5"),
+        ("x-forwarded-host", "mcp.example.com"),
+        ("x-forwarded-proto", "https"),
+        ("x-real-ip", "203.0.113.5"),
+        ("via", "1.1 nginx"),
+    ] {
+        let forwarded = post(&server.mcp, None, &initialize_body())
+            .header(name, value)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(forwarded.status(), 403, "{name}");
+        let said = forwarded.text().await.unwrap();
+        assert!(said.contains("KLARNA_HTTP_TOKENS_FILE"), "{said}");
+    }
+    let direct = post(&server.mcp, None, &initialize_body())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(direct.status(), 200);
+    server.stop().await.unwrap();
+
+    let token = klarna_mcp::auth::tokens::mint("alice", klarna_mcp::auth::Role::Read).unwrap();
+    let file = crate::transport::tempdir().join("tokens");
+    std::fs::write(&file, format!("{}\n", token.line)).unwrap();
+    let (server, _) = start_whoami(config(&[(
+        "KLARNA_HTTP_TOKENS_FILE",
+        file.to_str().unwrap(),
+    )]))
+    .await;
+    let proxied = post(&server.mcp, Some(&token.token), &initialize_body())
+        .header("x-forwarded-for", "203.0.113.5")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(proxied.status(), 200);
+    server.stop().await.unwrap();
+}
+
 /// A body over the limit gets 413 and is not served.
 #[tokio::test]
 async fn oversized_body_gets_413() {

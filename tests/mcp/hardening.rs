@@ -462,3 +462,139 @@ async fn upstream_error_text_is_escaped_and_bounded() {
     assert!(text.len() < 3000, "{} characters", text.len());
     assert!(text.contains("[cut: 6999500 more characters]"), "{text}");
 }
+
+const SCRIPTED_ORDER: &str = "4f1c0b7e-0000-4000-8000-0000000000a1";
+
+/// A server against a scripted upstream that serves an authorized order to every GET and
+/// answers every POST with `post`.
+async fn answering_posts_with(
+    post: impl Fn(&crate::common::RawRequest) -> Vec<u8> + Send + Sync + 'static,
+) -> rmcp::service::RunningService<RoleClient, ()> {
+    crate::common::start_scripted(move |request| {
+        if request.method == "GET" {
+            let body = crate::common::authorized_order_json(SCRIPTED_ORDER).to_string();
+            crate::common::http(
+                "200 OK",
+                &[("Content-Type", "application/json")],
+                body.as_bytes(),
+            )
+        } else {
+            post(request)
+        }
+    })
+    .await
+    .0
+}
+
+async fn capture_on(client: &rmcp::service::RunningService<RoleClient, ()>) -> String {
+    let result =
+        client
+            .call_tool(CallToolRequestParams::new("capture_order").with_arguments(
+                rmcp::model::object(json!({ "orderId": SCRIPTED_ORDER, "amount": 1000 })),
+            ))
+            .await
+            .unwrap();
+    format!("{result:?}")
+}
+
+/// An error page that echoes the Authorization header past its first 4 KiB: scrubbed whole
+/// before it is cut, so not even the part before the cut reaches the result.
+#[tokio::test]
+async fn an_echoed_login_across_the_length_cut_is_scrubbed_whole() {
+    use base64::Engine;
+    let basic = base64::engine::general_purpose::STANDARD.encode(format!(
+        "{DEMO_USERNAME}:{}",
+        crate::common::SCRIPTED_PASSWORD
+    ));
+    let keep = basic.len() - 1;
+    let client = answering_posts_with(move |request| {
+        let echoed = request
+            .header("Authorization")
+            .unwrap_or_default()
+            .to_string();
+        let pad = 4096 - ("Basic ".len() + keep);
+        let body = format!("{}{echoed} trailing", " ".repeat(pad));
+        crate::common::http(
+            "502 Bad Gateway",
+            &[("Content-Type", "text/plain")],
+            body.as_bytes(),
+        )
+    })
+    .await;
+    let shown = capture_on(&client).await;
+    assert!(!shown.contains(&basic[..12]), "{shown}");
+}
+
+/// JSON that is not Klarna's error shape, from an encoder that writes `/` as `\/`: the
+/// echoed login is found in that spelling too.
+#[tokio::test]
+async fn an_echoed_login_with_escaped_slashes_is_scrubbed() {
+    use base64::Engine;
+    const PASSWORD: &str = "klarna_test_api_c2NyaXB0ZWQ?c2VjcmV0";
+    let basic =
+        base64::engine::general_purpose::STANDARD.encode(format!("{DEMO_USERNAME}:{PASSWORD}"));
+    assert!(basic.contains('/'));
+    let (base, _) = crate::common::scripted(move |request| {
+        if request.method == "GET" {
+            let body = crate::common::authorized_order_json(SCRIPTED_ORDER).to_string();
+            return crate::common::http(
+                "200 OK",
+                &[("Content-Type", "application/json")],
+                body.as_bytes(),
+            );
+        }
+        let echoed = request
+            .header("Authorization")
+            .unwrap_or_default()
+            .replace('/', "\\/");
+        let body =
+            format!(r#"{{"message":"denied","request_headers":{{"authorization":"{echoed}"}}}}"#);
+        crate::common::http(
+            "403 Forbidden",
+            &[("Content-Type", "application/json")],
+            body.as_bytes(),
+        )
+    })
+    .await;
+    let mut config = klarna_mcp::Config::from_vars(|name| match name {
+        "KLARNA_API_USERNAME" => Some(DEMO_USERNAME.to_string()),
+        "KLARNA_API_PASSWORD" => Some(PASSWORD.to_string()),
+        "KLARNA_BASE_URL" => Some(base.clone()),
+        _ => None,
+    })
+    .unwrap();
+    config.client.retry.max_retries = 0;
+    config.journal = Some(klarna_mcp::journal::JournalLocation::Memory);
+    let client = crate::common::connect(KlarnaServer::new(config).unwrap()).await;
+    let shown = capture_on(&client).await;
+    let unescaped = shown.replace("\\\\/", "/").replace("\\/", "/");
+    assert!(!unescaped.contains(&basic[..12]), "{shown}");
+    assert!(shown.contains("redacted"), "{shown}");
+}
+
+/// A reference holding a line separator, a direction override or a byte-order mark is
+/// refused before sending, naming the field — such a reference would come back escaped and
+/// make this call's own capture look like someone else's (a false REPLAY).
+#[tokio::test]
+async fn a_reference_with_line_or_direction_characters_is_refused_before_sending() {
+    let h = crate::common::start().await;
+    let id = h.seed(SeedOrder::new(10000, "EUR"));
+    for reference in ["SHIP-1\u{2028}box", "RMA\u{202e}7", "\u{feff}REF-9"] {
+        let text = h
+            .err(
+                "capture_order",
+                json!({ "orderId": id, "amount": 1000, "reference": reference }),
+            )
+            .await;
+        assert!(text.contains("reference"), "{text}");
+    }
+    assert_eq!(posts(&h.sim), 0);
+    // a plain reference is a first capture, not a replay
+    let out = h
+        .ok(
+            "capture_order",
+            json!({ "orderId": id, "amount": 1000, "reference": "SHIP-1 box 2" }),
+        )
+        .await;
+    assert_eq!(out["replayed"], false, "{out}");
+}

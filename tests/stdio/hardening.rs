@@ -221,6 +221,42 @@ async fn an_oversized_request_is_answered_with_its_id_and_the_server_stays_up() 
     server.exit().await;
 }
 
+/// A request the JSON parser cannot read — nested deeper than it goes, or a number out of
+/// range — is answered with a parse error carrying its id (the client does not wait on it
+/// forever), and the server goes on answering.
+#[tokio::test]
+async fn an_unparsable_request_with_a_readable_id_is_answered() {
+    let sim = Simulator::start(SimulatorConfig::demo()).await.unwrap();
+    let mut server = run(&sim, &[]).await;
+    let deep = format!("{}1{}", "[".repeat(200), "]".repeat(200));
+    let lines = [
+        format!(
+            r#"{{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{{"name":"get_order","arguments":{{"orderId":{deep}}}}}}}"#
+        ),
+        r#"{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"get_order","arguments":{"amount":1e400}}}"#.to_string(),
+    ];
+    {
+        let stdin = server.stdin.as_mut().unwrap();
+        for line in &lines {
+            stdin
+                .write_all(format!("{line}\n").as_bytes())
+                .await
+                .unwrap();
+        }
+        stdin.flush().await.unwrap();
+    }
+    for id in [1, 2] {
+        let answer = server.answer(id).await;
+        assert_eq!(answer["error"]["code"], -32700, "{answer}");
+    }
+    server
+        .send(json!({"jsonrpc":"2.0","id":3,"method":"tools/list"}))
+        .await;
+    assert!(server.answer(3).await["result"]["tools"].is_array());
+    drop(server.stdin.take());
+    server.exit().await;
+}
+
 /// Personal data passes through the protocol (it was asked for), but never into the log,
 /// even at `RUST_LOG=trace` — rmcp logs whole messages at debug.
 #[tokio::test]
