@@ -31,6 +31,25 @@ pub struct AuditLine<'a> {
     pub duration_ms: u64,
 }
 
+impl<'a> AuditLine<'a> {
+    /// A write tool refused to a principal with the read role: nothing else got that far.
+    pub fn forbidden(tool: &'a str, principal: &'a str) -> Self {
+        Self {
+            tool,
+            api_host: None,
+            order_id: None,
+            amount: None,
+            idempotency_key: None,
+            confirmed: None,
+            principal: Some(principal),
+            outcome: "forbidden",
+            http_status: None,
+            correlation_id: None,
+            duration_ms: 0,
+        }
+    }
+}
+
 /// Writes the line through `tracing` (stderr).
 pub fn record(line: &AuditLine<'_>) {
     tracing::info!(

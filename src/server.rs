@@ -300,19 +300,10 @@ impl ServerHandler for KlarnaServer {
             && self.is_write_tool(&name)
             && let Err(refusal) = principal.check(Access::Write)
         {
-            crate::audit::record(&crate::audit::AuditLine {
-                tool: &name,
-                api_host: None,
-                order_id: None,
-                amount: None,
-                idempotency_key: None,
-                confirmed: None,
-                principal: Some(&principal.label()),
-                outcome: "forbidden",
-                http_status: None,
-                correlation_id: None,
-                duration_ms: 0,
-            });
+            crate::audit::record(&crate::audit::AuditLine::forbidden(
+                &name,
+                &principal.label(),
+            ));
             return Ok(CallToolResult::error(vec![ContentBlock::text(
                 refusal.tool_message(&name),
             )])

@@ -48,19 +48,10 @@ pub(crate) async fn refuse_writes_to_readers(
     };
     if let Some(tool) = write_tool_called(&bytes, &state.write_tools) {
         tracing::info!(subject = %principal.subject, %tool, "refused a write tool to a principal with the read role");
-        crate::audit::record(&crate::audit::AuditLine {
-            tool: &tool,
-            api_host: None,
-            order_id: None,
-            amount: None,
-            idempotency_key: None,
-            confirmed: None,
-            principal: Some(&principal.label()),
-            outcome: "forbidden",
-            http_status: None,
-            correlation_id: None,
-            duration_ms: 0,
-        });
+        crate::audit::record(&crate::audit::AuditLine::forbidden(
+            &tool,
+            &principal.label(),
+        ));
         return insufficient_scope_response(&refusal, state.resource_metadata.as_deref());
     }
     next.run(Request::from_parts(parts, Body::from(bytes)))

@@ -272,17 +272,7 @@ impl KlarnaServer {
             text.push_str("\nNo order lines recorded for this capture.");
         }
         for l in &capture.order_lines {
-            text.push_str(&format!(
-                "\n- line: {} × {}{} at {} = {}",
-                l.quantity,
-                l.name,
-                l.reference
-                    .as_deref()
-                    .map(|r| format!(" (reference {r})"))
-                    .unwrap_or_default(),
-                m(l.unit_price),
-                m(l.total_amount)
-            ));
+            text.push_str(&l.text(m));
         }
         if capture.shipping_info.is_empty() {
             text.push_str("\nNo tracking recorded.");

@@ -131,6 +131,22 @@ pub struct LineView {
 }
 
 impl LineView {
+    /// The line as one line of a text: `- line: 2 × Socks (reference S-1) at 12.50 EUR (1250) = …`,
+    /// with money written by `money`.
+    pub(crate) fn text(&self, money: impl Fn(i64) -> String) -> String {
+        format!(
+            "\n- line: {} × {}{} at {} = {}",
+            self.quantity,
+            self.name,
+            self.reference
+                .as_deref()
+                .map(|r| format!(" (reference {r})"))
+                .unwrap_or_default(),
+            money(self.unit_price),
+            money(self.total_amount)
+        )
+    }
+
     fn of(line: &OrderLine) -> Self {
         Self {
             name: line.name.clone(),
@@ -388,17 +404,7 @@ impl OrderView {
             out.push_str("\nNo order lines.");
         }
         for l in &self.order_lines {
-            out.push_str(&format!(
-                "\n- line: {} × {}{} at {} = {}",
-                l.quantity,
-                l.name,
-                l.reference
-                    .as_deref()
-                    .map(|r| format!(" (reference {r})"))
-                    .unwrap_or_default(),
-                m(l.unit_price),
-                m(l.total_amount)
-            ));
+            out.push_str(&l.text(m));
         }
         if self.captures.is_empty() {
             out.push_str("\nNo captures.");
