@@ -137,15 +137,12 @@ impl EdgePart {
 fn longest_edge_part(text: &str, secret: &str) -> Option<EdgePart> {
     // Cheap test first (this runs on every string of every answer): the text's last and
     // first few characters must occur in the secret at all.
-    let last: String = {
-        let mut tail: Vec<char> = text.chars().rev().take(MIN_SECRET_CHARS).collect();
-        tail.reverse();
-        tail.into_iter().collect()
-    };
-    let first: String = text.chars().take(MIN_SECRET_CHARS).collect();
-    if last.chars().count() < MIN_SECRET_CHARS
-        || (!secret.contains(last.as_str()) && !secret.contains(first.as_str()))
-    {
+    let (last_start, _) = text.char_indices().rev().nth(MIN_SECRET_CHARS - 1)?;
+    let first_end = text
+        .char_indices()
+        .nth(MIN_SECRET_CHARS)
+        .map_or(text.len(), |(i, _)| i);
+    if !secret.contains(&text[last_start..]) && !secret.contains(&text[..first_end]) {
         return None;
     }
     let mut ends: Vec<usize> = secret.char_indices().map(|(i, _)| i).skip(1).collect();
