@@ -463,37 +463,14 @@ async fn upstream_error_text_is_escaped_and_bounded() {
     assert!(text.contains("[cut: 6999500 more characters]"), "{text}");
 }
 
-const SCRIPTED_ORDER: &str = "4f1c0b7e-0000-4000-8000-0000000000a1";
-
-/// A server against a scripted upstream that serves an authorized order to every GET and
-/// answers every POST with `post`.
-async fn answering_posts_with(
-    post: impl Fn(&crate::common::RawRequest) -> Vec<u8> + Send + Sync + 'static,
-) -> rmcp::service::RunningService<RoleClient, ()> {
-    crate::common::start_scripted(move |request| {
-        if request.method == "GET" {
-            let body = crate::common::authorized_order_json(SCRIPTED_ORDER).to_string();
-            crate::common::http(
-                "200 OK",
-                &[("Content-Type", "application/json")],
-                body.as_bytes(),
-            )
-        } else {
-            post(request)
-        }
-    })
-    .await
-    .0
-}
-
+/// A capture of 10.00 EUR on the scripted order, as everything the result shows.
 async fn capture_on(client: &rmcp::service::RunningService<RoleClient, ()>) -> String {
-    let result =
-        client
-            .call_tool(CallToolRequestParams::new("capture_order").with_arguments(
-                rmcp::model::object(json!({ "orderId": SCRIPTED_ORDER, "amount": 1000 })),
-            ))
-            .await
-            .unwrap();
+    let result = call(
+        client,
+        "capture_order",
+        json!({ "orderId": ORDER, "amount": 1000 }),
+    )
+    .await;
     format!("{result:?}")
 }
 
@@ -507,7 +484,7 @@ async fn an_echoed_login_across_the_length_cut_is_scrubbed_whole() {
         crate::common::SCRIPTED_PASSWORD
     ));
     let keep = basic.len() - 1;
-    let client = answering_posts_with(move |request| {
+    let (client, _) = klarna_answering_writes_with(move |request| {
         let echoed = request
             .header("Authorization")
             .unwrap_or_default()
@@ -536,7 +513,7 @@ async fn an_echoed_login_with_escaped_slashes_is_scrubbed() {
     assert!(basic.contains('/'));
     let (base, _) = crate::common::scripted(move |request| {
         if request.method == "GET" {
-            let body = crate::common::authorized_order_json(SCRIPTED_ORDER).to_string();
+            let body = crate::common::authorized_order_json(ORDER).to_string();
             return crate::common::http(
                 "200 OK",
                 &[("Content-Type", "application/json")],
