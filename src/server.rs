@@ -41,6 +41,8 @@ pub struct KlarnaServer {
 
 struct State {
     client: KlarnaClient,
+    /// The tools this server offers, which next-step hints may name.
+    served: tools::next_steps::Served,
     config: Config,
     instructions: String,
     confirmations: Arc<StateCodec>,
@@ -85,6 +87,7 @@ impl KlarnaServer {
             .map(|t| t.name.to_string())
             .collect();
         let instructions = instructions(&config, &enabled);
+        let served = tools::next_steps::Served::only(enabled.iter().cloned());
         let confirmations = Arc::new(match &config.state_key {
             Some(key) => StateCodec::with_key(secrecy::ExposeSecret::expose_secret(key)),
             None => StateCodec::new(),
@@ -92,6 +95,7 @@ impl KlarnaServer {
         Ok(Self {
             state: Arc::new(State {
                 client,
+                served,
                 config,
                 instructions,
                 confirmations,
@@ -106,6 +110,11 @@ impl KlarnaServer {
     /// The Klarna client.
     pub(crate) fn client(&self) -> &KlarnaClient {
         &self.state.client
+    }
+
+    /// The tools this server offers, for next-step hints.
+    pub(crate) fn served(&self) -> &tools::next_steps::Served {
+        &self.state.served
     }
 
     /// The configuration.

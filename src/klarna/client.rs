@@ -1,5 +1,6 @@
-//! [`KlarnaClient`]: one method per Klarna Order Management endpoint, each a few lines over
-//! the typed helpers of the transport.
+//! [`KlarnaClient`]: the handle every tool uses, with one thin module per API group over the
+//! shared transport — [`Orders`](super::orders::Orders) for Order Management today — as
+//! async-openai splits its client by endpoint group.
 //!
 //! Requests go to `https://{host}` for one of the six [`ApiHost`]s, or to the configured base
 //! URL (simulator, proxy, gateway), with the credentials configured for that host.
@@ -8,10 +9,9 @@ use std::sync::Arc;
 
 use super::{
     config::ClientConfig,
-    transport::{Answer, CallError, Limits, Reply, Transport},
-    types::{Capture, CaptureRequest, Order, RefundRequest},
+    orders::Orders,
+    transport::{Answer, CallError, Reply, Transport},
 };
-use crate::host::ApiHost;
 
 /// A handle to the Klarna API. Cloning is shallow: clones share one connection pool and
 /// one configuration, so every tool call uses the same pooled client.
@@ -40,9 +40,11 @@ pub struct Created {
 }
 
 /// The two kinds of resource a write creates.
-#[derive(Debug, Clone, Copy)]
-enum CreatedKind {
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CreatedKind {
+    /// A capture: `Capture-Id`, `…/captures/{id}`.
     Capture,
+    /// A refund: `Refund-Id`, `…/refunds/{id}`.
     Refund,
 }
 
@@ -71,92 +73,34 @@ impl KlarnaClient {
         })
     }
 
-    /// `GET /ordermanagement/v1/orders/{order_id}`.
-    pub async fn get_order(
-        &self,
-        host: ApiHost,
-        order_id: &str,
-        limits: &Limits,
-    ) -> Result<Reply<Order>, CallError> {
-        self.transport.get_json(host, &[order_id], limits).await
+    /// The Order Management API.
+    pub fn orders(&self) -> Orders<'_> {
+        Orders::new(&self.transport)
     }
+}
 
-    /// `GET /ordermanagement/v1/orders/{order_id}/captures/{capture_id}`.
-    pub async fn get_capture(
-        &self,
-        host: ApiHost,
-        order_id: &str,
-        capture_id: &str,
-        limits: &Limits,
-    ) -> Result<Reply<Capture>, CallError> {
-        let segments = [order_id, "captures", capture_id];
-        self.transport.get_json(host, &segments, limits).await
-    }
+/// What proves that a write was applied, as Klarna documents each write's success answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Proof {
+    /// `201 Created` naming the new resource's id (captures, refunds).
+    Created(CreatedKind),
+    /// `204 No Content` (every other Order Management write).
+    NoContent,
+}
 
-    /// `POST …/captures` → 201 with `Capture-Id` and `Location`.
-    pub async fn create_capture(
-        &self,
-        host: ApiHost,
-        order_id: &str,
-        body: &CaptureRequest,
-        idempotency_key: &str,
-        limits: &Limits,
-    ) -> Result<Reply<Created>, CallError> {
-        let segments = [order_id, "captures"];
-        let answer = self
-            .transport
-            .post_json(host, &segments, body, idempotency_key, limits)
-            .await?;
-        created(&answer, CreatedKind::Capture)
-    }
-
-    /// `POST …/refunds` → 201 with `Refund-Id` and `Location`.
-    pub async fn create_refund(
-        &self,
-        host: ApiHost,
-        order_id: &str,
-        body: &RefundRequest,
-        idempotency_key: &str,
-        limits: &Limits,
-    ) -> Result<Reply<Created>, CallError> {
-        let segments = [order_id, "refunds"];
-        let answer = self
-            .transport
-            .post_json(host, &segments, body, idempotency_key, limits)
-            .await?;
-        created(&answer, CreatedKind::Refund)
-    }
-
-    /// `POST …/cancel` → 204.
-    pub async fn cancel_order(
-        &self,
-        host: ApiHost,
-        order_id: &str,
-        idempotency_key: &str,
-        limits: &Limits,
-    ) -> Result<Reply<()>, CallError> {
-        let segments = [order_id, "cancel"];
-        let answer = self
-            .transport
-            .post_empty(host, &segments, idempotency_key, limits)
-            .await?;
-        no_content(&answer)
-    }
-
-    /// `POST …/release-remaining-authorization` → 204.
-    pub async fn release_remaining_authorization(
-        &self,
-        host: ApiHost,
-        order_id: &str,
-        idempotency_key: &str,
-        limits: &Limits,
-    ) -> Result<Reply<()>, CallError> {
-        let segments = [order_id, "release-remaining-authorization"];
-        let answer = self
-            .transport
-            .post_empty(host, &segments, idempotency_key, limits)
-            .await?;
-        no_content(&answer)
+impl Proof {
+    /// Reads a 2xx answer: the id created (if any), or the call error that says the answer
+    /// proves nothing.
+    pub(crate) fn judge(self, answer: &Answer) -> Result<Reply<Option<String>>, CallError> {
+        match self {
+            Self::Created(kind) => created(answer, kind).map(|reply| Reply {
+                value: Some(reply.value.id),
+                status: reply.status,
+                attempts: reply.attempts,
+                correlation_id: reply.correlation_id,
+            }),
+            Self::NoContent => no_content(answer).map(|reply| reply.map(|()| None)),
+        }
     }
 }
 
@@ -173,7 +117,7 @@ fn is_id(value: &str) -> bool {
 /// a `Location` that points at a resource of that kind (and agrees with the header when
 /// both are there). Anything else — another 2xx, no id, a `Location` naming some other
 /// resource — does not prove the write was applied.
-fn created(answer: &Answer, kind: CreatedKind) -> Result<Reply<Created>, CallError> {
+pub(crate) fn created(answer: &Answer, kind: CreatedKind) -> Result<Reply<Created>, CallError> {
     if answer.status.as_u16() != 201 {
         return Err(answer.unproven(format!(
             "a {} is answered with 201 Created",
@@ -217,7 +161,7 @@ fn created(answer: &Answer, kind: CreatedKind) -> Result<Reply<Created>, CallErr
 }
 
 /// Proof that a cancel or release was applied: Klarna answers `204 No Content`.
-fn no_content(answer: &Answer) -> Result<Reply<()>, CallError> {
+pub(crate) fn no_content(answer: &Answer) -> Result<Reply<()>, CallError> {
     if answer.status.as_u16() == 204 {
         Ok(answer.reply(()))
     } else {

@@ -1,15 +1,18 @@
-//! Sending one logical request to Klarna: the URL, Basic auth, the idempotency key, the
-//! attempts and the waits between them, and reading the answer within its size limit.
+//! Sending one logical request to Klarna: the URL (API root, path, query), Basic auth, the
+//! idempotency key, the attempts and the waits between them, and reading the answer within
+//! its size limit.
 //!
-//! Endpoints use three typed helpers — [`Transport::get_json`], [`Transport::post_json`] and
-//! [`Transport::post_empty`] — so each of them is a few lines in `client.rs`. Whether an
-//! answer is worth another attempt, and whether a write may have been applied, is decided in
-//! `policy.rs`, next to the retry policy.
+//! The transport knows nothing of any one API: an [`Api`] names the root (Order Management,
+//! Settlements, …) and every request is (API, method, path segments, query, body). Endpoints
+//! use two typed helpers — [`Transport::get_json`] for reads and [`Transport::write`] for
+//! POST/PATCH with an idempotency key — so each of them is a few lines in its API group's
+//! module (`orders.rs`). Whether an answer is worth another attempt, and whether a write may
+//! have been applied, is decided in `policy.rs`, next to the retry policy.
 
 use std::time::{Duration, Instant};
 
 use reqwest::{Method, StatusCode, header::HeaderMap, redirect};
-use serde::{Serialize, de::DeserializeOwned};
+use serde::de::DeserializeOwned;
 use tokio_util::sync::CancellationToken;
 use url::Url;
 
@@ -73,6 +76,18 @@ pub struct Reply<T> {
     pub attempts: u32,
     /// `Klarna-Correlation-Id` response header, when present.
     pub correlation_id: Option<String>,
+}
+
+impl<T> Reply<T> {
+    /// The same answer's facts around another value.
+    pub fn map<U>(self, f: impl FnOnce(T) -> U) -> Reply<U> {
+        Reply {
+            value: f(self.value),
+            status: self.status,
+            attempts: self.attempts,
+            correlation_id: self.correlation_id,
+        }
+    }
 }
 
 /// A call that did not succeed, with what its attempts saw.
@@ -145,6 +160,22 @@ impl Answer {
     }
 }
 
+/// The API a request belongs to: each has its root path on Klarna's hosts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Api {
+    /// Order Management: `/ordermanagement/v1/orders/…`.
+    OrderManagement,
+}
+
+impl Api {
+    /// The path segments every request of this API starts with.
+    fn root(self) -> &'static [&'static str] {
+        match self {
+            Self::OrderManagement => &["ordermanagement", "v1", "orders"],
+        }
+    }
+}
+
 /// What a request carries.
 enum Body {
     /// Nothing (GET).
@@ -153,11 +184,25 @@ enum Body {
     Json(Vec<u8>),
 }
 
+/// A write (`POST` or `PATCH`) as the transport sends it.
+pub(crate) struct Write<'a> {
+    /// The method.
+    pub method: Method,
+    /// Path segments below the API's root, each percent-encoded on its own.
+    pub segments: &'a [&'a str],
+    /// The JSON body, or `None` for a write without one.
+    pub body: Option<Vec<u8>>,
+    /// The same key on every attempt, so Klarna applies the write at most once.
+    pub idempotency_key: &'a str,
+}
+
 /// One logical request: every attempt sends exactly this.
 struct Request<'a> {
     method: Method,
     host: ApiHost,
+    api: Api,
     segments: &'a [&'a str],
+    query: &'a [(&'a str, &'a str)],
     body: Body,
     /// Writes only: the same key on every attempt, so Klarna applies the write at most once.
     idempotency_key: Option<&'a str>,
@@ -196,17 +241,21 @@ impl Transport {
         &self.config
     }
 
-    /// GETs `segments` and decodes the JSON answer.
+    /// GETs `segments` (with `query`) of `api` and decodes the JSON answer.
     pub(crate) async fn get_json<T: DeserializeOwned>(
         &self,
         host: ApiHost,
+        api: Api,
         segments: &[&str],
+        query: &[(&str, &str)],
         limits: &Limits,
     ) -> Result<Reply<T>, CallError> {
         let request = Request {
             method: Method::GET,
             host,
+            api,
             segments,
+            query,
             body: Body::None,
             idempotency_key: None,
         };
@@ -241,53 +290,37 @@ impl Transport {
         Ok(answer.reply(value))
     }
 
-    /// POSTs `body` as JSON with an idempotency key.
-    pub(crate) async fn post_json<B: Serialize>(
+    /// Sends `write` to `api` on `host`: its body as JSON, or — for a write without one —
+    /// `Content-Type: application/json` with an empty body, the way Klarna's own SDKs send
+    /// cancel and release.
+    pub(crate) async fn write(
         &self,
         host: ApiHost,
-        segments: &[&str],
-        body: &B,
-        idempotency_key: &str,
+        api: Api,
+        write: Write<'_>,
         limits: &Limits,
     ) -> Result<Answer, CallError> {
-        let json = serde_json::to_vec(body).map_err(|e| {
-            CallError::from(KlarnaError::Decode {
-                status: 0,
-                detail: e.to_string(),
-            })
-        })?;
         let request = Request {
-            method: Method::POST,
+            method: write.method,
             host,
-            segments,
-            body: Body::Json(json),
-            idempotency_key: Some(idempotency_key),
+            api,
+            segments: write.segments,
+            query: &[],
+            body: Body::Json(write.body.unwrap_or_default()),
+            idempotency_key: Some(write.idempotency_key),
         };
         self.send(request, limits).await
     }
 
-    /// POSTs without a body, with an idempotency key — as `Content-Type: application/json`
-    /// with an empty body, the way Klarna's own SDKs send cancel and release.
-    pub(crate) async fn post_empty(
+    /// The URL of `{api root}/{segments…}?{query}` on `host`, each segment percent-encoded
+    /// so an id can never leave its path segment, and the query encoded as a form.
+    pub(crate) fn url(
         &self,
         host: ApiHost,
+        api: Api,
         segments: &[&str],
-        idempotency_key: &str,
-        limits: &Limits,
-    ) -> Result<Answer, CallError> {
-        let request = Request {
-            method: Method::POST,
-            host,
-            segments,
-            body: Body::Json(Vec::new()),
-            idempotency_key: Some(idempotency_key),
-        };
-        self.send(request, limits).await
-    }
-
-    /// The URL of `/ordermanagement/v1/orders/{segments…}` on `host`, each segment
-    /// percent-encoded so an id can never leave its path segment.
-    pub(crate) fn url(&self, host: ApiHost, segments: &[&str]) -> Result<Url, KlarnaError> {
+        query: &[(&str, &str)],
+    ) -> Result<Url, KlarnaError> {
         let bad = |detail: &str| KlarnaError::Transport {
             kind: TransportKind::Connect,
             detail: detail.to_string(),
@@ -301,8 +334,12 @@ impl Transport {
         url.path_segments_mut()
             .map_err(|()| bad("base URL cannot take a path"))?
             .pop_if_empty()
-            .extend(["ordermanagement", "v1", "orders"])
+            .extend(api.root())
             .extend(segments);
+        url.set_query(None);
+        if !query.is_empty() {
+            url.query_pairs_mut().extend_pairs(query);
+        }
         Ok(url)
     }
 
@@ -321,7 +358,7 @@ impl Transport {
             )))
         })?;
         let source = Some(credentials.source.clone());
-        let url = self.url(request.host, request.segments)?;
+        let url = self.url(request.host, request.api, request.segments, request.query)?;
         let method = &request.method;
         let policy = self.config.retry;
         let is_write = request.idempotency_key.is_some();
@@ -550,7 +587,12 @@ mod tests {
         let t = transport(None);
         for host in crate::host::ALL_HOSTS {
             let url = t
-                .url(host, &["4f1c0b7e-0000-4000-8000-000000000001", "captures"])
+                .url(
+                    host,
+                    Api::OrderManagement,
+                    &["4f1c0b7e-0000-4000-8000-000000000001", "captures"],
+                    &[],
+                )
                 .unwrap();
             assert_eq!(
                 url.as_str(),
@@ -559,7 +601,9 @@ mod tests {
                 )
             );
         }
-        let url = t.url(ApiHost::Eu, &["../x", "a/b?c#d"]).unwrap();
+        let url = t
+            .url(ApiHost::Eu, Api::OrderManagement, &["../x", "a/b?c#d"], &[])
+            .unwrap();
         assert_eq!(url.host_str(), Some("api.klarna.com"));
         assert_eq!(
             url.path(),
@@ -570,10 +614,28 @@ mod tests {
     #[test]
     fn base_url_override_keeps_its_path_prefix() {
         let t = transport(Some("http://127.0.0.1:9/gateway/"));
-        let url = t.url(ApiHost::Na, &["id"]).unwrap();
+        let url = t
+            .url(ApiHost::Na, Api::OrderManagement, &["id"], &[])
+            .unwrap();
         assert_eq!(
             url.as_str(),
             "http://127.0.0.1:9/gateway/ordermanagement/v1/orders/id"
         );
+    }
+
+    #[test]
+    fn a_query_is_encoded_and_cannot_add_parameters() {
+        let t = transport(None);
+        let url = t
+            .url(
+                ApiHost::Eu,
+                Api::OrderManagement,
+                &["id"],
+                &[("size", "20"), ("order_id", "a&b=c #d")],
+            )
+            .unwrap();
+        assert_eq!(url.query(), Some("size=20&order_id=a%26b%3Dc+%23d"));
+        let pairs: Vec<(String, String)> = url.query_pairs().into_owned().collect();
+        assert_eq!(pairs.len(), 2);
     }
 }

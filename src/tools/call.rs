@@ -7,7 +7,10 @@ use rmcp::model::{CallToolResponse, CallToolResult, ContentBlock};
 use serde::Serialize;
 use tokio_util::sync::CancellationToken;
 
-use super::{errors::ToolError, in_flight::InFlightGuard};
+use super::{
+    errors::{KeyShown, ToolError},
+    in_flight::InFlightGuard,
+};
 use crate::{host::ApiHost, klarna::Limits};
 
 /// A successful answer: structured content plus its human text.
@@ -42,8 +45,14 @@ pub struct ToolCall {
     pub order_id: Option<String>,
     /// Amount asked for or applied, minor units.
     pub amount: Option<i64>,
-    /// Idempotency key of a write.
+    /// Idempotency key of a write (in the audit line from the moment it is chosen).
     pub key: Option<String>,
+    /// Whether the key may have reached Klarna (its `pending` record is written): only then
+    /// does a failure show it. A write refused before that shows no key of its own — a
+    /// fresh key that was never sent is no key to repeat anything with.
+    pub key_sent: bool,
+    /// Whether the key is the caller's own (`idempotencyKey`), not one the server made.
+    pub key_from_caller: bool,
     /// For a write that got as far as confirmation: whether a human confirmed it.
     pub confirmed: Option<bool>,
     /// The MCP client's name and version (bounded, escaped), for the journal.
@@ -76,6 +85,8 @@ impl ToolCall {
             order_id: None,
             amount: None,
             key: None,
+            key_sent: false,
+            key_from_caller: false,
             confirmed: None,
             client: None,
             principal: None,
@@ -155,7 +166,14 @@ impl ToolCall {
                 out.into()
             }
             Err(ToolError::InputRequired(ask)) => CallToolResponse::InputRequired(*ask),
-            Err(error) => error.into_result(self.notice, self.key.as_deref()).into(),
+            Err(error) => {
+                let key = match self.key.as_deref() {
+                    Some(key) if self.key_sent => KeyShown::Sent(key),
+                    Some(key) if self.key_from_caller => KeyShown::CallersUnsent(key),
+                    _ => KeyShown::Nothing,
+                };
+                error.into_result(self.notice, &key).into()
+            }
         }
     }
 }

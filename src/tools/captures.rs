@@ -26,9 +26,41 @@ use super::{
     output::CaptureView,
     output_schema,
     receipts::CaptureReceipt,
-    write::{WriteBody, WriteKind, WriteRequest},
+    write::{WriteBody, WriteRequest, kind},
 };
-use crate::{money::format_money, server::KlarnaServer};
+use crate::{
+    klarna::{
+        CallError, json_body,
+        types::{CaptureRequest, OrderLine, ShippingInfo},
+    },
+    money::format_money,
+    server::KlarnaServer,
+};
+
+/// What a capture sends besides its amount.
+struct CaptureBody {
+    description: Option<String>,
+    reference: Option<String>,
+    order_lines: Option<Vec<OrderLine>>,
+    shipping_info: Option<Vec<ShippingInfo>>,
+}
+
+impl WriteBody for CaptureBody {
+    fn json(&self, amount: i64) -> Result<Option<Vec<u8>>, CallError> {
+        json_body(&CaptureRequest {
+            captured_amount: amount,
+            description: self.description.clone(),
+            reference: self.reference.clone(),
+            order_lines: self.order_lines.clone(),
+            shipping_info: self.shipping_info.clone(),
+        })
+        .map(Some)
+    }
+
+    fn reference(&self) -> Option<&str> {
+        self.reference.as_deref()
+    }
+}
 
 /// Arguments of `capture_order`.
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -180,13 +212,14 @@ impl KlarnaServer {
         let p: CaptureOrderParams = args::parse(arguments)?;
         p.validate()?;
         let request = WriteRequest {
-            kind: WriteKind::Capture,
+            kind: &kind::CAPTURE,
             order_id: p.order_id,
+            target_id: None,
             api_host: p.api_host,
             amount: p.amount,
             currency: args::check_currency(p.currency.as_deref())?,
             idempotency_key: p.idempotency_key,
-            body: WriteBody::Capture {
+            body: Box::new(CaptureBody {
                 description: p.description,
                 reference: p.reference,
                 order_lines: p
@@ -195,7 +228,7 @@ impl KlarnaServer {
                 shipping_info: p
                     .shipping_info
                     .map(|s| s.iter().map(ShippingInfoArg::to_wire).collect()),
-            },
+            }),
         };
         let written = self.write(call, request, asker).await?;
         let earlier = written.earlier.as_ref();
@@ -220,7 +253,8 @@ impl KlarnaServer {
         let host = self.resolve_host(call, p.api_host.as_deref())?;
         let reply = self
             .client()
-            .get_capture(host, &p.order_id, &p.capture_id, &call.limits)
+            .orders()
+            .capture(host, &p.order_id, &p.capture_id, &call.limits)
             .await
             .map_err(|failed| {
                 ToolError::Klarna(Box::new(FailedRequest::read(
@@ -237,7 +271,8 @@ impl KlarnaServer {
         // The capture carries no currency; the order does. Without it, amounts show bare.
         let currency = self
             .client()
-            .get_order(host, &p.order_id, &call.limits)
+            .orders()
+            .get(host, &p.order_id, &call.limits)
             .await
             .ok()
             .and_then(|o| o.value.purchase_currency);

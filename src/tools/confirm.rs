@@ -195,11 +195,10 @@ impl Asker {
     }
 }
 
-/// SHA-256 (hex) of a request body's JSON: the same body gives the same digest in every
+/// SHA-256 (hex) of a request body as sent: the same body gives the same digest in every
 /// process and every build, so a sealed confirmation and the operation journal can name it.
-pub fn body_digest<T: serde::Serialize>(body: &T) -> String {
-    let json = serde_json::to_vec(body).unwrap_or_default();
-    Sha256::digest(&json)
+pub fn body_digest(body: &[u8]) -> String {
+    Sha256::digest(body)
         .iter()
         .map(|b| format!("{b:02x}"))
         .collect()

@@ -7,36 +7,27 @@
 
 use rmcp::model::{CallToolResult, ContentBlock, InputRequiredResult};
 
+use super::write::kind::{KindSpec, RefusalContext};
 use crate::{
     host::{ApiHost, HostError},
     klarna::{CallError, KlarnaError, types::Order},
-    money::format_money,
 };
 
 /// The Klarna operation a failure belongs to, for choosing the next step.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Op {
     /// `GET order` (also the read before a write).
     GetOrder,
     /// `GET capture`.
     GetCapture,
-    /// `POST captures`.
-    Capture,
-    /// `POST refunds`.
-    Refund,
-    /// `POST cancel`.
-    Cancel,
-    /// `POST release-remaining-authorization`.
-    Release,
+    /// A write, by its kind (whose spec knows what to do after a refusal).
+    Write(&'static KindSpec),
 }
 
 impl Op {
-    /// Whether the operation moves money or changes the authorization.
+    /// Whether the operation is a write (moves money or changes the order).
     pub fn is_write(self) -> bool {
-        matches!(
-            self,
-            Self::Capture | Self::Refund | Self::Cancel | Self::Release
-        )
+        matches!(self, Self::Write(_))
     }
 }
 
@@ -156,20 +147,39 @@ impl ToolError {
         }
     }
 
-    /// The MCP result: `isError: true` with the message. A write's idempotency key is always
-    /// shown, so the model can repeat the call safely whatever went wrong.
-    pub fn into_result(self, notice: Option<&str>, key: Option<&str>) -> CallToolResult {
+    /// The MCP result: `isError: true` with the message. The idempotency key of a write that
+    /// may have reached Klarna is always shown, so the model can repeat the call safely
+    /// whatever went wrong; a key that was never sent is shown only when the caller chose
+    /// it, saying so — a server-made key that went nowhere is no key to repeat anything with.
+    pub fn into_result(self, notice: Option<&str>, key: &KeyShown<'_>) -> CallToolResult {
         let mut text = self.message();
-        if let Some(key) = key
-            && !text.contains(key)
-        {
-            text.push_str(&format!(" Idempotency key: {key}."));
+        match key {
+            KeyShown::Sent(key) if !text.contains(key) => {
+                text.push_str(&format!(" Idempotency key: {key}."));
+            }
+            KeyShown::CallersUnsent(key) if !text.contains(key) => {
+                text.push_str(&format!(
+                    " Your idempotencyKey \"{key}\" was not sent to Klarna."
+                ));
+            }
+            _ => {}
         }
         if let Some(n) = notice {
             text = format!("{n}\n{text}");
         }
         CallToolResult::error(vec![ContentBlock::text(text)])
     }
+}
+
+/// Which idempotency key a failed write's result shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyShown<'a> {
+    /// None (a read, or a server-made key that was never sent).
+    Nothing,
+    /// A key that may have reached Klarna.
+    Sent(&'a str),
+    /// The caller's own key, refused before it was sent.
+    CallersUnsent(&'a str),
 }
 
 impl From<HostError> for ToolError {
@@ -247,16 +257,6 @@ fn next_step(f: &FailedRequest) -> Option<String> {
     let err = &f.error;
     let host = f.host;
     let before = f.before.as_ref();
-    let currency = before
-        .and_then(|o| o.purchase_currency.clone())
-        .unwrap_or_default();
-    let money = |amount: i64| {
-        if currency.is_empty() {
-            amount.to_string()
-        } else {
-            format_money(amount, &currency)
-        }
-    };
     match err {
         KlarnaError::MissingCredentials(_) => None,
         KlarnaError::NotSent(_) if f.may_have_applied => None,
@@ -289,58 +289,11 @@ fn next_step(f: &FailedRequest) -> Option<String> {
                  went to {host}, and an order is found only on the host of the region and environment it was placed in \
                  (apiHost: api / api-na / api-oc, .playground. for test orders)."
             )),
-            (403, "CANCEL_NOT_ALLOWED") => Some(
-                "An order with captures (or a closed one) cannot be cancelled. To give money back use refund_order; to stop \
-                 further captures and free the rest of the authorization use release_remaining_authorization."
-                    .into(),
-            ),
-            (403, "REFUND_NOT_ALLOWED") => {
-                let captured = before.and_then(|o| o.captured_amount).unwrap_or(0);
-                let refunded = before.and_then(|o| o.refunded_amount).unwrap_or(0);
-                if before.is_some() && captured == 0 {
-                    Some("Nothing has been captured on this order, so there is nothing to refund: capture it first with capture_order (or, if it should not be charged at all, cancel_order).".into())
-                } else if before.is_some() {
-                    Some(format!(
-                        "At most {} can be refunded (captured {}, already refunded {}): refund that amount or less.",
-                        money(captured.saturating_sub(refunded)),
-                        money(captured),
-                        money(refunded)
-                    ))
-                } else {
-                    Some("Refunds need a capture first, and cannot exceed captured minus already refunded; check with get_order.".into())
-                }
+            (403, code) => match f.op {
+                Op::Write(kind) => (kind.refusal_hint)(code, &RefusalContext { before }),
+                _ => None,
             }
-            (403, "CAPTURE_NOT_ALLOWED") => {
-                let status = before.and_then(|o| o.status.as_deref()).unwrap_or("");
-                let fraud = before.and_then(|o| o.fraud_status.as_deref()).unwrap_or("");
-                if fraud == "PENDING" || fraud == "REJECTED" {
-                    Some(format!("The order's fraud status is {fraud}: Klarna allows a capture only once it is ACCEPTED. Check again later with get_order; do not ship before then."))
-                } else if matches!(status, "CANCELLED" | "EXPIRED" | "CLOSED") {
-                    Some(format!("The order is {status} and can no longer be captured."))
-                } else if let Some(remaining) = before.and_then(|o| o.remaining_authorized_amount) {
-                    Some(format!(
-                        "At most {} remains authorized on this order: capture that amount or less (omit amount to capture all of it).",
-                        money(remaining)
-                    ))
-                } else {
-                    Some("A capture cannot exceed the remaining authorized amount; check with get_order.".into())
-                }
-            }
-            (403, _) if f.op == Op::Release => {
-                let captured = before.and_then(|o| o.captured_amount).unwrap_or(0);
-                let remaining = before.and_then(|o| o.remaining_authorized_amount).unwrap_or(0);
-                let status = before.and_then(|o| o.status.as_deref()).unwrap_or("");
-                Some(if status == "CANCELLED" {
-                    "The order is cancelled: nothing remains to release.".into()
-                } else if before.is_some() && captured == 0 {
-                    "Release applies after a partial capture. With nothing captured, use cancel_order to drop the whole authorization.".into()
-                } else if before.is_some() && remaining == 0 {
-                    "Nothing remains to release: the order is fully captured.".into()
-                } else {
-                    "Release is allowed only on a partly captured order with an authorization left; check with get_order.".into()
-                })
-            }
-            (403, _) => Some("Klarna does not allow this in the order's current state; check it with get_order.".into()),
+            .or_else(|| Some("Klarna does not allow this in the order's current state; check it with get_order.".into())),
             (409, _) => Some("Klarna is still processing an earlier request for this order; wait a moment and repeat the call (with the same idempotencyKey for a write).".into()),
             (413, _) => Some("The request was too large for Klarna (over 1 MB): send fewer or shorter orderLines.".into()),
             (400 | 422, _) => Some("Klarna rejected the request body; fix the field its message names and call again.".into()),

@@ -39,7 +39,7 @@ pub mod output;
 pub mod receipts;
 mod refunds;
 mod target;
-mod write;
+pub mod write;
 
 use std::sync::Arc;
 

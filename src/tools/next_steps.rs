@@ -1,19 +1,16 @@
-//! What can be done with an order now, and what cannot and why — derived from Klarna's
-//! state, so every order view (`get_order`, and `orderAfter` of every write) tells the model
-//! the next step instead of leaving it to infer Klarna's rules:
-//!
-//! - fraud status PENDING: capture blocked until ACCEPTED — do not ship yet;
-//! - fraud status REJECTED: do not ship; cancel the order;
-//! - nothing captured: refund impossible, cancel possible;
-//! - part captured: capture up to what remains, or release the rest;
-//! - fully captured: cancel impossible, refund up to what was captured and not refunded;
-//! - cancelled, expired, closed: nothing more (an expired order's captures can still be
-//!   refunded).
+//! What can be done with an order now, and what cannot and why — every order view
+//! (`get_order`, and `orderAfter` of every write) tells the model the next step instead of
+//! leaving it to infer Klarna's rules. Each write kind says when Klarna allows it (its
+//! spec's `availability`); this module lists the kinds this server serves, and keeps every
+//! hint honest: a "do this instead" is shown only when that tool is served and allowed now,
+//! so a blocked action never points at another blocked one.
+
+use std::collections::BTreeSet;
 
 use schemars::JsonSchema;
 use serde::Serialize;
 
-use crate::money::format_money;
+use super::write::kind::{self, Availability, OrderState, WayOn};
 
 /// A write that Klarna would accept now.
 #[derive(Debug, Clone, Serialize, JsonSchema, PartialEq, Eq)]
@@ -21,8 +18,7 @@ use crate::money::format_money;
 pub struct AllowedAction {
     /// The tool.
     pub tool: String,
-    /// The largest amount it takes now (minor units); absent for cancel and release, which
-    /// take no amount.
+    /// The largest amount it takes now (minor units); absent for writes that take no amount.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub max_amount: Option<i64>,
     /// One sentence: what it does here.
@@ -39,130 +35,68 @@ pub struct BlockedAction {
     pub reason: String,
 }
 
-/// The order's state, as the rules need it.
-pub struct State<'a> {
-    /// AUTHORIZED, PART_CAPTURED, CAPTURED, CANCELLED, EXPIRED, CLOSED.
-    pub status: &'a str,
-    /// ACCEPTED, PENDING, REJECTED, or absent.
-    pub fraud_status: Option<&'a str>,
-    /// ISO 4217.
-    pub currency: &'a str,
-    /// Minor units.
-    pub captured: i64,
-    /// Minor units.
-    pub refundable: i64,
-    /// Minor units.
-    pub remaining: i64,
+/// The tools a server offers, which hints may name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Served(Option<BTreeSet<String>>);
+
+impl Served {
+    /// Every tool (for views built without a server, e.g. in tests).
+    pub fn all() -> Self {
+        Self(None)
+    }
+
+    /// Exactly these tools.
+    pub fn only(names: impl IntoIterator<Item = String>) -> Self {
+        Self(Some(names.into_iter().collect()))
+    }
+
+    /// Whether `tool` is offered.
+    pub fn has(&self, tool: &str) -> bool {
+        self.0.as_ref().is_none_or(|names| names.contains(tool))
+    }
 }
 
-/// What may be done now and what not.
-pub fn actions(s: &State<'_>) -> (Vec<AllowedAction>, Vec<BlockedAction>) {
-    let m = |a: i64| format_money(a, s.currency);
+/// What may be done now and what not, for the served write tools.
+pub(crate) fn actions(s: &OrderState, served: &Served) -> (Vec<AllowedAction>, Vec<BlockedAction>) {
+    let judged: Vec<(&str, Availability)> = kind::ALL
+        .iter()
+        .filter(|k| served.has(k.tool))
+        .map(|k| (k.tool, (k.availability)(s)))
+        .collect();
+    let is_allowed = |tool: &str| {
+        judged
+            .iter()
+            .any(|(t, a)| *t == tool && matches!(a, Availability::Allowed { .. }))
+    };
+    let usable = |way: &WayOn| {
+        way.tools.iter().all(|t| served.has(t)) && way.tools.first().is_some_and(|t| is_allowed(t))
+    };
     let mut allowed = Vec::new();
     let mut blocked = Vec::new();
-    let mut allow = |tool: &str, max_amount: Option<i64>, note: String| {
-        allowed.push(AllowedAction {
-            tool: tool.into(),
-            max_amount,
-            note,
-        });
-    };
-    let mut block = |tool: &str, reason: String| {
-        blocked.push(BlockedAction {
-            tool: tool.into(),
-            reason,
-        });
-    };
-    let ended = match s.status {
-        "CANCELLED" => Some("the order is cancelled"),
-        "EXPIRED" => Some("the authorization has expired"),
-        "CLOSED" => Some("the order is closed"),
-        _ => None,
-    };
-    let fraud = s.fraud_status.unwrap_or("ACCEPTED");
-
-    // capture_order
-    match (ended, fraud) {
-        (Some(why), _) => block("capture_order", format!("{why}: nothing can be captured")),
-        (None, "PENDING") => block(
-            "capture_order",
-            "fraud status PENDING: Klarna allows a capture only once it is ACCEPTED — do not ship yet; check again later with get_order".into(),
-        ),
-        (None, "REJECTED") => block(
-            "capture_order",
-            "fraud status REJECTED: do not ship; cancel the order (cancel_order)".into(),
-        ),
-        (None, _) if s.remaining <= 0 => block(
-            "capture_order",
-            "nothing remains authorized: the order is fully captured or the rest was released".into(),
-        ),
-        (None, _) => allow(
-            "capture_order",
-            Some(s.remaining),
-            format!(
-                "capture up to {} (omit amount for all of it); ship what you capture",
-                m(s.remaining)
-            ),
-        ),
-    }
-
-    // refund_order: what was captured and not refunded, whatever happened to the rest
-    if s.status == "CLOSED" {
-        block("refund_order", "the order is closed".into());
-    } else if s.captured <= 0 {
-        block(
-            "refund_order",
-            "nothing has been captured, so nothing can be refunded (to drop the authorization: cancel_order)".into(),
-        );
-    } else if s.refundable <= 0 {
-        block(
-            "refund_order",
-            "everything captured has already been refunded".into(),
-        );
-    } else {
-        allow(
-            "refund_order",
-            Some(s.refundable),
-            format!("refund up to {}", m(s.refundable)),
-        );
-    }
-
-    // cancel_order: only before any capture
-    match ended {
-        Some(why) => block("cancel_order", format!("{why}: nothing to cancel")),
-        None if s.captured > 0 => block(
-            "cancel_order",
-            "the order has captures: give money back with refund_order; drop the uncaptured rest with release_remaining_authorization".into(),
-        ),
-        None => allow(
-            "cancel_order",
-            None,
-            format!("cancel the whole order, releasing {} authorized", m(s.remaining)),
-        ),
-    }
-
-    // release_remaining_authorization: after a partial capture
-    match ended {
-        Some(why) => block(
-            "release_remaining_authorization",
-            format!("{why}: nothing to release"),
-        ),
-        None if s.captured <= 0 => block(
-            "release_remaining_authorization",
-            "nothing has been captured: to drop the whole authorization use cancel_order".into(),
-        ),
-        None if s.remaining <= 0 => block(
-            "release_remaining_authorization",
-            "nothing remains authorized".into(),
-        ),
-        None => allow(
-            "release_remaining_authorization",
-            None,
-            format!(
-                "give up the {} not captured (after the final partial capture)",
-                m(s.remaining)
-            ),
-        ),
+    for (tool, availability) in &judged {
+        match availability {
+            Availability::Allowed { max_amount, note } => allowed.push(AllowedAction {
+                tool: (*tool).to_string(),
+                max_amount: *max_amount,
+                note: note.clone(),
+            }),
+            Availability::Blocked { why, instead } => {
+                let ways: Vec<&str> = instead
+                    .iter()
+                    .filter(|w| usable(w))
+                    .map(|w| w.text)
+                    .collect();
+                let reason = if ways.is_empty() {
+                    why.clone()
+                } else {
+                    format!("{why}; {}", ways.join("; "))
+                };
+                blocked.push(BlockedAction {
+                    tool: (*tool).to_string(),
+                    reason,
+                });
+            }
+        }
     }
     (allowed, blocked)
 }
@@ -183,29 +117,38 @@ pub fn lines(allowed: &[AllowedAction], blocked: &[BlockedAction]) -> String {
 mod tests {
     use super::*;
 
-    fn tools(state: State<'_>) -> (Vec<String>, Vec<String>) {
-        let (a, b) = actions(&state);
+    fn state(
+        status: &str,
+        fraud: Option<&str>,
+        captured: i64,
+        refundable: i64,
+        remaining: i64,
+    ) -> OrderState {
+        OrderState {
+            status: status.into(),
+            fraud_status: fraud.map(str::to_string),
+            currency: "EUR".into(),
+            captured,
+            refundable,
+            remaining,
+        }
+    }
+
+    fn tools(s: OrderState) -> (Vec<String>, Vec<String>) {
+        let (a, b) = actions(&s, &Served::all());
         (
             a.into_iter().map(|a| a.tool).collect(),
             b.into_iter().map(|b| b.tool).collect(),
         )
     }
 
-    fn state(
-        status: &str,
-        fraud: Option<&'static str>,
-        captured: i64,
-        refundable: i64,
-        remaining: i64,
-    ) -> State<'static> {
-        State {
-            status: Box::leak(status.to_string().into_boxed_str()),
-            fraud_status: fraud,
-            currency: "EUR",
-            captured,
-            refundable,
-            remaining,
-        }
+    fn reason(s: OrderState, served: &Served, tool: &str) -> String {
+        actions(&s, served)
+            .1
+            .into_iter()
+            .find(|b| b.tool == tool)
+            .map(|b| b.reason)
+            .unwrap_or_default()
     }
 
     #[test]
@@ -236,9 +179,73 @@ mod tests {
 
     #[test]
     fn fraud_pending_and_rejected_say_do_not_ship() {
-        let (_, blocked) = actions(&state("AUTHORIZED", Some("PENDING"), 0, 0, 8900));
-        assert!(blocked[0].reason.contains("do not ship yet"));
-        let (_, blocked) = actions(&state("AUTHORIZED", Some("REJECTED"), 0, 0, 8900));
-        assert!(blocked[0].reason.contains("do not ship") && blocked[0].reason.contains("cancel"));
+        let all = Served::all();
+        let pending = reason(
+            state("AUTHORIZED", Some("PENDING"), 0, 0, 8900),
+            &all,
+            "capture_order",
+        );
+        assert!(pending.contains("do not ship yet"), "{pending}");
+        let rejected = reason(
+            state("AUTHORIZED", Some("REJECTED"), 0, 0, 8900),
+            &all,
+            "capture_order",
+        );
+        assert!(
+            rejected.contains("do not ship") && rejected.contains("cancel_order"),
+            "{rejected}"
+        );
+    }
+
+    #[test]
+    fn a_hint_never_points_at_a_blocked_or_unserved_tool() {
+        let all = Served::all();
+        // Expired, nothing captured: refund is blocked and so is cancel — no "cancel_order".
+        let expired = reason(
+            state("EXPIRED", Some("ACCEPTED"), 0, 0, 0),
+            &all,
+            "refund_order",
+        );
+        assert!(!expired.contains("cancel_order"), "{expired}");
+        // Authorized: cancel is allowed, so the refund hint names it.
+        let open = reason(
+            state("AUTHORIZED", Some("ACCEPTED"), 0, 0, 5000),
+            &all,
+            "refund_order",
+        );
+        assert!(open.contains("cancel_order"), "{open}");
+        // Not served: not named.
+        let served = Served::only(["refund_order".to_string(), "capture_order".to_string()]);
+        let narrowed = reason(
+            state("AUTHORIZED", Some("ACCEPTED"), 0, 0, 5000),
+            &served,
+            "refund_order",
+        );
+        assert!(
+            !narrowed.contains("cancel_order") && !narrowed.contains("release_remaining"),
+            "{narrowed}"
+        );
+        let (allowed, blocked) =
+            actions(&state("AUTHORIZED", Some("ACCEPTED"), 0, 0, 5000), &served);
+        assert!(
+            allowed
+                .iter()
+                .chain(std::iter::empty())
+                .all(|a| served.has(&a.tool))
+        );
+        assert!(blocked.iter().all(|b| served.has(&b.tool)));
+    }
+
+    #[test]
+    fn a_return_on_an_uncaptured_order_advises_capture_kept_then_release() {
+        let r = reason(
+            state("AUTHORIZED", Some("ACCEPTED"), 0, 0, 5000),
+            &Served::all(),
+            "refund_order",
+        );
+        assert!(
+            r.contains("capture_order for what they kept, then release_remaining_authorization"),
+            "{r}"
+        );
     }
 }

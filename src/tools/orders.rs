@@ -23,7 +23,7 @@ use super::{
     output::OrderView,
     output_schema,
     receipts::EndAuthorizationReceipt,
-    write::{WriteBody, WriteKind, WriteRequest},
+    write::{KindSpec, NoBody, WriteRequest, kind},
 };
 use crate::server::KlarnaServer;
 
@@ -108,7 +108,7 @@ impl KlarnaServer {
         let mut call = self.start_call("cancel_order", &context);
         let asker = Asker::new(&context, responses, state, self.confirmations());
         let result = self
-            .end_authorization(&mut call, arguments, &asker, WriteKind::Cancel)
+            .end_authorization(&mut call, arguments, &asker, &kind::CANCEL)
             .await;
         call.finish(result)
     }
@@ -131,7 +131,7 @@ impl KlarnaServer {
         let mut call = self.start_call("release_remaining_authorization", &context);
         let asker = Asker::new(&context, responses, state, self.confirmations());
         let result = self
-            .end_authorization(&mut call, arguments, &asker, WriteKind::Release)
+            .end_authorization(&mut call, arguments, &asker, &kind::RELEASE)
             .await;
         call.finish(result)
     }
@@ -159,7 +159,7 @@ impl KlarnaServer {
                 .ok()
         };
         let (reply, unresolved) = tokio::join!(
-            self.client().get_order(host, &p.order_id, &call.limits),
+            self.client().orders().get(host, &p.order_id, &call.limits),
             unresolved
         );
         let reply = reply.map_err(|failed| {
@@ -176,6 +176,7 @@ impl KlarnaServer {
             &p.order_id,
             host.as_str(),
             self.config().include_personal_data,
+            self.served(),
         );
         view.notice = self.notice().map(str::to_string);
         if let Some(unresolved) = unresolved {
@@ -189,18 +190,19 @@ impl KlarnaServer {
         call: &mut ToolCall,
         arguments: JsonObject,
         asker: &Asker,
-        kind: WriteKind,
+        kind: &'static KindSpec,
     ) -> Result<Success, ToolError> {
         let p: OrderWriteParams = args::parse(arguments)?;
         p.validate()?;
         let request = WriteRequest {
             kind,
             order_id: p.order_id,
+            target_id: None,
             api_host: p.api_host,
             amount: None,
             currency: None,
             idempotency_key: p.idempotency_key,
-            body: WriteBody::Empty,
+            body: Box::new(NoBody),
         };
         let written = self.write(call, request, asker).await?;
         let receipt = EndAuthorizationReceipt {
@@ -208,9 +210,10 @@ impl KlarnaServer {
             facts: written.facts,
             after: written.after,
         };
-        let text = receipt.text(match kind {
-            WriteKind::Cancel => "Cancelled",
-            _ => "Released the remaining authorization of",
+        let text = receipt.text(if kind == &kind::CANCEL {
+            "Cancelled"
+        } else {
+            "Released the remaining authorization of"
         });
         Success::new(&receipt, text)
     }

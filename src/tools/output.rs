@@ -9,8 +9,9 @@ use schemars::JsonSchema;
 use serde::Serialize;
 
 use super::{
-    next_steps::{self, AllowedAction, BlockedAction},
+    next_steps::{self, AllowedAction, BlockedAction, Served},
     operations::OperationView,
+    write::kind::OrderState,
 };
 use crate::{
     klarna::types::{Capture, Order, OrderLine, Refund, ShippingInfo},
@@ -47,38 +48,23 @@ pub struct OrderTotals {
 }
 
 impl OrderTotals {
-    /// Reads the totals of a Klarna order (missing numbers read as 0).
-    pub fn of(order: &Order) -> Self {
-        let captured = order.captured_amount.unwrap_or(0);
-        let refunded = order.refunded_amount.unwrap_or(0);
-        let status = order.status.clone().unwrap_or_else(|| "UNKNOWN".into());
-        let currency = order
-            .purchase_currency
-            .clone()
-            .unwrap_or_default()
-            .to_ascii_uppercase();
-        let remaining = order.remaining_authorized_amount.unwrap_or(0);
-        let refundable = captured.saturating_sub(refunded).max(0);
-        let (allowed_actions, blocked_actions) = next_steps::actions(&next_steps::State {
-            status: &status,
-            fraud_status: order.fraud_status.as_deref(),
-            currency: &currency,
-            captured,
-            refundable,
-            remaining,
-        });
+    /// Reads the totals of a Klarna order (missing numbers read as 0), with the next steps
+    /// among the `served` tools.
+    pub fn of(order: &Order, served: &Served) -> Self {
+        let state = OrderState::of(order);
+        let (allowed_actions, blocked_actions) = next_steps::actions(&state, served);
         Self {
-            status,
             fraud_status: order.fraud_status.clone(),
-            currency,
             order_amount: order.order_amount.unwrap_or(0),
             original_order_amount: order.original_order_amount.unwrap_or(0),
-            captured_amount: captured,
-            refunded_amount: refunded,
-            remaining_authorized_amount: remaining,
-            refundable_amount: refundable,
+            captured_amount: state.captured,
+            refunded_amount: order.refunded_amount.unwrap_or(0),
+            remaining_authorized_amount: state.remaining,
+            refundable_amount: state.refundable,
             allowed_actions,
             blocked_actions,
+            status: state.status,
+            currency: state.currency,
         }
     }
 
@@ -342,8 +328,15 @@ pub struct OrderView {
 }
 
 impl OrderView {
-    /// Builds the view; personal data only when `include_personal_data`.
-    pub fn of(order: &Order, order_id: &str, api_host: &str, include_personal_data: bool) -> Self {
+    /// Builds the view; personal data only when `include_personal_data`; next steps among
+    /// the `served` tools.
+    pub fn of(
+        order: &Order,
+        order_id: &str,
+        api_host: &str,
+        include_personal_data: bool,
+        served: &Served,
+    ) -> Self {
         let personal_data = include_personal_data.then(|| PersonalData {
             customer: order.customer.clone().filter(serde_json::Value::is_object),
             billing_address: order
@@ -362,7 +355,7 @@ impl OrderView {
                 .clone()
                 .unwrap_or_else(|| order_id.to_string()),
             api_host: api_host.to_string(),
-            totals: OrderTotals::of(order),
+            totals: OrderTotals::of(order, served),
             purchase_country: order.purchase_country.clone(),
             merchant_reference1: order.merchant_reference1.clone().filter(|r| !r.is_empty()),
             merchant_reference2: order.merchant_reference2.clone().filter(|r| !r.is_empty()),

@@ -24,9 +24,38 @@ use super::{
     lines::{self, OrderLineArg, lines_schema},
     output_schema,
     receipts::RefundReceipt,
-    write::{WriteBody, WriteKind, WriteRequest},
+    write::{WriteBody, WriteRequest, kind},
 };
-use crate::server::KlarnaServer;
+use crate::{
+    klarna::{
+        CallError, json_body,
+        types::{OrderLine, RefundRequest},
+    },
+    server::KlarnaServer,
+};
+
+/// What a refund sends besides its amount.
+struct RefundBody {
+    description: Option<String>,
+    reference: Option<String>,
+    order_lines: Option<Vec<OrderLine>>,
+}
+
+impl WriteBody for RefundBody {
+    fn json(&self, amount: i64) -> Result<Option<Vec<u8>>, CallError> {
+        json_body(&RefundRequest {
+            refunded_amount: amount,
+            description: self.description.clone(),
+            reference: self.reference.clone(),
+            order_lines: self.order_lines.clone(),
+        })
+        .map(Some)
+    }
+
+    fn reference(&self) -> Option<&str> {
+        self.reference.as_deref()
+    }
+}
 
 /// Arguments of `refund_order`.
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -111,19 +140,20 @@ impl KlarnaServer {
         let p: RefundOrderParams = args::parse(arguments)?;
         p.validate()?;
         let request = WriteRequest {
-            kind: WriteKind::Refund,
+            kind: &kind::REFUND,
             order_id: p.order_id,
+            target_id: None,
             api_host: p.api_host,
             amount: Some(p.amount),
             currency: args::check_currency(p.currency.as_deref())?,
             idempotency_key: p.idempotency_key,
-            body: WriteBody::Refund {
+            body: Box::new(RefundBody {
                 description: p.description,
                 reference: p.reference,
                 order_lines: p
                     .order_lines
                     .map(|lines| lines.iter().map(OrderLineArg::to_wire).collect()),
-            },
+            }),
         };
         let written = self.write(call, request, asker).await?;
         let receipt = RefundReceipt {

@@ -127,20 +127,44 @@ async fn capture_when_nothing_remains_sends_nothing() {
     let h = start().await;
     let id = h.seed(SeedOrder::new(5000, "EUR").captured(5000));
     let text = h.err("capture_order", json!({ "orderId": id })).await;
-    assert!(text.contains("Nothing remains to capture"), "{text}");
+    assert!(text.contains("nothing remains to capture"), "{text}");
     assert!(text.contains("Nothing was sent"), "{text}");
     assert!(h.sim.requests().iter().all(|r| r.method == "GET"));
 }
 
 #[tokio::test]
-async fn over_capture_is_refused_by_klarna_and_names_the_remaining_amount() {
+async fn over_capture_is_refused_before_sending_and_names_the_remaining_amount() {
     let h = start().await;
     let id = h.seed(SeedOrder::new(10000, "EUR").captured(7000));
     let text = h
         .err("capture_order", order_args(&id, json!({ "amount": 5000 })))
         .await;
+    assert!(text.contains("at most 30.00 EUR (3000)"), "{text}");
+    assert!(text.contains("Nothing was sent"), "{text}");
+    assert!(!text.contains("Idempotency key"), "no key was sent: {text}");
+    assert!(h.nothing_written());
+    assert_eq!(h.sim.snapshot(&id).unwrap().captured_amount, 7000);
+}
+
+/// The order changed between the server's read and the capture (someone else captured):
+/// Klarna's own CAPTURE_NOT_ALLOWED is a verdict, and the advice comes from the order as it
+/// is now, read again.
+#[tokio::test]
+async fn klarna_refusing_a_capture_the_stale_order_allowed_is_a_verdict_with_current_advice() {
+    let h = start().await;
+    let id = h.seed(SeedOrder::new(10000, "EUR").captured(7000));
+    h.serve_stale(&id, |o| {
+        o["captured_amount"] = json!(0);
+        o["remaining_authorized_amount"] = json!(10000);
+        o["status"] = json!("AUTHORIZED");
+        o["captures"] = json!([]);
+    });
+    let text = h
+        .err("capture_order", order_args(&id, json!({ "amount": 5000 })))
+        .await;
     assert!(text.contains("HTTP 403 CAPTURE_NOT_ALLOWED"), "{text}");
-    assert!(text.contains("30.00 EUR (3000)"), "{text}");
+    assert!(text.contains("At most 30.00 EUR (3000)"), "{text}");
+    assert!(text.contains("Klarna did not apply it"), "{text}");
     assert!(text.contains("Idempotency key"), "{text}");
     assert_eq!(h.sim.snapshot(&id).unwrap().captured_amount, 7000);
 }
@@ -148,34 +172,38 @@ async fn over_capture_is_refused_by_klarna_and_names_the_remaining_amount() {
 #[tokio::test]
 async fn capture_while_fraud_status_is_not_accepted_is_refused_locally_with_advice() {
     let h = start().await;
-    for (fraud, advice) in [("PENDING", "Do not ship yet"), ("REJECTED", "cancel_order")] {
+    for (fraud, advice) in [("PENDING", "do not ship yet"), ("REJECTED", "cancel_order")] {
         let id = h.seed(SeedOrder::new(10000, "EUR").fraud_status(fraud));
         let text = h.err("capture_order", json!({ "orderId": id })).await;
-        assert!(text.contains(&format!("fraud status is {fraud}")), "{text}");
+        assert!(text.contains(&format!("fraud status {fraud}")), "{text}");
         assert!(text.contains(advice), "{text}");
         assert!(text.contains("Nothing was sent to Klarna"), "{text}");
         assert_eq!(h.sim.snapshot(&id).unwrap().captured_amount, 0);
     }
-    assert!(
-        h.sim.requests().iter().all(|r| r.method == "GET"),
-        "refused before anything was sent"
-    );
+    assert!(h.nothing_written(), "refused before anything was sent");
 }
 
 #[tokio::test]
-async fn capture_on_cancelled_or_expired_orders_is_refused() {
+async fn capture_on_cancelled_or_expired_orders_is_refused_before_sending() {
     let h = start().await;
     for (seed, state) in [
-        (SeedOrder::new(1000, "EUR").cancelled(), "CANCELLED"),
-        (SeedOrder::new(1000, "EUR").expired(), "EXPIRED"),
+        (
+            SeedOrder::new(1000, "EUR").cancelled(),
+            "the order is cancelled",
+        ),
+        (
+            SeedOrder::new(1000, "EUR").expired(),
+            "the authorization has expired",
+        ),
     ] {
         let id = h.seed(seed);
         let text = h
             .err("capture_order", order_args(&id, json!({ "amount": 500 })))
             .await;
-        assert!(text.contains("CAPTURE_NOT_ALLOWED"), "{text}");
         assert!(text.contains(state), "{state}: {text}");
+        assert!(text.contains("nothing can be captured"), "{text}");
     }
+    assert!(h.nothing_written());
 }
 
 #[tokio::test]
@@ -254,8 +282,11 @@ async fn order_lines_must_add_up_to_the_amount_and_need_an_amount() {
     assert_eq!(h.sim.request_count(), 0);
 }
 
+/// A write refused before anything was sent shows the caller's own key and says it was not
+/// sent; a key the server made for it is not shown at all (it went nowhere, so it is no key to
+/// repeat anything with).
 #[tokio::test]
-async fn write_refusals_by_this_server_still_show_the_idempotency_key() {
+async fn write_refusals_before_sending_show_only_the_callers_key_as_unsent() {
     let h = start().await;
     let id = h.seed(SeedOrder::new(5000, "EUR").captured(5000));
     let text = h
@@ -265,9 +296,13 @@ async fn write_refusals_by_this_server_still_show_the_idempotency_key() {
         )
         .await;
     assert!(
-        text.contains("Nothing remains") && text.contains("k-123"),
+        text.contains("nothing remains")
+            && text.contains("Your idempotencyKey \"k-123\" was not sent to Klarna"),
         "{text}"
     );
+    let text = h.err("capture_order", json!({ "orderId": id })).await;
+    assert!(!text.contains("dempotency key:"), "{text}");
+    assert!(h.nothing_written());
     let text = h
         .err(
             "refund_order",
@@ -278,7 +313,7 @@ async fn write_refusals_by_this_server_still_show_the_idempotency_key() {
         )
         .await;
     assert!(
-        text.contains("NO_SUCH_ORDER") && text.contains("k-456"),
+        text.contains("NO_SUCH_ORDER") && text.contains("\"k-456\" was not sent"),
         "{text}"
     );
 }

@@ -64,7 +64,8 @@ async fn bodies_above_the_cap_are_refused_not_read() {
     )
     .await;
     let failed = client(&base, 0)
-        .get_order(ApiHost::Eu, ORDER, &deadline())
+        .orders()
+        .get(ApiHost::Eu, ORDER, &deadline())
         .await
         .unwrap_err();
     assert!(
@@ -80,7 +81,8 @@ async fn an_html_gateway_error_is_reported_with_its_status_and_text() {
     let body = "<html><body>502 Bad Gateway</body></html>";
     let base = fake(format!("HTTP/1.1 502 Bad Gateway\r\nContent-Type: text/html\r\nContent-Length: {}\r\n\r\n{body}", body.len()).into_bytes()).await;
     let failed = client(&base, 1)
-        .get_order(ApiHost::Eu, ORDER, &deadline())
+        .orders()
+        .get(ApiHost::Eu, ORDER, &deadline())
         .await
         .unwrap_err();
     assert_eq!(failed.attempts, 2);
@@ -96,7 +98,8 @@ async fn an_html_gateway_error_is_reported_with_its_status_and_text() {
 async fn an_empty_401_is_an_error_not_a_crash_or_a_success() {
     let base = fake(b"HTTP/1.1 401 Unauthorized\r\nContent-Length: 0\r\n\r\n".to_vec()).await;
     let failed = client(&base, 2)
-        .get_order(ApiHost::Eu, ORDER, &deadline())
+        .orders()
+        .get(ApiHost::Eu, ORDER, &deadline())
         .await
         .unwrap_err();
     assert_eq!(failed.attempts, 1, "401 is not retried");
@@ -118,6 +121,7 @@ async fn a_capture_id_only_in_location_is_still_found() {
         shipping_info: None,
     };
     let reply = client(&base, 0)
+        .orders()
         .create_capture(ApiHost::Eu, ORDER, &body, "k", &deadline())
         .await
         .unwrap();
@@ -128,7 +132,8 @@ async fn a_capture_id_only_in_location_is_still_found() {
 async fn redirects_are_never_followed() {
     let base = fake(b"HTTP/1.1 307 Temporary Redirect\r\nLocation: http://127.0.0.1:9/steal\r\nContent-Length: 0\r\n\r\n".to_vec()).await;
     let failed = client(&base, 0)
-        .get_order(ApiHost::Eu, ORDER, &deadline())
+        .orders()
+        .get(ApiHost::Eu, ORDER, &deadline())
         .await
         .unwrap_err();
     assert_eq!(failed.error.status(), Some(307));
@@ -142,7 +147,8 @@ async fn a_json_success_that_is_not_an_order_is_a_decode_error() {
     )
     .await;
     let failed = client(&base, 0)
-        .get_order(ApiHost::Eu, ORDER, &deadline())
+        .orders()
+        .get(ApiHost::Eu, ORDER, &deadline())
         .await
         .unwrap_err();
     assert!(
@@ -161,7 +167,8 @@ async fn no_retry_is_started_past_the_deadline() {
     let failed = client_with(&base, |c| {
         c.client.retry.retry_after_cap = Duration::from_secs(5)
     })
-    .get_order(ApiHost::Eu, ORDER, &Limits::within(Duration::from_secs(2)))
+    .orders()
+    .get(ApiHost::Eu, ORDER, &Limits::within(Duration::from_secs(2)))
     .await
     .unwrap_err();
     assert_eq!(
@@ -176,7 +183,8 @@ async fn a_cancelled_call_sends_nothing() {
     let limits = deadline();
     limits.cancelled.cancel();
     let failed = client(&base, 2)
-        .get_order(ApiHost::Eu, ORDER, &limits)
+        .orders()
+        .get(ApiHost::Eu, ORDER, &limits)
         .await
         .unwrap_err();
     assert_eq!(failed.attempts, 0);
@@ -199,6 +207,7 @@ async fn a_write_is_not_started_without_time_to_finish_it() {
         shipping_info: None,
     };
     let failed = client(&base, 0)
+        .orders()
         .create_capture(
             ApiHost::Eu,
             ORDER,

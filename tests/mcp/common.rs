@@ -71,6 +71,24 @@ impl Harness {
         self.sim.seed(order)
     }
 
+    /// Makes the next read of order `id` show it as `change` leaves it — a view that is stale
+    /// by the time the write reaches Klarna (someone else changed the order in between), so a
+    /// test can see how Klarna's own refusal is handled when the server's checks passed.
+    pub fn serve_stale(&self, id: &str, change: impl FnOnce(&mut Value)) {
+        use klarna_mcp::simulator::{CannedResponse, Fault, FaultRule, Operation};
+        let mut order = self.sim.order_json(id).unwrap();
+        change(&mut order);
+        self.sim.inject_fault(FaultRule::once(
+            Operation::GetOrder,
+            Fault::Respond(CannedResponse::json(200, &order)),
+        ));
+    }
+
+    /// Whether any write reached the simulator.
+    pub fn nothing_written(&self) -> bool {
+        self.sim.requests().iter().all(|r| r.method == "GET")
+    }
+
     /// Calls a tool; panics only on a protocol error.
     pub async fn call(&self, tool: &str, args: Value) -> CallToolResult {
         let params =

@@ -336,8 +336,21 @@ async fn answers_that_prove_nothing_are_outcome_unknown_with_the_key() {
 async fn a_refund_naming_a_capture_and_a_cancel_answered_200_are_outcome_unknown() {
     let location =
         format!("/ordermanagement/v1/orders/{ORDER}/captures/4ba29b50-be7b-44f5-a492-113e6a865e22");
-    let (client, _) = klarna_answering_writes_with(move |_| {
-        crate::common::http("201 Created", &[("Location", &location)], b"")
+    // A captured order, so the refund passes the server's own checks and reaches "Klarna".
+    let mut captured = crate::common::authorized_order_json(ORDER);
+    captured["status"] = json!("PART_CAPTURED");
+    captured["captured_amount"] = json!(5000);
+    captured["remaining_authorized_amount"] = json!(5000);
+    let (client, _) = crate::common::start_scripted(move |request| {
+        if request.method == "GET" {
+            crate::common::http(
+                "200 OK",
+                &[("Content-Type", "application/json")],
+                captured.to_string().as_bytes(),
+            )
+        } else {
+            crate::common::http("201 Created", &[("Location", &location)], b"")
+        }
     })
     .await;
     let text = crate::common::text(

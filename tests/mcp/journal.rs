@@ -124,8 +124,13 @@ async fn list_operations_reports_every_write_with_its_verdict() {
     let capture = h
         .ok("capture_order", order_args(&id, json!({ "amount": 4000 })))
         .await;
+    // Klarna refuses: someone captured in between, so more than remains.
+    h.serve_stale(&id, |o| {
+        o["captured_amount"] = json!(0);
+        o["remaining_authorized_amount"] = json!(10000);
+    });
     h.err("capture_order", order_args(&id, json!({ "amount": 9000 })))
-        .await; // Klarna refuses: more than remains
+        .await;
     h.ok("cancel_order", json!({ "orderId": other })).await;
 
     let all = h.ok("list_operations", json!({})).await;

@@ -153,6 +153,33 @@ async fn cancel_after_a_capture_is_refused_with_refund_and_release_as_next_steps
     let id = h.seed(SeedOrder::new(10000, "EUR").captured(4000));
     let text = h.err("cancel_order", json!({ "orderId": id })).await;
     assert!(
+        text.starts_with(&format!(
+            "Refused (order {id} at api.klarna.com): the order has captures"
+        )),
+        "{text}"
+    );
+    assert!(
+        text.contains("refund_order") && text.contains("release_remaining_authorization"),
+        "{text}"
+    );
+    assert!(!text.contains("Idempotency key"), "{text}");
+    assert!(h.nothing_written());
+    assert_eq!(h.sim.snapshot(&id).unwrap().status, "PART_CAPTURED");
+}
+
+/// Klarna's CANCEL_NOT_ALLOWED for an order that was captured after the server read it.
+#[tokio::test]
+async fn klarna_refusing_a_cancel_is_a_verdict_naming_refund_and_release() {
+    let h = start().await;
+    let id = h.seed(SeedOrder::new(10000, "EUR").captured(4000));
+    h.serve_stale(&id, |o| {
+        o["captured_amount"] = json!(0);
+        o["remaining_authorized_amount"] = json!(10000);
+        o["status"] = json!("AUTHORIZED");
+        o["captures"] = json!([]);
+    });
+    let text = h.err("cancel_order", json!({ "orderId": id })).await;
+    assert!(
         text.starts_with(&format!("Cancel order {id} at api.klarna.com failed: ")),
         "{text}"
     );
@@ -168,14 +195,24 @@ async fn cancel_after_a_capture_is_refused_with_refund_and_release_as_next_steps
 #[tokio::test]
 async fn cancel_on_a_cancelled_or_expired_order_is_refused() {
     let h = start().await;
-    for seed in [
-        SeedOrder::new(1000, "EUR").cancelled(),
-        SeedOrder::new(1000, "EUR").expired(),
+    for (seed, why) in [
+        (
+            SeedOrder::new(1000, "EUR").cancelled(),
+            "the order is cancelled",
+        ),
+        (
+            SeedOrder::new(1000, "EUR").expired(),
+            "the authorization has expired",
+        ),
     ] {
         let id = h.seed(seed);
         let text = h.err("cancel_order", json!({ "orderId": id })).await;
-        assert!(text.contains("HTTP 403"), "{text}");
+        assert!(
+            text.contains(why) && text.contains("nothing to cancel"),
+            "{text}"
+        );
     }
+    assert!(h.nothing_written());
 }
 
 #[tokio::test]
@@ -198,8 +235,9 @@ async fn release_without_captures_points_to_cancel() {
     let text = h
         .err("release_remaining_authorization", json!({ "orderId": id }))
         .await;
-    assert!(text.contains("HTTP 403 NOT_ALLOWED"), "{text}");
+    assert!(text.contains("nothing has been captured"), "{text}");
     assert!(text.contains("cancel_order"), "{text}");
+    assert!(h.nothing_written());
 }
 
 #[tokio::test]
@@ -209,8 +247,8 @@ async fn release_on_a_fully_captured_order_says_nothing_remains() {
     let text = h
         .err("release_remaining_authorization", json!({ "orderId": id }))
         .await;
-    assert!(text.contains("HTTP 403 NOT_ALLOWED"), "{text}");
-    assert!(text.contains("fully captured"), "{text}");
+    assert!(text.contains("nothing remains authorized"), "{text}");
+    assert!(h.nothing_written());
 }
 
 #[tokio::test]
@@ -220,6 +258,28 @@ async fn release_on_a_cancelled_order_is_refused() {
     let text = h
         .err("release_remaining_authorization", json!({ "orderId": id }))
         .await;
-    assert!(text.contains("HTTP 403"), "{text}");
-    assert!(text.contains("cancelled"), "{text}");
+    assert!(
+        text.contains("the order is cancelled: nothing to release"),
+        "{text}"
+    );
+    assert!(h.nothing_written());
+}
+
+/// Klarna's NOT_ALLOWED for a release the stale view allowed (the order was fully captured
+/// meanwhile): a verdict, with advice from the order as it is now.
+#[tokio::test]
+async fn klarna_refusing_a_release_is_a_verdict_saying_what_it_found() {
+    let h = start().await;
+    let id = h.seed(SeedOrder::new(10000, "EUR").captured(10000));
+    h.serve_stale(&id, |o| {
+        o["captured_amount"] = json!(6000);
+        o["remaining_authorized_amount"] = json!(4000);
+        o["status"] = json!("PART_CAPTURED");
+    });
+    let text = h
+        .err("release_remaining_authorization", json!({ "orderId": id }))
+        .await;
+    assert!(text.contains("HTTP 403 NOT_ALLOWED"), "{text}");
+    assert!(text.contains("fully captured"), "{text}");
+    assert!(text.contains("Klarna did not apply it"), "{text}");
 }

@@ -1,6 +1,6 @@
 //! `refund_order` against the simulator.
 
-use crate::common::{order_args, start};
+use crate::common::{order_args, start, start_with};
 use klarna_mcp::simulator::SeedOrder;
 use serde_json::json;
 
@@ -50,23 +50,48 @@ async fn partial_refund_reports_the_new_refunded_total() {
 }
 
 #[tokio::test]
-async fn refund_before_any_capture_says_capture_first() {
+async fn refund_before_any_capture_says_capture_what_was_kept_then_release() {
     let h = start().await;
     let id = h.seed(SeedOrder::new(10000, "EUR"));
     let text = h
         .err("refund_order", order_args(&id, json!({ "amount": 100 })))
         .await;
-    assert!(text.contains("HTTP 403 REFUND_NOT_ALLOWED"), "{text}");
-    assert!(text.contains("capture it first"), "{text}");
+    assert!(text.contains("nothing has been captured"), "{text}");
+    assert!(
+        text.contains("capture_order for what they kept, then release_remaining_authorization"),
+        "{text}"
+    );
+    assert!(text.contains("cancel_order"), "{text}");
+    assert!(h.nothing_written());
     assert_eq!(h.sim.snapshot(&id).unwrap().refunded_amount, 0);
 }
 
+/// A refund over the refundable amount never reaches the confirmation, nor Klarna.
 #[tokio::test]
-async fn over_refund_is_refused_and_names_what_can_still_be_refunded() {
-    let h = start().await;
+async fn over_refund_is_refused_before_confirmation_and_names_what_can_still_be_refunded() {
+    let h = start_with(|c| c.confirm_writes = klarna_mcp::config::ConfirmWrites::Always).await;
     let id = h.seed(SeedOrder::new(10000, "EUR").captured(10000).refunded(7000));
     let text = h
         .err("refund_order", order_args(&id, json!({ "amount": 3001 })))
+        .await;
+    assert!(text.contains("at most 30.00 EUR (3000)"), "{text}");
+    assert!(!text.contains("confirm"), "no question was asked: {text}");
+    assert!(h.nothing_written());
+    assert_eq!(h.sim.snapshot(&id).unwrap().refunded_amount, 7000);
+}
+
+/// Klarna's REFUND_NOT_ALLOWED when someone refunded in between: a verdict, with what can
+/// still be refunded now.
+#[tokio::test]
+async fn klarna_refusing_a_refund_names_what_can_still_be_refunded_now() {
+    let h = start().await;
+    let id = h.seed(SeedOrder::new(10000, "EUR").captured(10000).refunded(7000));
+    h.serve_stale(&id, |o| {
+        o["refunded_amount"] = json!(0);
+        o["refunds"] = json!([]);
+    });
+    let text = h
+        .err("refund_order", order_args(&id, json!({ "amount": 5000 })))
         .await;
     assert!(text.contains("REFUND_NOT_ALLOWED"), "{text}");
     assert!(text.contains("At most 30.00 EUR (3000)"), "{text}");

@@ -181,7 +181,9 @@ async fn an_order_with_nulls_floats_and_unknown_values_is_read_and_written() {
         null,
     ]);
     odd["captures"][0]["shipping_info"] = json!(null);
-    for _ in 0..3 {
+    // The tool's read and the write's read see the odd order; the read afterwards sees the
+    // simulator's own, which shows the refund.
+    for _ in 0..2 {
         sim.inject_fault(FaultRule::once(
             Operation::GetOrder,
             Fault::Respond(CannedResponse::json(200, &odd)),

@@ -12,7 +12,7 @@
 use schemars::JsonSchema;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use super::lenient;
+use super::super::lenient;
 
 /// An order as `GET /ordermanagement/v1/orders/{order_id}` returns it.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]

@@ -1,0 +1,500 @@
+//! Write kinds as data: one [`KindSpec`] per write — its name and noun, how it is sent and
+//! what proves Klarna applied it, its amount rule and cap, its replay rule, the target it
+//! acts on, when Klarna allows it (which is also the next-step hint every order view shows)
+//! and what to do when Klarna refuses it. The pipeline (`mod.rs`) and the order views ask the
+//! spec; nothing else branches on the kind, so a new write is a new spec here, its tool file
+//! and its body.
+
+use crate::{
+    klarna::{CreatedKind, Proof, types::Order},
+    money::format_money,
+};
+
+/// How a write is sent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HttpMethod {
+    /// `POST`.
+    Post,
+}
+
+impl HttpMethod {
+    pub fn to_reqwest(self) -> reqwest::Method {
+        match self {
+            Self::Post => reqwest::Method::POST,
+        }
+    }
+}
+
+/// One segment of a write's path below `…/orders/{order_id}`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Segment {
+    /// A fixed segment, e.g. `captures`.
+    Fixed(&'static str),
+    /// The id of the capture or refund the write acts on.
+    Target,
+}
+
+/// What the amount of a write means, and what bounds it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AmountRule {
+    /// It ends what remains authorized (cancel, release): the amount recorded is what was
+    /// still authorized; none is sent.
+    EndsRemaining,
+    /// It moves an amount up to what remains authorized; omitted, all of it (capture).
+    UpToRemaining,
+    /// It moves an amount up to what was captured and not refunded (refund).
+    UpToRefundable,
+}
+
+/// Which configured cap bounds a write's amount.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Cap {
+    /// `KLARNA_MAX_CAPTURE_AMOUNT`.
+    Capture,
+    /// `KLARNA_MAX_REFUND_AMOUNT`.
+    Refund,
+}
+
+impl Cap {
+    /// The variable that sets it.
+    pub fn variable(self) -> &'static str {
+        match self {
+            Self::Capture => "KLARNA_MAX_CAPTURE_AMOUNT",
+            Self::Refund => "KLARNA_MAX_REFUND_AMOUNT",
+        }
+    }
+}
+
+/// How a success is told from Klarna's replay of an earlier call with the same key.
+#[derive(Debug, Clone, Copy)]
+pub enum ReplayRule {
+    /// The answer names what it created: a replay names a capture or refund the order
+    /// already had before this call, or one the journal holds for another operation.
+    CreatedId,
+    /// The state the write leads to was already reached before this call was sent (Klarna
+    /// refuses a second cancel or release, so a success there is a replay).
+    StateReached(fn(&OrderState) -> bool),
+}
+
+/// An order's state, as the rules of every kind need it (amounts in minor units).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OrderState {
+    /// AUTHORIZED, PART_CAPTURED, CAPTURED, CANCELLED, EXPIRED, CLOSED (or UNKNOWN).
+    pub status: String,
+    /// ACCEPTED, PENDING, REJECTED, or absent.
+    pub fraud_status: Option<String>,
+    /// ISO 4217, upper case.
+    pub currency: String,
+    /// Sum of captures.
+    pub captured: i64,
+    /// Captured minus refunded.
+    pub refundable: i64,
+    /// Still authorized.
+    pub remaining: i64,
+}
+
+impl OrderState {
+    /// From Klarna's order (missing numbers read as 0).
+    pub fn of(order: &Order) -> Self {
+        let captured = order.captured_amount.unwrap_or(0);
+        let refunded = order.refunded_amount.unwrap_or(0);
+        Self {
+            status: order.status.clone().unwrap_or_else(|| "UNKNOWN".into()),
+            fraud_status: order.fraud_status.clone(),
+            currency: order
+                .purchase_currency
+                .clone()
+                .unwrap_or_default()
+                .to_ascii_uppercase(),
+            captured,
+            refundable: captured.saturating_sub(refunded).max(0),
+            remaining: order.remaining_authorized_amount.unwrap_or(0),
+        }
+    }
+
+    /// Why nothing more can be done with the authorization, when the order has ended.
+    pub fn ended(&self) -> Option<&'static str> {
+        match self.status.as_str() {
+            "CANCELLED" => Some("the order is cancelled"),
+            "EXPIRED" => Some("the authorization has expired"),
+            "CLOSED" => Some("the order is closed"),
+            _ => None,
+        }
+    }
+
+    fn money(&self, amount: i64) -> String {
+        format_money(amount, &self.currency)
+    }
+}
+
+/// Another way on, named in a blocked action's reason: `tools[0]` must be allowed now and
+/// every tool of it served, or the way is not shown (a hint never points at another blocked
+/// action, nor at a tool this server does not offer).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WayOn {
+    /// The tools it uses, in order.
+    pub tools: &'static [&'static str],
+    /// One phrase, e.g. "to drop the authorization: cancel_order".
+    pub text: &'static str,
+}
+
+/// Whether Klarna would accept a write now.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Availability {
+    /// It would: with the largest amount it takes (if it takes one) and what it does here.
+    Allowed {
+        /// Largest amount, minor units.
+        max_amount: Option<i64>,
+        /// One phrase.
+        note: String,
+    },
+    /// It would not: why, and the ways on.
+    Blocked {
+        /// Why.
+        why: String,
+        /// What to do instead.
+        instead: Vec<WayOn>,
+    },
+}
+
+fn allowed(max_amount: Option<i64>, note: String) -> Availability {
+    Availability::Allowed { max_amount, note }
+}
+
+fn blocked(why: impl Into<String>, instead: &[WayOn]) -> Availability {
+    Availability::Blocked {
+        why: why.into(),
+        instead: instead.to_vec(),
+    }
+}
+
+/// One write kind.
+pub struct KindSpec {
+    /// The tool's name (also the kind's name in the journal).
+    pub tool: &'static str,
+    /// The write as a phrase opening a sentence ("Capture", "Release the remaining
+    /// authorization of").
+    pub noun: &'static str,
+    /// The write as a noun phrase in running text ("a capture").
+    pub article: &'static str,
+    /// How it is sent.
+    pub method: HttpMethod,
+    /// Its path below `…/orders/{order_id}`.
+    pub path: &'static [Segment],
+    /// What proves Klarna applied it.
+    pub proof: Proof,
+    /// What its amount means.
+    pub amount: AmountRule,
+    /// The cap that bounds it.
+    pub cap: Option<Cap>,
+    /// How a replay is recognised.
+    pub replay: ReplayRule,
+    /// Whether Klarna would accept it now.
+    pub availability: fn(&OrderState) -> Availability,
+    /// What to do after Klarna refused it with `error_code`, given the order read before.
+    pub refusal_hint: fn(&str, &RefusalContext<'_>) -> Option<String>,
+}
+
+impl std::fmt::Debug for KindSpec {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.tool)
+    }
+}
+
+impl PartialEq for KindSpec {
+    fn eq(&self, other: &Self) -> bool {
+        self.tool == other.tool
+    }
+}
+
+impl KindSpec {
+    /// Whether the caller names the amount it moves (capture, refund), rather than the write
+    /// ending what remains or moving nothing.
+    pub fn moves_money(&self) -> bool {
+        matches!(
+            self.amount,
+            AmountRule::UpToRemaining | AmountRule::UpToRefundable
+        )
+    }
+
+    /// The path below the order, with the target's id in its place.
+    pub fn path_with(&self, target_id: Option<&str>) -> Vec<String> {
+        self.path
+            .iter()
+            .map(|s| match s {
+                Segment::Fixed(s) => (*s).to_string(),
+                Segment::Target => target_id.unwrap_or_default().to_string(),
+            })
+            .collect()
+    }
+}
+
+/// What a refusal hint may use: the order before the write (when it was read).
+pub struct RefusalContext<'a> {
+    /// The order as read before the write.
+    pub before: Option<&'a Order>,
+}
+
+impl RefusalContext<'_> {
+    fn state(&self) -> Option<OrderState> {
+        self.before.map(OrderState::of)
+    }
+}
+
+/// `capture_order`.
+pub static CAPTURE: KindSpec = KindSpec {
+    tool: "capture_order",
+    noun: "Capture",
+    article: "a capture",
+    method: HttpMethod::Post,
+    path: &[Segment::Fixed("captures")],
+    proof: Proof::Created(CreatedKind::Capture),
+    amount: AmountRule::UpToRemaining,
+    cap: Some(Cap::Capture),
+    replay: ReplayRule::CreatedId,
+    availability: capture_availability,
+    refusal_hint: capture_refusal,
+};
+
+/// `refund_order`.
+pub static REFUND: KindSpec = KindSpec {
+    tool: "refund_order",
+    noun: "Refund",
+    article: "a refund",
+    method: HttpMethod::Post,
+    path: &[Segment::Fixed("refunds")],
+    proof: Proof::Created(CreatedKind::Refund),
+    amount: AmountRule::UpToRefundable,
+    cap: Some(Cap::Refund),
+    replay: ReplayRule::CreatedId,
+    availability: refund_availability,
+    refusal_hint: refund_refusal,
+};
+
+/// `cancel_order`.
+pub static CANCEL: KindSpec = KindSpec {
+    tool: "cancel_order",
+    noun: "Cancel",
+    article: "a cancel",
+    method: HttpMethod::Post,
+    path: &[Segment::Fixed("cancel")],
+    proof: Proof::NoContent,
+    amount: AmountRule::EndsRemaining,
+    cap: None,
+    replay: ReplayRule::StateReached(|s| s.status == "CANCELLED"),
+    availability: cancel_availability,
+    refusal_hint: cancel_refusal,
+};
+
+/// `release_remaining_authorization`.
+pub static RELEASE: KindSpec = KindSpec {
+    tool: "release_remaining_authorization",
+    noun: "Release the remaining authorization of",
+    article: "a release of the remaining authorization",
+    method: HttpMethod::Post,
+    path: &[Segment::Fixed("release-remaining-authorization")],
+    proof: Proof::NoContent,
+    amount: AmountRule::EndsRemaining,
+    cap: None,
+    replay: ReplayRule::StateReached(|s| s.remaining == 0),
+    availability: release_availability,
+    refusal_hint: release_refusal,
+};
+
+/// Every write kind, in the order their next steps are listed.
+pub static ALL: &[&KindSpec] = &[&CAPTURE, &REFUND, &CANCEL, &RELEASE];
+
+/// The kind whose tool is `tool`.
+pub fn by_tool(tool: &str) -> Option<&'static KindSpec> {
+    ALL.iter().copied().find(|k| k.tool == tool)
+}
+
+const CANCEL_INSTEAD: WayOn = WayOn {
+    tools: &["cancel_order"],
+    text: "to drop the authorization: cancel_order",
+};
+
+fn capture_availability(s: &OrderState) -> Availability {
+    if let Some(why) = s.ended() {
+        return blocked(format!("{why}: nothing can be captured"), &[]);
+    }
+    match s.fraud_status.as_deref().unwrap_or("ACCEPTED") {
+        "PENDING" => blocked(
+            "fraud status PENDING: Klarna allows a capture only once it is ACCEPTED — do not ship yet; check again later with get_order",
+            &[],
+        ),
+        "REJECTED" => blocked(
+            "fraud status REJECTED: do not ship",
+            &[WayOn {
+                tools: &["cancel_order"],
+                text: "cancel the order: cancel_order",
+            }],
+        ),
+        "ACCEPTED" if s.remaining > 0 => allowed(
+            Some(s.remaining),
+            format!(
+                "capture up to {} (omit amount for all of it); ship what you capture",
+                s.money(s.remaining)
+            ),
+        ),
+        "ACCEPTED" => blocked(
+            "nothing remains authorized: the order is fully captured or the rest was released",
+            &[],
+        ),
+        other => blocked(
+            format!(
+                "fraud status {other}: Klarna allows a capture only once it is ACCEPTED — do not ship yet; check with get_order"
+            ),
+            &[],
+        ),
+    }
+}
+
+fn refund_availability(s: &OrderState) -> Availability {
+    // What was captured and not refunded stays refundable, whatever happened to the rest.
+    if s.status == "CLOSED" {
+        blocked("the order is closed", &[])
+    } else if s.captured <= 0 {
+        blocked(
+            "nothing has been captured, so nothing can be refunded",
+            &[
+                WayOn {
+                    tools: &["capture_order", "release_remaining_authorization"],
+                    text: "if the customer returned part of it: capture_order for what they kept, then release_remaining_authorization for the rest",
+                },
+                WayOn {
+                    tools: &["cancel_order"],
+                    text: "if nothing is kept or the order should not be charged at all: cancel_order",
+                },
+            ],
+        )
+    } else if s.refundable <= 0 {
+        blocked("everything captured has already been refunded", &[])
+    } else {
+        allowed(
+            Some(s.refundable),
+            format!("refund up to {}", s.money(s.refundable)),
+        )
+    }
+}
+
+fn cancel_availability(s: &OrderState) -> Availability {
+    if let Some(why) = s.ended() {
+        blocked(format!("{why}: nothing to cancel"), &[])
+    } else if s.captured > 0 {
+        blocked(
+            "the order has captures",
+            &[
+                WayOn {
+                    tools: &["refund_order"],
+                    text: "to give money back: refund_order",
+                },
+                WayOn {
+                    tools: &["release_remaining_authorization"],
+                    text: "to drop the uncaptured rest: release_remaining_authorization",
+                },
+            ],
+        )
+    } else {
+        allowed(
+            None,
+            format!(
+                "cancel the whole order, releasing {} authorized",
+                s.money(s.remaining)
+            ),
+        )
+    }
+}
+
+fn release_availability(s: &OrderState) -> Availability {
+    if let Some(why) = s.ended() {
+        blocked(format!("{why}: nothing to release"), &[])
+    } else if s.captured <= 0 {
+        blocked("nothing has been captured", &[CANCEL_INSTEAD])
+    } else if s.remaining <= 0 {
+        blocked("nothing remains authorized", &[])
+    } else {
+        allowed(
+            None,
+            format!(
+                "give up the {} not captured (after the final partial capture)",
+                s.money(s.remaining)
+            ),
+        )
+    }
+}
+
+fn capture_refusal(code: &str, c: &RefusalContext<'_>) -> Option<String> {
+    if code != "CAPTURE_NOT_ALLOWED" {
+        return None;
+    }
+    let Some(s) = c.state() else {
+        return Some(
+            "A capture cannot exceed the remaining authorized amount; check with get_order.".into(),
+        );
+    };
+    let fraud = s.fraud_status.as_deref().unwrap_or("");
+    Some(if fraud == "PENDING" || fraud == "REJECTED" {
+        format!(
+            "The order's fraud status is {fraud}: Klarna allows a capture only once it is ACCEPTED. Check again later \
+             with get_order; do not ship before then."
+        )
+    } else if s.ended().is_some() {
+        format!("The order is {} and can no longer be captured.", s.status)
+    } else {
+        format!(
+            "At most {} remains authorized on this order: capture that amount or less (omit amount to capture all of it).",
+            s.money(s.remaining)
+        )
+    })
+}
+
+fn refund_refusal(code: &str, c: &RefusalContext<'_>) -> Option<String> {
+    if code != "REFUND_NOT_ALLOWED" {
+        return None;
+    }
+    let Some(s) = c.state() else {
+        return Some(
+            "Refunds need a capture first, and cannot exceed captured minus already refunded; check with get_order."
+                .into(),
+        );
+    };
+    Some(if s.captured == 0 {
+        "Nothing has been captured on this order, so there is nothing to refund: capture it first with capture_order \
+         (or, if it should not be charged at all, cancel_order)."
+            .into()
+    } else {
+        format!(
+            "At most {} can be refunded (captured {}, already refunded {}): refund that amount or less.",
+            s.money(s.refundable),
+            s.money(s.captured),
+            s.money(s.captured - s.refundable)
+        )
+    })
+}
+
+fn cancel_refusal(code: &str, _: &RefusalContext<'_>) -> Option<String> {
+    (code == "CANCEL_NOT_ALLOWED").then(|| {
+        "An order with captures (or a closed one) cannot be cancelled. To give money back use refund_order; to stop \
+         further captures and free the rest of the authorization use release_remaining_authorization."
+            .into()
+    })
+}
+
+fn release_refusal(_code: &str, c: &RefusalContext<'_>) -> Option<String> {
+    let Some(s) = c.state() else {
+        return Some(
+            "Release is allowed only on a partly captured order with an authorization left; check with get_order."
+                .into(),
+        );
+    };
+    Some(if s.status == "CANCELLED" {
+        "The order is cancelled: nothing remains to release.".into()
+    } else if s.captured == 0 {
+        "Release applies after a partial capture. With nothing captured, use cancel_order to drop the whole authorization.".into()
+    } else if s.remaining == 0 {
+        "Nothing remains to release: the order is fully captured.".into()
+    } else {
+        "Release is allowed only on a partly captured order with an authorization left; check with get_order.".into()
+    })
+}
