@@ -55,8 +55,11 @@ pub struct Config {
     pub hosts: HostPolicy,
     /// `KLARNA_READ_ONLY`.
     pub read_only: bool,
-    /// `KLARNA_TOOLS`, when set: the only tools to register (names are checked against the
-    /// tools that exist when the server is built).
+    /// `KLARNA_TOOLSETS`, when set: the toolsets to serve (`all`, or names checked against
+    /// the toolsets that exist when the server is built); unset, the default ones.
+    pub toolsets: Option<BTreeSet<String>>,
+    /// `KLARNA_TOOLS`, when set: the only tools to register, among those of the served
+    /// toolsets (names are checked when the server is built).
     pub tools: Option<BTreeSet<String>>,
     /// `KLARNA_MAX_CAPTURE_AMOUNT` (minor units).
     pub max_capture_amount: Option<i64>,
@@ -321,8 +324,11 @@ impl Config {
             .transpose()?;
 
         let read_only = parse_bool(&get, "KLARNA_READ_ONLY")?.unwrap_or(false);
+        let toolsets = get("KLARNA_TOOLSETS")
+            .map(|v| parse_name_list("KLARNA_TOOLSETS", &v, "orders,fulfilment"))
+            .transpose()?;
         let tools = get("KLARNA_TOOLS")
-            .map(|v| parse_tool_list(&v))
+            .map(|v| parse_name_list("KLARNA_TOOLS", &v, "get_order,get_capture"))
             .transpose()?;
 
         let max_capture_amount = parse_amount_cap(&get, "KLARNA_MAX_CAPTURE_AMOUNT")?;
@@ -450,6 +456,7 @@ impl Config {
             },
             hosts,
             read_only,
+            toolsets,
             tools,
             max_capture_amount,
             max_refund_amount,
@@ -556,8 +563,13 @@ fn parse_amount_cap(
         .transpose()
 }
 
-/// The names in `KLARNA_TOOLS`; whether each names a tool is checked when the server is built.
-fn parse_tool_list(value: &str) -> Result<BTreeSet<String>, ConfigError> {
+/// The names in `KLARNA_TOOLS` or `KLARNA_TOOLSETS`; whether each names a tool (or toolset)
+/// is checked when the server is built.
+fn parse_name_list(
+    var: &'static str,
+    value: &str,
+    example: &str,
+) -> Result<BTreeSet<String>, ConfigError> {
     let set: BTreeSet<String> = value
         .split(',')
         .map(str::trim)
@@ -566,9 +578,9 @@ fn parse_tool_list(value: &str) -> Result<BTreeSet<String>, ConfigError> {
         .collect();
     if set.is_empty() {
         return Err(invalid(
-            "KLARNA_TOOLS",
+            var,
             value,
-            "name at least one tool, e.g. get_order,get_capture",
+            format!("name at least one, e.g. {example}"),
         ));
     }
     Ok(set)

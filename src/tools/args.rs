@@ -197,10 +197,13 @@ pub fn quote(value: &str) -> String {
 
 // Schema helpers: plain, portable JSON Schema (no `format: int64`, no `["string","null"]`).
 
+/// What `apiHost` means, said once for every tool.
+pub const API_HOST_DOC: &str = "Klarna host of the region and environment the order was placed in. Omit to use the server's default host. Production: api.klarna.com (Europe), api-na.klarna.com (North America), api-oc.klarna.com (Oceania); playground (test) hosts add \".playground\".";
+
 /// `apiHost`: a string limited to the six hosts.
 pub fn api_host_schema(_: &mut SchemaGenerator) -> Schema {
     let hosts: Vec<&str> = ALL_HOSTS.map(|h| h.as_str()).to_vec();
-    json_schema!({ "type": "string", "enum": hosts })
+    json_schema!({ "type": "string", "enum": hosts, "description": API_HOST_DOC })
 }
 
 /// A UUID string.
@@ -223,7 +226,44 @@ pub fn currency_schema(_: &mut SchemaGenerator) -> Schema {
     json_schema!({ "type": "string", "minLength": 3, "maxLength": 3, "pattern": "^[A-Za-z]{3}$" })
 }
 
-/// An idempotency key.
-pub fn key_schema(_: &mut SchemaGenerator) -> Schema {
-    json_schema!({ "type": "string", "minLength": 1, "maxLength": 64, "pattern": "^[A-Za-z0-9_-]+$" })
+/// What `idempotencyKey` means for a write called `noun` ("capture", "refund", "operation"),
+/// said once for every write.
+pub fn key_doc(noun: &str) -> String {
+    let a = if noun.starts_with(['a', 'e', 'i', 'o', 'u']) {
+        "an"
+    } else {
+        "a"
+    };
+    format!(
+        "Your idempotency key for this {noun}: 1-64 letters, digits, '-' or '_'. Choose it yourself before the first \
+         call (e.g. one per shipment or return) so that if the answer is lost (timeout, lost connection) you can \
+         repeat the call with the SAME key: Klarna then answers with the first result and never acts twice. A \
+         different {noun} needs a new key. After Klarna definitively refused {a} {noun}, a new attempt needs a new \
+         key (Klarna may keep answering the old key with the old refusal). Omit it and the server generates one and \
+         shows it in the result; the server then refuses an identical {noun} without a key for a while, to stop \
+         accidental repeats."
+    )
+}
+
+/// An idempotency key, described for a write called `noun`.
+pub fn key_schema(noun: &str) -> Schema {
+    json_schema!({
+        "type": "string", "minLength": 1, "maxLength": 64, "pattern": "^[A-Za-z0-9_-]+$",
+        "description": key_doc(noun),
+    })
+}
+
+/// `idempotencyKey` of `capture_order`.
+pub fn capture_key_schema(_: &mut SchemaGenerator) -> Schema {
+    key_schema("capture")
+}
+
+/// `idempotencyKey` of `refund_order`.
+pub fn refund_key_schema(_: &mut SchemaGenerator) -> Schema {
+    key_schema("refund")
+}
+
+/// `idempotencyKey` of the writes without an amount of their own (cancel, release).
+pub fn operation_key_schema(_: &mut SchemaGenerator) -> Schema {
+    key_schema("operation")
 }

@@ -177,3 +177,34 @@ impl ToolCall {
         }
     }
 }
+
+impl crate::server::KlarnaServer {
+    /// Runs one read tool's call: starts its bookkeeping, runs `body`, and ends it with one
+    /// audit line — the shape every tool shares, written once.
+    pub(crate) async fn run(
+        &self,
+        tool: &'static str,
+        context: &rmcp::service::RequestContext<rmcp::RoleServer>,
+        body: impl AsyncFnOnce(&mut ToolCall) -> Result<Success, ToolError>,
+    ) -> CallToolResponse {
+        let mut call = self.start_call(tool, context);
+        let result = body(&mut call).await;
+        call.finish(result)
+    }
+
+    /// Runs one write tool's call as [`run`](Self::run) does, with the means to ask the human
+    /// for this call (`responses` and `state` from a 2026-07-28 client's repeated call).
+    pub(crate) async fn run_write(
+        &self,
+        tool: &'static str,
+        context: &rmcp::service::RequestContext<rmcp::RoleServer>,
+        responses: rmcp::handler::server::tool::InputResponses,
+        state: rmcp::handler::server::tool::RequestState,
+        body: impl AsyncFnOnce(&mut ToolCall, &super::confirm::Asker) -> Result<Success, ToolError>,
+    ) -> CallToolResponse {
+        let mut call = self.start_call(tool, context);
+        let asker = super::confirm::Asker::new(context, responses, state, self.confirmations());
+        let result = body(&mut call, &asker).await;
+        call.finish(result)
+    }
+}

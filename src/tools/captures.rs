@@ -15,8 +15,8 @@ use serde::{Deserialize, Serialize};
 
 use super::{
     args::{
-        self, Validate, amount_schema, api_host_schema, currency_schema, key_schema, text_schema,
-        uuid_schema,
+        self, Validate, amount_schema, api_host_schema, capture_key_schema, currency_schema,
+        text_schema, uuid_schema,
     },
     call::{Success, ToolCall},
     confirm::Asker,
@@ -93,11 +93,11 @@ pub struct CaptureOrderParams {
     #[serde(default)]
     #[schemars(schema_with = "shipping_schema")]
     pub shipping_info: Option<Vec<ShippingInfoArg>>,
-    /// Your idempotency key for this capture: 1-64 letters, digits, '-' or '_'. Choose it yourself before the first call (e.g. one per shipment or return) so that if the answer is lost (timeout, lost connection) you can repeat the call with the SAME key: Klarna then answers with the first result and never captures twice. A different capture needs a new key. After Klarna definitively refused a capture, a new attempt needs a new key (Klarna may keep answering the old key with the old refusal). Omit it and the server generates one and shows it in the result; the server then refuses an identical capture without a key for a while, to stop accidental repeats.
+    // Said once for every write, in `args::key_doc`.
     #[serde(default)]
-    #[schemars(schema_with = "key_schema")]
+    #[schemars(schema_with = "capture_key_schema")]
     pub idempotency_key: Option<String>,
-    /// Klarna host of the region and environment the order was placed in. Omit to use the server's default host. Production: api.klarna.com (Europe), api-na.klarna.com (North America), api-oc.klarna.com (Oceania); playground (test) hosts add ".playground".
+    // Said once for every tool, in `api_host_schema`.
     #[serde(default)]
     #[schemars(schema_with = "api_host_schema")]
     pub api_host: Option<String>,
@@ -129,7 +129,7 @@ pub struct GetCaptureParams {
     /// Capture id (UUID), as returned by capture_order or listed by get_order.
     #[schemars(schema_with = "uuid_schema")]
     pub capture_id: String,
-    /// Klarna host of the region and environment the order was placed in. Omit to use the server's default host. Production: api.klarna.com (Europe), api-na.klarna.com (North America), api-oc.klarna.com (Oceania); playground (test) hosts add ".playground".
+    // Said once for every tool, in `api_host_schema`.
     #[serde(default)]
     #[schemars(schema_with = "api_host_schema")]
     pub api_host: Option<String>,
@@ -177,10 +177,14 @@ impl KlarnaServer {
         responses: InputResponses,
         state: RequestState,
     ) -> CallToolResponse {
-        let mut call = self.start_call("capture_order", &context);
-        let asker = Asker::new(&context, responses, state, self.confirmations());
-        let result = self.capture_inner(&mut call, arguments, &asker).await;
-        call.finish(result)
+        self.run_write(
+            "capture_order",
+            &context,
+            responses,
+            state,
+            async |call, asker| self.capture_inner(call, arguments, asker).await,
+        )
+        .await
     }
 
     #[tool(
@@ -196,9 +200,10 @@ impl KlarnaServer {
         arguments: JsonObject,
         context: RequestContext<RoleServer>,
     ) -> CallToolResponse {
-        let mut call = self.start_call("get_capture", &context);
-        let result = self.get_capture_inner(&mut call, arguments).await;
-        call.finish(result)
+        self.run("get_capture", &context, async |call| {
+            self.get_capture_inner(call, arguments).await
+        })
+        .await
     }
 }
 

@@ -21,9 +21,9 @@
 //! that names the field and the fix, which the model reads and acts on, rather than a
 //! JSON-RPC error that clients show opaquely or not at all.
 //!
-//! Which tools exist is decided from each tool's own `readOnlyHint` annotation (read-only
-//! mode keeps only the tools annotated read-only) and `KLARNA_TOOLS`, so no hand-kept list
-//! can disagree with the tools themselves.
+//! Which tools exist is decided by the served toolsets (`toolsets.rs`, `KLARNA_TOOLSETS`),
+//! `KLARNA_TOOLS`, and each tool's own `readOnlyHint` annotation (read-only mode keeps only
+//! the tools annotated read-only), so no hand-kept list can disagree with the tools themselves.
 
 pub mod args;
 pub(crate) mod call;
@@ -39,6 +39,7 @@ pub mod output;
 pub mod receipts;
 mod refunds;
 mod target;
+pub mod toolsets;
 pub mod write;
 
 use std::sync::Arc;
@@ -54,36 +55,42 @@ use crate::{
     server::KlarnaServer,
 };
 
-/// Every tool.
-fn all_tools() -> ToolRouter<KlarnaServer> {
-    KlarnaServer::orders_router()
-        + KlarnaServer::captures_router()
-        + KlarnaServer::refunds_router()
-        + KlarnaServer::operations_router()
-}
-
 /// Whether a tool only reads, from its own `readOnlyHint` annotation.
 pub(crate) fn is_read_only(tool: &Tool) -> bool {
     tool.annotations.as_ref().and_then(|a| a.read_only_hint) == Some(true)
 }
 
-/// The router with the tools `config` enables: all of them, or those `KLARNA_TOOLS` names;
-/// in read-only mode only those annotated read-only. A name in `KLARNA_TOOLS` that is no
-/// tool is a configuration error.
+/// The router with the tools `config` enables: those of the served toolsets
+/// (`KLARNA_TOOLSETS`), narrowed by `KLARNA_TOOLS`; in read-only mode only those annotated
+/// read-only. A name in `KLARNA_TOOLS` that is no tool, or a tool of a toolset not served,
+/// is a configuration error that says which.
 pub(crate) fn router_for(config: &Config) -> Result<ToolRouter<KlarnaServer>, ConfigError> {
-    let mut router = all_tools();
+    let served = toolsets::served(config)?;
+    let mut router = served
+        .iter()
+        .fold(ToolRouter::new(), |router, set| router + set.router());
     let tools = router.list_all();
     if let Some(names) = &config.tools {
-        let known: Vec<&str> = tools.iter().map(|t| t.name.as_ref()).collect();
-        if let Some(unknown) = names.iter().find(|n| !known.contains(&n.as_str())) {
-            return Err(invalid(
-                "KLARNA_TOOLS",
-                &names.iter().cloned().collect::<Vec<_>>().join(","),
-                format!(
-                    "unknown tool `{unknown}`; valid names: {}",
-                    known.join(", ")
+        let listed = || names.iter().cloned().collect::<Vec<_>>().join(",");
+        for name in names {
+            if router.get(name).is_some() {
+                continue;
+            }
+            let fix = match toolsets::toolset_of(name) {
+                Some(set) => format!(
+                    "`{name}` is in the toolset `{}`, which is not served; add it to KLARNA_TOOLSETS",
+                    set.name
                 ),
-            ));
+                None => {
+                    let known: Vec<String> = toolsets::all_tools()
+                        .list_all()
+                        .iter()
+                        .map(|t| t.name.to_string())
+                        .collect();
+                    format!("unknown tool `{name}`; valid names: {}", known.join(", "))
+                }
+            };
+            return Err(invalid("KLARNA_TOOLS", &listed(), fix));
         }
     }
     for tool in &tools {
@@ -158,6 +165,7 @@ mod tests {
 
     fn config(read_only: bool, tools: Option<&[&str]>) -> Config {
         let mut config = Config::from_vars(|_| None).unwrap();
+        config.toolsets = None;
         config.read_only = read_only;
         config.tools = tools.map(|t| t.iter().map(|s| s.to_string()).collect());
         config
@@ -175,7 +183,7 @@ mod tests {
 
     #[test]
     fn read_only_mode_keeps_exactly_the_tools_annotated_read_only() {
-        let all = all_tools().list_all();
+        let all = toolsets::all_tools().list_all();
         let router = router_for(&config(true, None)).unwrap();
         let kept = names(&router);
         assert!(!kept.is_empty());
@@ -203,5 +211,40 @@ mod tests {
             err.contains("unknown tool `refund`") && err.contains("refund_order"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn toolsets_choose_the_groups_and_unknown_names_say_the_valid_ones() {
+        let mut c = config(false, None);
+        let default = names(&router_for(&c).unwrap());
+        let defaults: Vec<String> = toolsets::TOOLSETS
+            .iter()
+            .filter(|t| t.default_on)
+            .flat_map(|t| t.tool_names())
+            .collect();
+        assert_eq!(default.len(), defaults.len());
+        assert!(default.contains(&"get_order".to_string()));
+        c.toolsets = Some(["all".to_string()].into());
+        assert_eq!(
+            names(&router_for(&c).unwrap()).len(),
+            toolsets::all_tools().list_all().len()
+        );
+        c.toolsets = Some(["orders".to_string(), "nope".to_string()].into());
+        let err = router_for(&c).err().unwrap().to_string();
+        assert!(
+            err.contains("unknown toolset `nope`") && err.contains("orders"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn every_tool_belongs_to_exactly_one_toolset() {
+        for tool in toolsets::all_tools().list_all() {
+            let homes = toolsets::TOOLSETS
+                .iter()
+                .filter(|t| t.router().get(&tool.name).is_some())
+                .count();
+            assert_eq!(homes, 1, "{}", tool.name);
+        }
     }
 }

@@ -238,9 +238,10 @@ impl KlarnaServer {
         arguments: JsonObject,
         context: RequestContext<RoleServer>,
     ) -> CallToolResponse {
-        let mut call = self.start_call("list_operations", &context);
-        let result = self.list_operations_inner(&mut call, arguments).await;
-        call.finish(result)
+        self.run("list_operations", &context, async |call| {
+            self.list_operations_inner(call, arguments).await
+        })
+        .await
     }
 }
 

@@ -14,7 +14,7 @@ use schemars::JsonSchema;
 use serde::Deserialize;
 
 use super::{
-    args::{self, Validate, api_host_schema, key_schema, uuid_schema},
+    args::{self, Validate, api_host_schema, operation_key_schema, uuid_schema},
     call::{Success, ToolCall},
     confirm::Asker,
     errors::{FailedRequest, Op, ToolError},
@@ -34,7 +34,7 @@ pub struct GetOrderParams {
     /// Klarna's order id: a UUID of the form xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx, as get_order or the merchant's Klarna portal shows it (not the merchant's own order number).
     #[schemars(schema_with = "uuid_schema")]
     pub order_id: String,
-    /// Klarna host of the region and environment the order was placed in. Omit to use the server's default host. Production: api.klarna.com (Europe), api-na.klarna.com (North America), api-oc.klarna.com (Oceania); playground (test) hosts add ".playground".
+    // Said once for every tool, in `api_host_schema`.
     #[serde(default)]
     #[schemars(schema_with = "api_host_schema")]
     pub api_host: Option<String>,
@@ -53,11 +53,11 @@ pub struct OrderWriteParams {
     /// Klarna's order id: a UUID of the form xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx, as get_order or the merchant's Klarna portal shows it (not the merchant's own order number).
     #[schemars(schema_with = "uuid_schema")]
     pub order_id: String,
-    /// Your idempotency key for this operation: 1-64 letters, digits, '-' or '_'. Choose it yourself before the first call (e.g. one per shipment or return) so that if the answer is lost (timeout, lost connection) you can repeat the call with the SAME key: Klarna then answers with the first result and never acts twice. A different operation needs a new key. After Klarna definitively refused a operation, a new attempt needs a new key (Klarna may keep answering the old key with the old refusal). Omit it and the server generates one and shows it in the result; the server then refuses an identical operation without a key for a while, to stop accidental repeats.
+    // Said once for every write, in `args::key_doc`.
     #[serde(default)]
-    #[schemars(schema_with = "key_schema")]
+    #[schemars(schema_with = "operation_key_schema")]
     pub idempotency_key: Option<String>,
-    /// Klarna host of the region and environment the order was placed in. Omit to use the server's default host. Production: api.klarna.com (Europe), api-na.klarna.com (North America), api-oc.klarna.com (Oceania); playground (test) hosts add ".playground".
+    // Said once for every tool, in `api_host_schema`.
     #[serde(default)]
     #[schemars(schema_with = "api_host_schema")]
     pub api_host: Option<String>,
@@ -85,9 +85,10 @@ impl KlarnaServer {
         arguments: JsonObject,
         context: RequestContext<RoleServer>,
     ) -> CallToolResponse {
-        let mut call = self.start_call("get_order", &context);
-        let result = self.get_order_inner(&mut call, arguments).await;
-        call.finish(result)
+        self.run("get_order", &context, async |call| {
+            self.get_order_inner(call, arguments).await
+        })
+        .await
     }
 
     #[tool(
@@ -105,12 +106,17 @@ impl KlarnaServer {
         responses: InputResponses,
         state: RequestState,
     ) -> CallToolResponse {
-        let mut call = self.start_call("cancel_order", &context);
-        let asker = Asker::new(&context, responses, state, self.confirmations());
-        let result = self
-            .end_authorization(&mut call, arguments, &asker, &kind::CANCEL)
-            .await;
-        call.finish(result)
+        self.run_write(
+            "cancel_order",
+            &context,
+            responses,
+            state,
+            async |call, asker| {
+                self.end_authorization(call, arguments, asker, &kind::CANCEL)
+                    .await
+            },
+        )
+        .await
     }
 
     #[tool(
@@ -128,12 +134,17 @@ impl KlarnaServer {
         responses: InputResponses,
         state: RequestState,
     ) -> CallToolResponse {
-        let mut call = self.start_call("release_remaining_authorization", &context);
-        let asker = Asker::new(&context, responses, state, self.confirmations());
-        let result = self
-            .end_authorization(&mut call, arguments, &asker, &kind::RELEASE)
-            .await;
-        call.finish(result)
+        self.run_write(
+            "release_remaining_authorization",
+            &context,
+            responses,
+            state,
+            async |call, asker| {
+                self.end_authorization(call, arguments, asker, &kind::RELEASE)
+                    .await
+            },
+        )
+        .await
     }
 }
 

@@ -14,8 +14,8 @@ use serde::Deserialize;
 
 use super::{
     args::{
-        self, Validate, amount_schema, api_host_schema, currency_schema, key_schema, text_schema,
-        uuid_schema,
+        self, Validate, amount_schema, api_host_schema, currency_schema, refund_key_schema,
+        text_schema, uuid_schema,
     },
     call::{Success, ToolCall},
     confirm::Asker,
@@ -83,11 +83,11 @@ pub struct RefundOrderParams {
     #[serde(default)]
     #[schemars(schema_with = "lines_schema")]
     pub order_lines: Option<Vec<OrderLineArg>>,
-    /// Your idempotency key for this refund: 1-64 letters, digits, '-' or '_'. Choose it yourself before the first call (e.g. one per shipment or return) so that if the answer is lost (timeout, lost connection) you can repeat the call with the SAME key: Klarna then answers with the first result and never refunds twice. A different refund needs a new key. After Klarna definitively refused a refund, a new attempt needs a new key (Klarna may keep answering the old key with the old refusal). Omit it and the server generates one and shows it in the result; the server then refuses an identical refund without a key for a while, to stop accidental repeats.
+    // Said once for every write, in `args::key_doc`.
     #[serde(default)]
-    #[schemars(schema_with = "key_schema")]
+    #[schemars(schema_with = "refund_key_schema")]
     pub idempotency_key: Option<String>,
-    /// Klarna host of the region and environment the order was placed in. Omit to use the server's default host. Production: api.klarna.com (Europe), api-na.klarna.com (North America), api-oc.klarna.com (Oceania); playground (test) hosts add ".playground".
+    // Said once for every tool, in `api_host_schema`.
     #[serde(default)]
     #[schemars(schema_with = "api_host_schema")]
     pub api_host: Option<String>,
@@ -123,10 +123,14 @@ impl KlarnaServer {
         responses: InputResponses,
         state: RequestState,
     ) -> CallToolResponse {
-        let mut call = self.start_call("refund_order", &context);
-        let asker = Asker::new(&context, responses, state, self.confirmations());
-        let result = self.refund_inner(&mut call, arguments, &asker).await;
-        call.finish(result)
+        self.run_write(
+            "refund_order",
+            &context,
+            responses,
+            state,
+            async |call, asker| self.refund_inner(call, arguments, asker).await,
+        )
+        .await
     }
 }
 

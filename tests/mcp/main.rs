@@ -22,3 +22,4 @@ mod results;
 mod safety;
 mod scenarios;
 mod tools_list;
+mod verdicts;
