@@ -16,6 +16,7 @@ cases! {
     capture_the_whole_remaining_amount => ["getOrder", "captureOrder"],
     capture_with_lines_and_shipping_info => ["getOrder", "captureOrder", "getCapture"],
     capture_refused => ["getOrder", "captureOrder"],
+    every_line_type_and_shipping_method => ["getOrder", "captureOrder", "refundOrder", "getCapture"],
     refund_with_and_without_lines => ["getOrder", "refundOrder"],
     refund_refused => ["getOrder", "refundOrder"],
     cancel_and_cancel_refused => ["getOrder", "cancelOrder"],
@@ -133,6 +134,71 @@ async fn capture_with_lines_and_shipping_info(s: Session) {
         details["capture"]["shippingInfo"][0]["trackingNumber"],
         "TRK1"
     );
+}
+
+/// Every order line type the tools take (negative amounts where Klarna's are) and every
+/// shipping method, in a capture and a refund, read back.
+async fn every_line_type_and_shipping_method(s: Session) {
+    let id = s.seed(SeedOrder::new(10000, "EUR"));
+    let line = |kind: &str, unit_price: i64| {
+        json!({ "name": format!("A {kind} line"), "reference": kind, "type": kind, "quantity": 1,
+                "unitPrice": unit_price, "totalAmount": unit_price })
+    };
+    let lines = [
+        ("physical", 5000),
+        ("digital", 1000),
+        ("shipping_fee", 500),
+        ("sales_tax", 300),
+        ("surcharge", 200),
+        ("discount", -700),
+        ("store_credit", -300),
+        ("gift_card", -1000),
+    ];
+    let methods = [
+        "PickUpStore",
+        "Home",
+        "BoxReg",
+        "BoxUnreg",
+        "PickUpPoint",
+        "Own",
+        "Postal",
+        "DHLPackstation",
+        "Digital",
+        "Undefined",
+        "PickUpWarehouse",
+        "ClickCollect",
+        "PalletDelivery",
+    ];
+    let shipping: Vec<_> = methods
+        .iter()
+        .map(|m| json!({ "shippingMethod": m, "trackingNumber": format!("T-{m}") }))
+        .collect();
+    let receipt = s
+        .ok(
+            "capture_order",
+            json!({
+                "orderId": id,
+                "amount": 5000,
+                "orderLines": lines.iter().map(|(k, p)| line(k, *p)).collect::<Vec<_>>(),
+                "shippingInfo": shipping,
+            }),
+        )
+        .await;
+    let capture_id = receipt["captureId"].as_str().unwrap();
+    s.ok(
+        "get_capture",
+        json!({ "orderId": id, "captureId": capture_id }),
+    )
+    .await;
+    s.ok(
+        "refund_order",
+        json!({
+            "orderId": id,
+            "amount": 2000,
+            "orderLines": [line("physical", 2500), line("return_fee", -500)],
+        }),
+    )
+    .await;
 }
 
 /// 403 CAPTURE_NOT_ALLOWED: more than remains, a cancelled order, an expired one.
