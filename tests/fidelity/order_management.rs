@@ -1,0 +1,324 @@
+//! Order Management through Prism: each operation our tools use — success and every refusal
+//! Klarna documents for it — and the ones only the simulator serves, sent as a client would.
+
+use axum::http::Method;
+use klarna_mcp::simulator::SeedOrder;
+use serde_json::json;
+
+use crate::harness::Session;
+
+/// A well-formed UUID that no order, capture or refund has.
+const UNKNOWN: &str = "00000000-0000-4000-8000-00000000dead";
+
+cases! {
+    get_order_known_and_unknown => ["getOrder"],
+    get_capture_known_and_unknown => ["getOrder", "getCapture"],
+    capture_the_whole_remaining_amount => ["getOrder", "captureOrder"],
+    capture_with_lines_and_shipping_info => ["getOrder", "captureOrder", "getCapture"],
+    capture_refused => ["getOrder", "captureOrder"],
+    every_line_type_and_shipping_method => ["getOrder", "captureOrder", "refundOrder", "getCapture"],
+    refund_with_and_without_lines => ["getOrder", "refundOrder"],
+    refund_refused => ["getOrder", "refundOrder"],
+    cancel_and_cancel_refused => ["getOrder", "cancelOrder"],
+    release_and_release_refused => ["getOrder", "releaseRemainingAuthorization"],
+    list_captures_and_read_a_refund => ["getCaptures", "get"],
+}
+
+/// An order with lines, a customer, captures and a refund; and an order Klarna never issued
+/// (404 NO_SUCH_ORDER).
+async fn get_order_known_and_unknown(s: Session) {
+    let id = s.seed(
+        SeedOrder::new(10000, "EUR")
+            .line("Shoes", "SKU-1", 1, 6000)
+            .line("Socks", "SKU-2", 2, 2000)
+            .customer("Testina", "Testsson", "testina@example.com")
+            .merchant_reference("SHOP-1")
+            .merchant_reference2("INTERNAL-1")
+            .klarna_reference("K1")
+            .captured(6000)
+            .refunded(1000),
+    );
+    let order = s.ok("get_order", json!({ "orderId": id })).await;
+    assert_eq!(order["status"], "PART_CAPTURED");
+    for seed in [
+        SeedOrder::new(3000, "SEK").cancelled(),
+        SeedOrder::new(3000, "EUR").expired(),
+        SeedOrder::new(3000, "USD").captured(3000).closed(),
+    ] {
+        let id = s.seed(seed);
+        s.ok("get_order", json!({ "orderId": id })).await;
+    }
+    let text = s.err("get_order", json!({ "orderId": UNKNOWN })).await;
+    assert!(text.contains("NO_SUCH_ORDER"), "{text}");
+}
+
+/// A capture with its lines, and a capture the order does not have (404).
+async fn get_capture_known_and_unknown(s: Session) {
+    let id = s.seed(
+        SeedOrder::new(10000, "EUR")
+            .line("Shoes", "SKU-1", 1, 6000)
+            .line("Socks", "SKU-2", 2, 2000)
+            .captured(6000)
+            .refunded(500),
+    );
+    let capture_id = s.world().sim.snapshot(&id).unwrap().captures[0]
+        .capture_id
+        .clone();
+    let capture = s
+        .ok(
+            "get_capture",
+            json!({ "orderId": id, "captureId": capture_id }),
+        )
+        .await;
+    assert_eq!(capture["capture"]["capturedAmount"], 6000);
+    let text = s
+        .err(
+            "get_capture",
+            json!({ "orderId": id, "captureId": UNKNOWN }),
+        )
+        .await;
+    assert!(text.contains("HTTP 404"), "{text}");
+}
+
+/// No amount, no lines: the whole remaining authorization.
+async fn capture_the_whole_remaining_amount(s: Session) {
+    let id = s.seed(SeedOrder::new(10500, "EUR").captured(500));
+    let receipt = s
+        .ok(
+            "capture_order",
+            json!({ "orderId": id, "reference": "SHIP-42", "description": "Rest shipped" }),
+        )
+        .await;
+    assert_eq!(receipt["capturedAmount"], 10000);
+    assert_eq!(receipt["orderAfter"]["status"], "CAPTURED");
+}
+
+/// Order lines (every field the tool takes) and shipping info, then the capture read back.
+async fn capture_with_lines_and_shipping_info(s: Session) {
+    let id = s.seed(
+        SeedOrder::new(10000, "EUR")
+            .line("Shoes", "SKU-1", 1, 6000)
+            .line("Socks", "SKU-2", 2, 2000),
+    );
+    let receipt = s
+        .ok(
+            "capture_order",
+            json!({
+                "orderId": id,
+                "amount": 6000,
+                "description": "Shoes shipped",
+                "reference": "SHIP-1",
+                "orderLines": [{
+                    "name": "Shoes", "reference": "SKU-1", "type": "physical", "quantity": 1,
+                    "quantityUnit": "pcs", "unitPrice": 6000, "taxRate": 1900,
+                    "totalAmount": 6000, "totalDiscountAmount": 0, "totalTaxAmount": 958
+                }],
+                "shippingInfo": [{
+                    "shippingCompany": "DHL SE", "shippingMethod": "Home", "trackingNumber": "TRK1",
+                    "trackingUri": "https://tracking.example/TRK1",
+                    "returnShippingCompany": "DHL SE", "returnTrackingNumber": "RET1",
+                    "returnTrackingUri": "https://tracking.example/RET1"
+                }]
+            }),
+        )
+        .await;
+    assert_eq!(receipt["orderAfter"]["status"], "PART_CAPTURED");
+    let capture_id = receipt["captureId"].as_str().unwrap();
+    let details = s
+        .ok(
+            "get_capture",
+            json!({ "orderId": id, "captureId": capture_id }),
+        )
+        .await;
+    assert_eq!(
+        details["capture"]["shippingInfo"][0]["trackingNumber"],
+        "TRK1"
+    );
+}
+
+/// Every order line type the tools take (negative amounts where Klarna's are) and every
+/// shipping method, in a capture and a refund, read back.
+async fn every_line_type_and_shipping_method(s: Session) {
+    let id = s.seed(SeedOrder::new(10000, "EUR"));
+    let line = |kind: &str, unit_price: i64| {
+        json!({ "name": format!("A {kind} line"), "reference": kind, "type": kind, "quantity": 1,
+                "unitPrice": unit_price, "totalAmount": unit_price })
+    };
+    let lines = [
+        ("physical", 5000),
+        ("digital", 1000),
+        ("shipping_fee", 500),
+        ("sales_tax", 300),
+        ("surcharge", 200),
+        ("discount", -700),
+        ("store_credit", -300),
+        ("gift_card", -1000),
+    ];
+    let methods = [
+        "PickUpStore",
+        "Home",
+        "BoxReg",
+        "BoxUnreg",
+        "PickUpPoint",
+        "Own",
+        "Postal",
+        "DHLPackstation",
+        "Digital",
+        "Undefined",
+        "PickUpWarehouse",
+        "ClickCollect",
+        "PalletDelivery",
+    ];
+    let shipping: Vec<_> = methods
+        .iter()
+        .map(|m| json!({ "shippingMethod": m, "trackingNumber": format!("T-{m}") }))
+        .collect();
+    let receipt = s
+        .ok(
+            "capture_order",
+            json!({
+                "orderId": id,
+                "amount": 5000,
+                "orderLines": lines.iter().map(|(k, p)| line(k, *p)).collect::<Vec<_>>(),
+                "shippingInfo": shipping,
+            }),
+        )
+        .await;
+    let capture_id = receipt["captureId"].as_str().unwrap();
+    s.ok(
+        "get_capture",
+        json!({ "orderId": id, "captureId": capture_id }),
+    )
+    .await;
+    s.ok(
+        "refund_order",
+        json!({
+            "orderId": id,
+            "amount": 2000,
+            "orderLines": [line("physical", 2500), line("return_fee", -500)],
+        }),
+    )
+    .await;
+}
+
+/// 403 CAPTURE_NOT_ALLOWED: more than remains, a cancelled order, an expired one.
+async fn capture_refused(s: Session) {
+    let over = s.seed(SeedOrder::new(10000, "EUR").captured(7000));
+    let cancelled = s.seed(SeedOrder::new(1000, "EUR").cancelled());
+    let expired = s.seed(SeedOrder::new(1000, "EUR").expired());
+    for (id, amount) in [(over, 5000), (cancelled, 500), (expired, 500)] {
+        let text = s
+            .err("capture_order", json!({ "orderId": id, "amount": amount }))
+            .await;
+        assert!(text.contains("HTTP 403 CAPTURE_NOT_ALLOWED"), "{text}");
+    }
+}
+
+/// A refund with order lines (every field the tool takes) and one without.
+async fn refund_with_and_without_lines(s: Session) {
+    let id = s.seed(
+        SeedOrder::new(10000, "EUR")
+            .line("Mug", "MUG-1", 2, 5000)
+            .captured(10000),
+    );
+    let receipt = s
+        .ok(
+            "refund_order",
+            json!({
+                "orderId": id,
+                "amount": 5000,
+                "description": "One mug broken",
+                "reference": "RMA-1",
+                "orderLines": [{
+                    "name": "Mug", "reference": "MUG-1", "type": "physical", "quantity": 1,
+                    "quantityUnit": "pcs", "unitPrice": 5000, "taxRate": 2500,
+                    "totalAmount": 5000, "totalDiscountAmount": 0, "totalTaxAmount": 1000
+                }]
+            }),
+        )
+        .await;
+    assert_eq!(receipt["orderAfter"]["refundedAmount"], 5000);
+    s.ok("refund_order", json!({ "orderId": id, "amount": 1000 }))
+        .await;
+}
+
+/// 403 REFUND_NOT_ALLOWED: nothing captured yet, more than was captured.
+async fn refund_refused(s: Session) {
+    let uncaptured = s.seed(SeedOrder::new(10000, "EUR"));
+    let over = s.seed(SeedOrder::new(10000, "EUR").captured(10000).refunded(7000));
+    for (id, amount) in [(uncaptured, 100), (over, 3001)] {
+        let text = s
+            .err("refund_order", json!({ "orderId": id, "amount": amount }))
+            .await;
+        assert!(text.contains("HTTP 403 REFUND_NOT_ALLOWED"), "{text}");
+    }
+}
+
+/// A cancel, and 403 CANCEL_NOT_ALLOWED after a capture and on a cancelled order.
+async fn cancel_and_cancel_refused(s: Session) {
+    let id = s.seed(SeedOrder::new(7000, "SEK"));
+    let receipt = s.ok("cancel_order", json!({ "orderId": id })).await;
+    assert_eq!(receipt["orderAfter"]["status"], "CANCELLED");
+    let captured = s.seed(SeedOrder::new(10000, "EUR").captured(4000));
+    let text = s.err("cancel_order", json!({ "orderId": captured })).await;
+    assert!(text.contains("HTTP 403 CANCEL_NOT_ALLOWED"), "{text}");
+    let cancelled = s.seed(SeedOrder::new(7000, "EUR").cancelled());
+    let text = s.err("cancel_order", json!({ "orderId": cancelled })).await;
+    assert!(text.contains("HTTP 403 CANCEL_NOT_ALLOWED"), "{text}");
+}
+
+/// A release, and 403 NOT_ALLOWED without captures and when fully captured.
+async fn release_and_release_refused(s: Session) {
+    let id = s.seed(SeedOrder::new(10000, "EUR").captured(6000));
+    let receipt = s
+        .ok("release_remaining_authorization", json!({ "orderId": id }))
+        .await;
+    assert_eq!(receipt["orderAfter"]["remainingAuthorizedAmount"], 0);
+    for seed in [
+        SeedOrder::new(10000, "EUR"),
+        SeedOrder::new(10000, "EUR").captured(10000),
+    ] {
+        let id = s.seed(seed);
+        let text = s
+            .err("release_remaining_authorization", json!({ "orderId": id }))
+            .await;
+        assert!(text.contains("HTTP 403 NOT_ALLOWED"), "{text}");
+    }
+}
+
+/// The two reads the simulator serves that no tool uses yet: the list of captures and one
+/// refund, each also for what does not exist (404).
+async fn list_captures_and_read_a_refund(s: Session) {
+    let id = s.seed(
+        SeedOrder::new(10000, "EUR")
+            .line("Shoes", "SKU-1", 1, 6000)
+            .line("Socks", "SKU-2", 2, 2000)
+            .captured(6000)
+            .captured(4000)
+            .refunded(2500),
+    );
+    let orders = format!("/ordermanagement/v1/orders/{id}");
+    let (status, captures) = s
+        .klarna(Method::GET, &format!("{orders}/captures"), None)
+        .await;
+    assert_eq!((status, captures.as_array().map(Vec::len)), (200, Some(2)));
+    let (status, _) = s
+        .klarna(
+            Method::GET,
+            &format!("/ordermanagement/v1/orders/{UNKNOWN}/captures"),
+            None,
+        )
+        .await;
+    assert_eq!(status, 404);
+    let refund_id = s.world().sim.snapshot(&id).unwrap().refunds[0]
+        .refund_id
+        .clone();
+    let (status, refund) = s
+        .klarna(Method::GET, &format!("{orders}/refunds/{refund_id}"), None)
+        .await;
+    assert_eq!((status, &refund["refunded_amount"]), (200, &json!(2500)));
+    let (status, _) = s
+        .klarna(Method::GET, &format!("{orders}/refunds/{UNKNOWN}"), None)
+        .await;
+    assert_eq!(status, 404);
+}
