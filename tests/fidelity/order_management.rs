@@ -201,7 +201,9 @@ async fn every_line_type_and_shipping_method(s: Session) {
     .await;
 }
 
-/// 403 CAPTURE_NOT_ALLOWED: more than remains, a cancelled order, an expired one.
+/// 403 CAPTURE_NOT_ALLOWED: more than remains, a cancelled order, an expired one. The tools
+/// refuse these from the order they read, before sending, so Klarna's refusals are sent
+/// directly — both must hold: the tool sends nothing, the refusal is Klarna's shape.
 async fn capture_refused(s: Session) {
     let over = s.seed(SeedOrder::new(10000, "EUR").captured(7000));
     let cancelled = s.seed(SeedOrder::new(1000, "EUR").cancelled());
@@ -210,8 +212,23 @@ async fn capture_refused(s: Session) {
         let text = s
             .err("capture_order", json!({ "orderId": id, "amount": amount }))
             .await;
-        assert!(text.contains("HTTP 403 CAPTURE_NOT_ALLOWED"), "{text}");
+        assert!(text.contains("Nothing was sent to Klarna"), "{text}");
+        refused(
+            &s,
+            &format!("/ordermanagement/v1/orders/{id}/captures"),
+            Some(json!({ "captured_amount": amount })),
+            "CAPTURE_NOT_ALLOWED",
+        )
+        .await;
     }
+}
+
+/// Sends a write straight to Klarna's API (through the session) and checks Klarna refused
+/// it with `code`.
+async fn refused(s: &Session, path: &str, body: Option<serde_json::Value>, code: &str) {
+    let (status, answer) = s.klarna(reqwest::Method::POST, path, body).await;
+    assert_eq!(status, 403, "{path}: {answer}");
+    assert_eq!(answer["error_code"], code, "{path}: {answer}");
 }
 
 /// A refund with order lines (every field the tool takes) and one without.
@@ -242,7 +259,8 @@ async fn refund_with_and_without_lines(s: Session) {
         .await;
 }
 
-/// 403 REFUND_NOT_ALLOWED: nothing captured yet, more than was captured.
+/// 403 REFUND_NOT_ALLOWED: nothing captured yet, more than was captured (refused by the tool
+/// before sending, and by Klarna when sent directly).
 async fn refund_refused(s: Session) {
     let uncaptured = s.seed(SeedOrder::new(10000, "EUR"));
     let over = s.seed(SeedOrder::new(10000, "EUR").captured(10000).refunded(7000));
@@ -250,7 +268,14 @@ async fn refund_refused(s: Session) {
         let text = s
             .err("refund_order", json!({ "orderId": id, "amount": amount }))
             .await;
-        assert!(text.contains("HTTP 403 REFUND_NOT_ALLOWED"), "{text}");
+        assert!(text.contains("Nothing was sent to Klarna"), "{text}");
+        refused(
+            &s,
+            &format!("/ordermanagement/v1/orders/{id}/refunds"),
+            Some(json!({ "refunded_amount": amount })),
+            "REFUND_NOT_ALLOWED",
+        )
+        .await;
     }
 }
 
@@ -260,11 +285,18 @@ async fn cancel_and_cancel_refused(s: Session) {
     let receipt = s.ok("cancel_order", json!({ "orderId": id })).await;
     assert_eq!(receipt["orderAfter"]["status"], "CANCELLED");
     let captured = s.seed(SeedOrder::new(10000, "EUR").captured(4000));
-    let text = s.err("cancel_order", json!({ "orderId": captured })).await;
-    assert!(text.contains("HTTP 403 CANCEL_NOT_ALLOWED"), "{text}");
     let cancelled = s.seed(SeedOrder::new(7000, "EUR").cancelled());
-    let text = s.err("cancel_order", json!({ "orderId": cancelled })).await;
-    assert!(text.contains("HTTP 403 CANCEL_NOT_ALLOWED"), "{text}");
+    for id in [captured, cancelled] {
+        let text = s.err("cancel_order", json!({ "orderId": id })).await;
+        assert!(text.contains("Nothing was sent to Klarna"), "{text}");
+        refused(
+            &s,
+            &format!("/ordermanagement/v1/orders/{id}/cancel"),
+            None,
+            "CANCEL_NOT_ALLOWED",
+        )
+        .await;
+    }
 }
 
 /// A release, and 403 NOT_ALLOWED without captures and when fully captured.
@@ -282,7 +314,14 @@ async fn release_and_release_refused(s: Session) {
         let text = s
             .err("release_remaining_authorization", json!({ "orderId": id }))
             .await;
-        assert!(text.contains("HTTP 403 NOT_ALLOWED"), "{text}");
+        assert!(text.contains("Nothing was sent to Klarna"), "{text}");
+        refused(
+            &s,
+            &format!("/ordermanagement/v1/orders/{id}/release-remaining-authorization"),
+            None,
+            "NOT_ALLOWED",
+        )
+        .await;
     }
 }
 
