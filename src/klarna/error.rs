@@ -205,6 +205,18 @@ impl KlarnaError {
         }
     }
 
+    /// Klarna's own words in an error answer (its messages, or the start of a body that is
+    /// not its error shape), when it sent any: text from outside, to be shown as such.
+    pub fn klarna_words(&self) -> Option<String> {
+        match self {
+            Self::Status { body, snippet, .. } => body
+                .as_ref()
+                .and_then(ApiErrorBody::reason)
+                .or_else(|| (!snippet.trim().is_empty()).then(|| snippet.trim().to_string())),
+            _ => None,
+        }
+    }
+
     /// The reason alone, without the "(HTTP …)" facts that `Display` appends to status errors.
     pub fn reason(&self) -> String {
         match self {

@@ -23,7 +23,7 @@ use super::{
     errors::{FailedRequest, Op, ToolError},
     input_schema,
     lines::{self, OrderLineArg, ShippingInfoArg, lines_schema, shipping_schema},
-    output::CaptureView,
+    output::{CaptureView, THIRD_PARTY_NOTICE, quoted},
     output_schema,
     receipts::CaptureReceipt,
     write::{WriteBody, WriteRequest, kind},
@@ -158,6 +158,10 @@ pub struct CaptureDetails {
     pub currency: Option<String>,
     /// The capture.
     pub capture: CaptureView,
+    /// Present when the capture holds text written outside this conversation (reference,
+    /// description, line names, shipping details): what that text is and is not.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub third_party_text_notice: Option<String>,
 }
 
 #[tool_router(router = captures_router, vis = "pub(crate)")]
@@ -301,11 +305,11 @@ impl KlarnaServer {
             m((capture.captured_amount - capture.refunded_amount).max(0)),
         );
         text.push_str(&match &capture.reference {
-            Some(r) => format!("\nReference: {r}."),
+            Some(r) => format!("\nReference: {}.", quoted(r)),
             None => "\nNo reference recorded.".into(),
         });
         text.push_str(&match &capture.description {
-            Some(d) => format!("\nDescription: {d}."),
+            Some(d) => format!("\nDescription: {}.", quoted(d)),
             None => "\nNo description recorded.".into(),
         });
         if capture.order_lines.is_empty() {
@@ -318,22 +322,14 @@ impl KlarnaServer {
             text.push_str("\nNo tracking recorded.");
         }
         for t in &capture.shipping_info {
-            let parts: Vec<String> = [
-                t.shipping_company
-                    .as_deref()
-                    .map(|c| format!("carrier {c}")),
-                t.shipping_method.as_deref().map(|c| format!("method {c}")),
-                t.tracking_number
-                    .as_deref()
-                    .map(|c| format!("tracking number {c}")),
-                t.tracking_uri
-                    .as_deref()
-                    .map(|c| format!("tracking page {c}")),
-            ]
-            .into_iter()
-            .flatten()
-            .collect();
-            text.push_str(&format!("\n- shipment: {}", parts.join(", ")));
+            text.push_str(&format!("\n- shipment: {}", t.text()));
+        }
+        let third_party_text_notice = capture
+            .has_third_party_text()
+            .then(|| THIRD_PARTY_NOTICE.to_string());
+        if third_party_text_notice.is_some() {
+            text.push('\n');
+            text.push_str(THIRD_PARTY_NOTICE);
         }
         let details = CaptureDetails {
             notice: self.notice().map(str::to_string),
@@ -341,6 +337,7 @@ impl KlarnaServer {
             api_host: host.to_string(),
             currency: currency.map(|c| c.to_ascii_uppercase()),
             capture,
+            third_party_text_notice,
         };
         Success::new(&details, text)
     }

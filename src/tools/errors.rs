@@ -203,7 +203,11 @@ fn klarna_message(f: &FailedRequest) -> String {
     if f.attempts > 1 {
         facts.push(format!("{} attempts", f.attempts));
     }
-    let reason = err.reason();
+    // Klarna's own words are quoted as data: they come from outside this conversation.
+    let reason = match err.klarna_words() {
+        Some(words) => format!("Klarna said {}", super::output::quoted(&words)),
+        None => err.reason(),
+    };
     let facts = if facts.is_empty() {
         String::new()
     } else {

@@ -94,7 +94,7 @@ impl CaptureReceipt {
         let reference = self
             .reference
             .as_deref()
-            .map(|r| format!(", reference {r}"))
+            .map(|r| format!(", reference {}", super::output::quoted(r)))
             .unwrap_or_default();
         let opening = if f.replayed {
             f.replay_opening(&format!("capture {id} of {money}{reference}"))

@@ -449,7 +449,8 @@ async fn upstream_error_text_is_escaped_and_bounded() {
         .await,
     );
     assert!(!text.contains("\n2026"), "{text}");
-    assert!(text.contains("Refused.\\n2026"), "{text}");
+    // Escaped by the sanitizer, then quoted as Klarna's words (a JSON string).
+    assert!(text.contains(r#"Klarna said "Refused.\\n2026"#), "{text}");
 
     let (client, _) = klarna_answering_writes_with(|_| {
         let body = json!({
