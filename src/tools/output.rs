@@ -532,7 +532,7 @@ impl OrderView {
             }
         }
         if self.third_party_text_notice.is_some() {
-            out.push_str("\n");
+            out.push('\n');
             out.push_str(THIRD_PARTY_NOTICE);
         }
         out
