@@ -22,7 +22,9 @@
 // media type of the report itself (`application/pdf`, `text/csv`) while their
 // schema is the JSON error object; we choose to send those errors as
 // `application/json`, like every other error, because a JSON body labelled as a
-// PDF helps no client.
+// PDF helps no client. No answer can meet that part of the description: a
+// validator reads a body labelled PDF or CSV as text, which the object schema
+// refuses, and a JSON label is not among the declared media types.
 
 use serde_json::json;
 use time::OffsetDateTime;
