@@ -33,8 +33,8 @@
 //!   [`auth::Principal`] with a read or write role.
 //! - [`journal`] — the operation journal: every write recorded before it is sent, the guards
 //!   that stop a repeat from moving money twice (SQLite, or PostgreSQL for a team).
-//! - [`simulator`] — a stateful Klarna OM simulator (axum on loopback) for tests and
-//!   `--demo`; it shares no code with the rest on purpose.
+//! - [`simulator`] — a stateful Klarna OM and Settlements simulator (axum on loopback) for
+//!   tests and `--demo`; it shares no code with the rest on purpose.
 
 // Unit tests may unwrap and panic; library code may not (the normal lib target is linted
 // without this, so `cargo clippy --all-targets` still enforces it on everything shipped).

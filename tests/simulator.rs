@@ -26,3 +26,5 @@ mod lifecycle;
 mod orders;
 #[path = "simulator/refunds.rs"]
 mod refunds;
+#[path = "simulator/settlements.rs"]
+mod settlements;

@@ -51,7 +51,11 @@
 //!   responses ([`CannedResponse`]) that make "Klarna" answer anything;
 //! * a request log ([`RecordedRequest`]: host, credential presented, …), a
 //!   request counter and a TCP connection counter, so tests can assert on what
-//!   a client really sent.
+//!   a client really sent;
+//! * Klarna's Settlements API under `/{host}/settlements/v1/…` (payouts,
+//!   transactions, reports), served from a ledger that every capture and
+//!   refund feeds, settled by payout runs ([`Simulator::run_payouts`]); see
+//!   the `settlements` module.
 //!
 //! Lifetime: [`Simulator`] is a cheap, clonable handle. The server task stops
 //! when [`Simulator::shutdown`] is called on any handle, or when the last handle
@@ -83,6 +87,7 @@ mod routes;
 mod rules;
 mod seed;
 mod server;
+mod settlements;
 mod shared;
 mod snapshot;
 mod validate;
@@ -103,6 +108,10 @@ pub use faults::{CannedResponse, Fault, FaultRule, Operation};
 pub use hosts::{API_HOSTS, DEFAULT_HOST, HOST_PLACEHOLDER, canonical_host};
 pub use record::RecordedRequest;
 pub use seed::SeedOrder;
+pub use settlements::{
+    DemoPayout, DetailedType, PayoutSnapshot, SeedTransaction, Totals, TransactionSnapshot,
+    TransactionType, demo_payouts,
+};
 pub use snapshot::{CaptureSnapshot, OrderSnapshot, RefundSnapshot};
 
 use shared::Shared;
@@ -221,21 +230,25 @@ impl Simulator {
     }
 
     /// Inserts (or replaces) an order and returns its id. Ids are unique across
-    /// hosts: seeding an id again moves the order to the new seed's host.
+    /// hosts: seeding an id again moves the order to the new seed's host. The
+    /// order's captures and refunds become settlement transactions; replacing
+    /// an order takes back its unsettled ones.
     pub fn seed(&self, order: SeedOrder) -> String {
         let mut inner = self.shared.lock_inner();
         let now = inner.now();
         let built = order.build(now);
         let id = built.order_id.clone();
-        inner.orders.insert(id.clone(), built);
+        inner.insert_seeded_order(built);
         id
     }
 
-    /// Seeds every order listed by [`demo_orders`] (replacing earlier copies).
+    /// Seeds every order listed by [`demo_orders`] (replacing earlier copies),
+    /// and the past payouts listed by [`demo_payouts`] if not there yet.
     pub fn seed_demo_orders(&self) {
         for order in demo::demo_seeds() {
             self.seed(order);
         }
+        settlements::seed_demo(&mut self.shared.lock_inner());
     }
 
     /// The JSON that `GET /ordermanagement/v1/orders/{order_id}` returns now on

@@ -179,6 +179,7 @@ pub(crate) fn capture(
     let req = validate::capture_body(post.content_type, post.body).map_err(body_error)?;
     let order = lookup_mut(inner, post.api_host, &id, raw)?;
     let cid = rules::capture(order, req, now).map_err(refused)?;
+    inner.post_order_history(&id);
     let location = format!("{}{ORDERS}/{id}/captures/{cid}", post.base_url);
     Ok(SimResponse::empty(
         201,
@@ -197,6 +198,7 @@ pub(crate) fn refund(
     let req = validate::refund_body(post.content_type, post.body).map_err(body_error)?;
     let order = lookup_mut(inner, post.api_host, &id, raw)?;
     let rid = rules::refund(order, req, now).map_err(refused)?;
+    inner.post_order_history(&id);
     let location = format!("{}{ORDERS}/{id}/refunds/{rid}", post.base_url);
     Ok(SimResponse::empty(
         201,

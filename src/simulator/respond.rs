@@ -83,6 +83,23 @@ impl SimResponse {
         }
     }
 
+    /// A 200 carrying a file (a report) of this media type, offered for
+    /// download as `filename`.
+    pub(crate) fn document(content_type: &str, filename: &str, body: Vec<u8>) -> Self {
+        Self {
+            status: 200,
+            headers: vec![
+                ("Content-Type".into(), content_type.into()),
+                (
+                    "Content-Disposition".into(),
+                    format!("attachment; filename=\"{filename}\""),
+                ),
+                (CORRELATION_HEADER.into(), correlation_id()),
+            ],
+            body,
+        }
+    }
+
     /// The response for an injected `Fault::Status(status)` / `CommitThenStatus`.
     pub(crate) fn fault_status(status: u16) -> Self {
         let (code, message) = match status {

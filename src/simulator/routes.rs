@@ -48,6 +48,7 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
             &format!("{ORDER}/release-remaining-authorization"),
             post(post_release),
         )
+        .merge(super::settlements::router())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(axum::middleware::from_fn_with_state(
@@ -58,7 +59,7 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
 }
 
 /// What a handler needs to know about its request besides the path ids.
-struct Ctx {
+pub(crate) struct Ctx {
     caller: Caller,
     /// `Host` header, else the bound address: the authority of `Location`.
     authority: String,
@@ -98,12 +99,12 @@ impl FromRequestParts<Arc<Shared>> for Ctx {
 }
 
 impl Ctx {
-    fn host(&self) -> &'static str {
+    pub(crate) fn host(&self) -> &'static str {
         self.caller.target.host
     }
 
     /// Where `Location` headers point: this simulator, same host segment.
-    fn base_url(&self) -> String {
+    pub(crate) fn base_url(&self) -> String {
         format!(
             "http://{}{}",
             self.authority,
@@ -136,7 +137,7 @@ impl Ctx {
 }
 
 /// Runs one operation with faults and (for POSTs with a key) idempotency.
-fn run(
+pub(crate) fn run(
     sh: &Shared,
     ctx: &Ctx,
     op: Operation,

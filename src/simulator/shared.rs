@@ -17,6 +17,7 @@ use super::faults::FaultQueue;
 use super::idempotency::IdempotencyStore;
 use super::order::Order;
 use super::record::RequestLog;
+use super::settlements::Ledger;
 
 /// Everything the server and the handle share.
 pub(crate) struct Shared {
@@ -32,11 +33,14 @@ pub(crate) struct Shared {
     pub(crate) latency_nanos: AtomicU64,
 }
 
-/// Orders, idempotency records and the simulated clock, guarded together so an
-/// idempotent lookup-apply-store is atomic.
+/// Orders, the settlement ledger, idempotency records and the simulated clock,
+/// guarded together so an idempotent lookup-apply-store (and the transaction a
+/// capture or refund becomes) is atomic.
 pub(crate) struct Inner {
     pub(crate) orders: HashMap<String, Order>,
     pub(crate) idempotency: IdempotencyStore,
+    /// Settlement transactions and payouts (the Settlements API's state).
+    pub(crate) ledger: Ledger,
     /// How far simulated time is ahead of the wall clock.
     pub(crate) clock_offset: Duration,
 }
@@ -57,6 +61,7 @@ impl Shared {
             inner: Mutex::new(Inner {
                 orders: HashMap::new(),
                 idempotency: IdempotencyStore::default(),
+                ledger: Ledger::default(),
                 clock_offset: Duration::ZERO,
             }),
             faults: Mutex::new(FaultQueue::default()),
