@@ -481,7 +481,12 @@ impl OrderView {
             out.push_str(&format!("\nHint: {hint}"));
         }
         if let Some(e) = &self.expires_at {
-            out.push_str(&format!("\nAuthorization expires {e}."));
+            let verb = if t.status == "EXPIRED" {
+                "expired"
+            } else {
+                "expires"
+            };
+            out.push_str(&format!("\nAuthorization {verb} {e}."));
         }
         if self.order_lines.is_empty() {
             out.push_str("\nNo order lines.");

@@ -18,6 +18,7 @@ mod postgres;
 mod proxy_faults;
 mod refunds;
 mod regions;
+mod result_texts;
 mod results;
 mod safety;
 mod scenarios;

@@ -9,8 +9,10 @@ use std::path::{Path, PathBuf};
 use klarna_mcp::{Config, KlarnaServer};
 use serde_json::{Value, json};
 
+/// Every tool of every toolset.
 async fn listed_tools() -> Vec<rmcp::model::Tool> {
-    let config = Config::from_vars(|_| None).unwrap();
+    let config =
+        Config::from_vars(|name| (name == "KLARNA_TOOLSETS").then(|| "all".into())).unwrap();
     let client = crate::common::connect(KlarnaServer::new(config).unwrap()).await;
     let mut tools = client.list_all_tools().await.unwrap();
     tools.sort_by(|a, b| a.name.cmp(&b.name));
