@@ -17,7 +17,9 @@ use url::Url;
 use crate::{
     host::{ALL_HOSTS, Environment, HostError, HostPolicy},
     journal::{DEFAULT_DUPLICATE_WINDOW, JournalLocation, KEY_LIFETIME},
-    klarna::{BaseUrl, ClientConfig, HostCredentials, MIN_CALL_BUDGET, RetryPolicy},
+    klarna::{
+        BaseUrl, ClientConfig, HOST_PLACEHOLDER, HostCredentials, MIN_CALL_BUDGET, RetryPolicy,
+    },
 };
 
 /// How long a stopping server waits for writes in flight, by default.
@@ -614,11 +616,29 @@ pub fn redacted_url(url: &Url) -> String {
 /// stands for must pass.
 fn parse_base_url(value: &str) -> Result<BaseUrl, ConfigError> {
     let base = BaseUrl::new(value);
+    let mut seen: Vec<Url> = Vec::new();
     for host in ALL_HOSTS {
         let url = base
             .for_host(host)
             .map_err(|e| invalid("KLARNA_BASE_URL", value, format!("not a URL ({e})")))?;
         check_base_url(value, &url)?;
+        // A template names the host so that each host's requests — and credentials — go to
+        // that host's place. One that normalises the name away (`/{apiHost}/..`) would send
+        // every host's credentials to one URL.
+        if base.has_placeholder() && (!url.as_str().contains(host.as_str()) || seen.contains(&url))
+        {
+            return Err(invalid(
+                "KLARNA_BASE_URL",
+                value,
+                format!(
+                    "with {HOST_PLACEHOLDER} every host must get a URL of its own that still names it, but {host} \
+                     becomes {}; put {HOST_PLACEHOLDER} where it stays (e.g. http://127.0.0.1:8088/{HOST_PLACEHOLDER}), \
+                     without `..` after it",
+                    url.as_str()
+                ),
+            ));
+        }
+        seen.push(url);
     }
     Ok(base)
 }

@@ -95,6 +95,34 @@ fn base_url_allows_https_anywhere_and_http_only_on_loopback() {
     assert!(!err.contains("hunter2"), "{err}");
 }
 
+/// A template whose `{apiHost}` is normalised away would send every host's credentials to one
+/// URL: refused at start, naming the host it loses.
+#[test]
+fn a_base_url_template_that_collapses_hosts_is_refused() {
+    for bad in [
+        "http://127.0.0.1:8088/{apiHost}/..",
+        "http://127.0.0.1:8088/x/{apiHost}/../",
+        "https://gw.example/{apiHost}/%2e%2e",
+    ] {
+        let err = Config::from_vars(vars(&[("KLARNA_BASE_URL", bad)]))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("a URL of its own that still names it"),
+            "{bad}: {err}"
+        );
+    }
+    for ok in [
+        "http://127.0.0.1:8088/{apiHost}/",
+        "http://127.0.0.1:8088/prefix/{apiHost}/suffix",
+    ] {
+        assert!(
+            Config::from_vars(vars(&[("KLARNA_BASE_URL", ok)])).is_ok(),
+            "{ok}"
+        );
+    }
+}
+
 #[test]
 fn environment_restricts_hosts_and_picks_its_eu_default() {
     let c = Config::from_vars(vars(&[("KLARNA_ENVIRONMENT", "playground")])).unwrap();
