@@ -55,6 +55,9 @@ pub struct FailedRequest {
     /// The amount a write sent, so a repeat can name it (a capture without `amount` would
     /// otherwise resolve "everything remaining" again, against a changed order).
     pub amount: Option<i64>,
+    /// A read that looked for the order on every host with credentials (so "check the
+    /// region" is no advice).
+    pub searched_every_host: bool,
 }
 
 impl FailedRequest {
@@ -71,6 +74,7 @@ impl FailedRequest {
             key: None,
             before: None,
             amount: None,
+            searched_every_host: false,
         }
     }
 }
@@ -288,10 +292,17 @@ fn next_step(f: &FailedRequest) -> Option<String> {
             (404, _) if f.op == Op::GetCapture => Some(format!(
                 "Check the order id and capture id (get_order lists the captures), and the region: this call went to {host}."
             )),
+            (404, _) if f.searched_every_host => Some(
+                "Check the order id: it is Klarna's order id (a UUID shown in the Merchant Portal or by the checkout), \
+                 not the merchant's order number. An order placed with credentials this server does not have (another \
+                 region or environment) cannot be found here."
+                    .into(),
+            ),
             (404, _) => Some(format!(
                 "Check the order id (Klarna's order id, a UUID — not the merchant's order number) and the region: this call \
                  went to {host}, and an order is found only on the host of the region and environment it was placed in \
-                 (apiHost: api / api-na / api-oc, .playground. for test orders)."
+                 (apiHost: api / api-na / api-oc, .playground. for test orders). get_order without apiHost looks on \
+                 every host this server has credentials for and says where the order is; writes never search."
             )),
             (403, code) => match f.op {
                 Op::Write(kind) => (kind.refusal_hint)(code, &RefusalContext { before }),

@@ -25,7 +25,11 @@ use super::{
     receipts::EndAuthorizationReceipt,
     write::{KindSpec, NoBody, WriteRequest, kind},
 };
-use crate::server::KlarnaServer;
+use crate::{
+    host::ApiHost,
+    klarna::{Reply, types::Order},
+    server::KlarnaServer,
+};
 
 /// Arguments of `get_order`.
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -173,14 +177,36 @@ impl KlarnaServer {
             self.client().orders().get(host, &p.order_id, &call.limits),
             unresolved
         );
-        let reply = reply.map_err(|failed| {
-            ToolError::Klarna(Box::new(FailedRequest::read(
-                format!("Looking up order {} at {host}", p.order_id),
-                Op::GetOrder,
-                host,
-                failed,
-            )))
-        })?;
+        // Not on the default host, and the caller named none: the order may live in another
+        // region or environment this server has credentials for.
+        let mut host = host;
+        let mut host_hint = None;
+        let reply = match reply {
+            Err(failed) if p.api_host.is_none() && failed.error.status() == Some(404) => match self
+                .find_order_elsewhere(call, host, &p.order_id)
+                .await
+            {
+                Found::On(other, reply, tried) => {
+                    host_hint = Some(format!(
+                        "Found on {other}, not on the default host {host} (also tried: {}). Pass apiHost \
+                             \"{other}\" in every later call for this order, writes included.",
+                        tried.join(", ")
+                    ));
+                    host = other;
+                    call.host = Some(other);
+                    Ok(*reply)
+                }
+                Found::Nowhere(tried) => Err(not_found_anywhere(&p.order_id, failed, host, &tried)),
+            },
+            other => other.map_err(|failed| {
+                ToolError::Klarna(Box::new(FailedRequest::read(
+                    format!("Looking up order {} at {host}", p.order_id),
+                    Op::GetOrder,
+                    host,
+                    failed,
+                )))
+            }),
+        }?;
         call.saw(reply.status, reply.correlation_id.as_deref());
         let mut view = OrderView::of(
             &reply.value,
@@ -190,6 +216,7 @@ impl KlarnaServer {
             self.served(),
         );
         view.notice = self.notice().map(str::to_string);
+        view.host_hint = host_hint;
         if let Some(unresolved) = unresolved {
             view.unresolved_writes = unresolved.iter().map(OperationView::of).collect();
         }
@@ -228,4 +255,79 @@ impl KlarnaServer {
         });
         Success::new(&receipt, text)
     }
+}
+
+/// Where a search for an order on the other hosts ended.
+enum Found {
+    /// On this host (its answer), after trying these hosts.
+    On(ApiHost, Box<Reply<Order>>, Vec<String>),
+    /// Nowhere: every host tried, each with what it answered.
+    Nowhere(Vec<String>),
+}
+
+impl KlarnaServer {
+    /// Looks for `order_id` on every other host this server may call and has credentials
+    /// for, in parallel and within the call's budget — reads only. The first host that has
+    /// it answers.
+    async fn find_order_elsewhere(
+        &self,
+        call: &mut ToolCall,
+        default: ApiHost,
+        order_id: &str,
+    ) -> Found {
+        let candidates: Vec<ApiHost> = self
+            .config()
+            .client
+            .credentials
+            .usable()
+            .into_iter()
+            .map(|(h, _)| h)
+            .filter(|h| *h != default && self.config().hosts.resolve(Some(h.as_str())).is_ok())
+            .collect();
+        let client = self.client().orders();
+        let limits = &call.limits;
+        let answers = futures::future::join_all(
+            candidates
+                .iter()
+                .map(|h| async move { (*h, client.get(*h, order_id, limits).await) }),
+        )
+        .await;
+        let mut tried = vec![format!("{default} (not found)")];
+        let mut found = None;
+        for (h, answer) in answers {
+            match answer {
+                Ok(reply) if found.is_none() => found = Some((h, reply)),
+                Ok(_) => tried.push(format!("{h} (also has it)")),
+                Err(e) if e.error.status() == Some(404) => tried.push(format!("{h} (not found)")),
+                Err(e) => tried.push(format!("{h} (could not be searched: {})", e.error.kind())),
+            }
+        }
+        match found {
+            Some((h, reply)) => {
+                call.saw(reply.status, reply.correlation_id.as_deref());
+                Found::On(h, Box::new(reply), tried)
+            }
+            None => Found::Nowhere(tried),
+        }
+    }
+}
+
+/// A 404 on every host tried, naming them.
+fn not_found_anywhere(
+    order_id: &str,
+    failed: crate::klarna::CallError,
+    default: ApiHost,
+    tried: &[String],
+) -> ToolError {
+    let mut request = FailedRequest::read(
+        format!(
+            "Looking up order {order_id} (searched every host this server has credentials for: {})",
+            tried.join(", ")
+        ),
+        Op::GetOrder,
+        default,
+        failed,
+    );
+    request.searched_every_host = true;
+    ToolError::Klarna(Box::new(request))
 }

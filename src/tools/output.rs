@@ -407,6 +407,10 @@ pub struct OrderView {
     /// descriptions, line names, shipping details): what that text is and is not.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub third_party_text_notice: Option<String>,
+    /// Present when the order was not on the default host and was found on `apiHost` by
+    /// searching the others: pass that apiHost in every later call for this order.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub host_hint: Option<String>,
 }
 
 impl OrderView {
@@ -454,6 +458,7 @@ impl OrderView {
             personal_data,
             unresolved_writes: Vec::new(),
             third_party_text_notice: None,
+            host_hint: None,
         };
         view.third_party_text_notice = view
             .has_third_party_text()
@@ -465,12 +470,20 @@ impl OrderView {
     pub fn text(&self) -> String {
         let t = &self.totals;
         let m = |a| format_money(a, &t.currency);
+        let test = if self.api_host.contains(".playground.") {
+            "TEST order (playground: no real money) "
+        } else {
+            "Order "
+        };
         let mut out = format!(
-            "Order {} at {}: {}.",
+            "{test}{} at {}: {}.",
             self.order_id,
             self.api_host,
             t.line()
         );
+        if let Some(hint) = &self.host_hint {
+            out.push_str(&format!("\n{hint}"));
+        }
         if let Some(r) = &self.merchant_reference1 {
             out.push_str(&format!("\nMerchant reference {}.", quoted(r)));
         }

@@ -143,23 +143,101 @@ async fn a_host_without_credentials_is_refused_with_zero_requests() {
     assert_eq!(sim.request_count(), 0);
 }
 
-/// An order asked for on another region's host is Klarna's 404 — the message says why, and
-/// the same order on its own host is found.
+/// `get_order` without `apiHost` finds an order that lives on another host this server has
+/// credentials for, answers from there and says to pass that host from now on; with an
+/// `apiHost` it does not search. A write never searches: it needs the order's host.
 #[tokio::test]
-async fn an_order_on_another_regions_host_is_a_404_that_explains_regions() {
+async fn get_order_finds_an_order_on_another_host_and_writes_never_search() {
     let (sim, client) = two_regions(&[]).await;
     let na = sim.seed(SeedOrder::new(5000, "USD").on_host("api-na.klarna.com"));
     let r = call(&client, "get_order", json!({ "orderId": na })).await;
     let text = crate::common::text(&r);
-    assert!(text.contains("HTTP 404 NO_SUCH_ORDER"), "{text}");
-    assert!(text.contains("region") && text.contains("api-na"), "{text}");
+    assert_eq!(r.is_error, Some(false), "{text}");
+    assert!(
+        text.contains("Found on api-na.klarna.com, not on the default host api.klarna.com")
+            && text.contains("Pass apiHost \"api-na.klarna.com\""),
+        "{text}"
+    );
+    let view = r.structured_content.unwrap();
+    assert_eq!(view["apiHost"], "api-na.klarna.com");
+    assert!(
+        view["hostHint"].as_str().unwrap().contains("api-na"),
+        "{view}"
+    );
+
+    // Named host: no search.
     let r = call(
         &client,
         "get_order",
-        json!({ "orderId": na, "apiHost": "api-na.klarna.com" }),
+        json!({ "orderId": na, "apiHost": "api.klarna.com" }),
     )
     .await;
-    assert_eq!(r.is_error, Some(false), "{}", crate::common::text(&r));
+    let text = crate::common::text(&r);
+    assert!(text.contains("HTTP 404 NO_SUCH_ORDER"), "{text}");
+    assert!(text.contains("get_order without apiHost"), "{text}");
+
+    // A write without apiHost goes to the default host only, and says how to find the order.
+    let before = sim.requests().len();
+    let r = call(
+        &client,
+        "capture_order",
+        order_args(&na, json!({ "amount": 100 })),
+    )
+    .await;
+    let text = crate::common::text(&r);
+    assert!(
+        text.contains("HTTP 404 NO_SUCH_ORDER") && text.contains("writes never search"),
+        "{text}"
+    );
+    let requests = sim.requests();
+    assert!(requests[before..].iter().all(|r| r.method == "GET"));
+    assert_eq!(requests[before..].len(), 1, "one read on the default host");
+    assert_eq!(sim.snapshot(&na).unwrap().captured_amount, 0);
+}
+
+/// An order no configured host has: 404, naming every host tried.
+#[tokio::test]
+async fn an_order_on_no_host_is_a_404_naming_the_hosts_tried() {
+    let (_sim, client) = two_regions(&[]).await;
+    let r = call(
+        &client,
+        "get_order",
+        json!({ "orderId": crate::common::UNKNOWN_ORDER }),
+    )
+    .await;
+    let text = crate::common::text(&r);
+    assert_eq!(r.is_error, Some(true), "{text}");
+    assert!(text.contains("HTTP 404"), "{text}");
+    assert!(
+        text.contains("api.klarna.com (not found)")
+            && text.contains("api-na.klarna.com (not found)"),
+        "{text}"
+    );
+}
+
+/// Playground orders say TEST in the first line (a test key makes the playground host the
+/// default).
+#[tokio::test]
+async fn a_playground_order_says_test_first() {
+    let id = "4f1c0b7e-2a3d-4c5e-8f90-1a2b3c4d5e6f";
+    let (client, _) = crate::common::start_scripted(move |_| {
+        crate::common::http(
+            "200 OK",
+            &[("Content-Type", "application/json")],
+            crate::common::authorized_order_json(id)
+                .to_string()
+                .as_bytes(),
+        )
+    })
+    .await;
+    let r = call(&client, "get_order", json!({ "orderId": id })).await;
+    let text = crate::common::text(&r);
+    assert!(
+        text.starts_with(&format!(
+            "TEST order (playground: no real money) {id} at api.playground.klarna.com"
+        )),
+        "{text}"
+    );
 }
 
 /// Klarna's data the way it may arrive: nulls for lists and strings, `1.0` for integers,

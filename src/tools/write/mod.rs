@@ -331,6 +331,7 @@ impl KlarnaServer {
                     key: Some(key.clone()),
                     before: Some(now.unwrap_or(before)),
                     amount: kind.moves_money().then_some(amount),
+                    searched_every_host: false,
                 })));
             }
         };
@@ -366,6 +367,7 @@ impl KlarnaServer {
                 key: Some(key.clone()),
                 before: Some(before.clone()),
                 amount: kind.moves_money().then_some(amount),
+                searched_every_host: false,
             })));
         }
         let earlier = rules::replay(
