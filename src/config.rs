@@ -67,6 +67,9 @@ pub struct Config {
     pub max_capture_amount: Option<i64>,
     /// `KLARNA_MAX_REFUND_AMOUNT` (minor units).
     pub max_refund_amount: Option<i64>,
+    /// `KLARNA_MAX_ORDER_INCREASE_AMOUNT`: the largest increase of an order's total an
+    /// authorization update may ask for (minor units).
+    pub max_order_increase_amount: Option<i64>,
     /// `KLARNA_CONFIRM_WRITES`.
     pub confirm_writes: ConfirmWrites,
     /// `KLARNA_CONFIRM_TIMEOUT_SECS`: how long the human has to answer a confirmation
@@ -335,6 +338,7 @@ impl Config {
 
         let max_capture_amount = parse_amount_cap(&get, "KLARNA_MAX_CAPTURE_AMOUNT")?;
         let max_refund_amount = parse_amount_cap(&get, "KLARNA_MAX_REFUND_AMOUNT")?;
+        let max_order_increase_amount = parse_amount_cap(&get, "KLARNA_MAX_ORDER_INCREASE_AMOUNT")?;
 
         let confirm_writes = match get("KLARNA_CONFIRM_WRITES").map(|v| v.to_ascii_lowercase()) {
             None => ConfirmWrites::Auto,
@@ -462,6 +466,7 @@ impl Config {
             tools,
             max_capture_amount,
             max_refund_amount,
+            max_order_increase_amount,
             confirm_writes,
             confirm_timeout,
             include_personal_data,

@@ -61,7 +61,7 @@ pub(crate) fn actions(s: &OrderState, served: &Served) -> (Vec<AllowedAction>, V
     let judged: Vec<(&str, Availability)> = kind::ALL
         .iter()
         .filter(|k| served.has(k.tool))
-        .map(|k| (k.tool, (k.availability)(s)))
+        .map(|k| (k.tool, (k.availability)(s, None)))
         .collect();
     let is_allowed = |tool: &str| {
         judged
@@ -131,6 +131,9 @@ mod tests {
             captured,
             refundable,
             remaining,
+            order_amount: captured + remaining,
+            expires_at: None,
+            captures: Vec::new(),
         }
     }
 

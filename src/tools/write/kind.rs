@@ -15,12 +15,15 @@ use crate::{
 pub enum HttpMethod {
     /// `POST`.
     Post,
+    /// `PATCH`.
+    Patch,
 }
 
 impl HttpMethod {
     pub fn to_reqwest(self) -> reqwest::Method {
         match self {
             Self::Post => reqwest::Method::POST,
+            Self::Patch => reqwest::Method::PATCH,
         }
     }
 }
@@ -37,6 +40,11 @@ pub enum Segment {
 /// What the amount of a write means, and what bounds it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AmountRule {
+    /// The write moves no amount (references, tracking, a send-out): 0 is recorded.
+    Unmoved,
+    /// It sets a new order total (an authorization update): the amount given is the new
+    /// total; an increase over the current total is what its cap bounds.
+    NewTotal,
     /// It ends what remains authorized (cancel, release): the amount recorded is what was
     /// still authorized; none is sent.
     EndsRemaining,
@@ -53,6 +61,9 @@ pub enum Cap {
     Capture,
     /// `KLARNA_MAX_REFUND_AMOUNT`.
     Refund,
+    /// `KLARNA_MAX_ORDER_INCREASE_AMOUNT`: how much a new order total may exceed the current
+    /// one (a decrease is never capped).
+    Increase,
 }
 
 impl Cap {
@@ -61,6 +72,7 @@ impl Cap {
         match self {
             Self::Capture => "KLARNA_MAX_CAPTURE_AMOUNT",
             Self::Refund => "KLARNA_MAX_REFUND_AMOUNT",
+            Self::Increase => "KLARNA_MAX_ORDER_INCREASE_AMOUNT",
         }
     }
 }
@@ -74,6 +86,22 @@ pub enum ReplayRule {
     /// The state the write leads to was already reached before this call was sent (Klarna
     /// refuses a second cancel or release, so a success there is a replay).
     StateReached(fn(&OrderState) -> bool),
+    /// Nothing in Klarna's answer or the order tells a replay from a first success (a
+    /// repeated tracking number, say): the result says that a repeated key is never applied
+    /// twice, instead of claiming either.
+    Undetectable,
+}
+
+/// What a write acts on: the order, or one of its captures or refunds (whose id the tool
+/// takes as an argument and the path carries).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Target {
+    /// The order itself.
+    Order,
+    /// One capture of the order.
+    Capture,
+    /// One refund of the order.
+    Refund,
 }
 
 /// An order's state, as the rules of every kind need it (amounts in minor units).
@@ -91,6 +119,21 @@ pub struct OrderState {
     pub refundable: i64,
     /// Still authorized.
     pub remaining: i64,
+    /// Current authorized total.
+    pub order_amount: i64,
+    /// Capture deadline (RFC 3339), when Klarna gave it.
+    pub expires_at: Option<String>,
+    /// The captures, as the rules of writes on a capture need them.
+    pub captures: Vec<CaptureState>,
+}
+
+/// A capture, as the rules of writes that act on one need it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CaptureState {
+    /// Capture id.
+    pub id: String,
+    /// Whether it carries tracking.
+    pub has_tracking: bool,
 }
 
 impl OrderState {
@@ -109,7 +152,24 @@ impl OrderState {
             captured,
             refundable: captured.saturating_sub(refunded).max(0),
             remaining: order.remaining_authorized_amount.unwrap_or(0),
+            order_amount: order.order_amount.unwrap_or(0),
+            expires_at: order.expires_at.clone(),
+            captures: order
+                .captures
+                .iter()
+                .filter_map(|c| {
+                    Some(CaptureState {
+                        id: c.capture_id.clone()?,
+                        has_tracking: !c.shipping_info.is_empty(),
+                    })
+                })
+                .collect(),
         }
+    }
+
+    /// The capture `id` (ids compare without regard to case).
+    pub fn capture(&self, id: &str) -> Option<&CaptureState> {
+        self.captures.iter().find(|c| c.id.eq_ignore_ascii_case(id))
     }
 
     /// Why nothing more can be done with the authorization, when the order has ended.
@@ -189,8 +249,11 @@ pub struct KindSpec {
     pub cap: Option<Cap>,
     /// How a replay is recognised.
     pub replay: ReplayRule,
-    /// Whether Klarna would accept it now.
-    pub availability: fn(&OrderState) -> Availability,
+    /// What it acts on.
+    pub target: Target,
+    /// Whether Klarna would accept it now — on the order, or on the capture or refund
+    /// `target` names (`None`: on any of them, as the next steps list it).
+    pub availability: fn(&OrderState, Option<&str>) -> Availability,
     /// What to do after Klarna refused it with `error_code`, given the order read before.
     pub refusal_hint: fn(&str, &RefusalContext<'_>) -> Option<String>,
 }
@@ -252,6 +315,7 @@ pub static CAPTURE: KindSpec = KindSpec {
     amount: AmountRule::UpToRemaining,
     cap: Some(Cap::Capture),
     replay: ReplayRule::CreatedId,
+    target: Target::Order,
     availability: capture_availability,
     refusal_hint: capture_refusal,
 };
@@ -267,6 +331,7 @@ pub static REFUND: KindSpec = KindSpec {
     amount: AmountRule::UpToRefundable,
     cap: Some(Cap::Refund),
     replay: ReplayRule::CreatedId,
+    target: Target::Order,
     availability: refund_availability,
     refusal_hint: refund_refusal,
 };
@@ -282,6 +347,7 @@ pub static CANCEL: KindSpec = KindSpec {
     amount: AmountRule::EndsRemaining,
     cap: None,
     replay: ReplayRule::StateReached(|s| s.status == "CANCELLED"),
+    target: Target::Order,
     availability: cancel_availability,
     refusal_hint: cancel_refusal,
 };
@@ -297,6 +363,7 @@ pub static RELEASE: KindSpec = KindSpec {
     amount: AmountRule::EndsRemaining,
     cap: None,
     replay: ReplayRule::StateReached(|s| s.remaining == 0),
+    target: Target::Order,
     availability: release_availability,
     refusal_hint: release_refusal,
 };
@@ -314,7 +381,7 @@ const CANCEL_INSTEAD: WayOn = WayOn {
     text: "to drop the authorization: cancel_order",
 };
 
-fn capture_availability(s: &OrderState) -> Availability {
+fn capture_availability(s: &OrderState, _target: Option<&str>) -> Availability {
     if let Some(why) = s.ended() {
         return blocked(format!("{why}: nothing can be captured"), &[]);
     }
@@ -350,7 +417,7 @@ fn capture_availability(s: &OrderState) -> Availability {
     }
 }
 
-fn refund_availability(s: &OrderState) -> Availability {
+fn refund_availability(s: &OrderState, _target: Option<&str>) -> Availability {
     // What was captured and not refunded stays refundable, whatever happened to the rest.
     if s.status == "CLOSED" {
         blocked("the order is closed", &[])
@@ -378,7 +445,7 @@ fn refund_availability(s: &OrderState) -> Availability {
     }
 }
 
-fn cancel_availability(s: &OrderState) -> Availability {
+fn cancel_availability(s: &OrderState, _target: Option<&str>) -> Availability {
     if let Some(why) = s.ended() {
         blocked(format!("{why}: nothing to cancel"), &[])
     } else if s.captured > 0 {
@@ -406,7 +473,7 @@ fn cancel_availability(s: &OrderState) -> Availability {
     }
 }
 
-fn release_availability(s: &OrderState) -> Availability {
+fn release_availability(s: &OrderState, _target: Option<&str>) -> Availability {
     if let Some(why) = s.ended() {
         blocked(format!("{why}: nothing to release"), &[])
     } else if s.captured <= 0 {

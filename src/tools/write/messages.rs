@@ -2,29 +2,42 @@
 //! (what was done when, and the two ways on). Pure text over the spec of the kind and the
 //! journal's records, tested on its own.
 
-use super::kind::{self, AmountRule, KindSpec};
+use super::kind::{self, AmountRule, KindSpec, Target};
 use crate::{
     host::ApiHost,
     journal::{self, GuardRefusal, Verdict},
     money::{format_major, format_money},
 };
 
-/// The question put to the human: "Capture 105.00 EUR on order … at api.klarna.com?".
+/// What a write acts on, in words: "order …", or "capture … of order …".
+pub(crate) fn acted_on(kind: &KindSpec, order_id: &str, target_id: Option<&str>) -> String {
+    match (kind.target, target_id) {
+        (Target::Capture, Some(id)) => format!("capture {id} of order {order_id}"),
+        (Target::Refund, Some(id)) => format!("refund {id} of order {order_id}"),
+        _ => format!("order {order_id}"),
+    }
+}
+
+/// The question put to the human: "Capture 105.00 EUR on order … at api.klarna.com?" —
+/// `on` is what the write acts on ([`acted_on`]).
 pub(crate) fn question(
     kind: &KindSpec,
     amount: i64,
     currency: &str,
-    order_id: &str,
+    on: &str,
     host: ApiHost,
 ) -> String {
     let plain = format_major(amount, currency);
     match kind.amount {
-        AmountRule::EndsRemaining => format!(
-            "{} order {order_id} at {host} ({plain} still authorized)?",
-            kind.noun
-        ),
+        AmountRule::EndsRemaining => {
+            format!("{} {on} at {host} ({plain} still authorized)?", kind.noun)
+        }
         AmountRule::UpToRemaining | AmountRule::UpToRefundable => {
-            format!("{} {plain} on order {order_id} at {host}?", kind.noun)
+            format!("{} {plain} on {on} at {host}?", kind.noun)
+        }
+        AmountRule::Unmoved => format!("{} on {on} at {host}?", kind.noun),
+        AmountRule::NewTotal => {
+            format!("{} on {on} at {host}: new order total {plain}?", kind.noun)
         }
     }
 }
@@ -34,17 +47,22 @@ pub(crate) fn attempted(
     kind: &KindSpec,
     amount: i64,
     currency: &str,
-    order_id: &str,
+    on: &str,
     host: ApiHost,
 ) -> String {
-    if kind.moves_money() {
-        format!(
-            "{} of {} on order {order_id} at {host}",
+    match kind.amount {
+        AmountRule::UpToRemaining | AmountRule::UpToRefundable => format!(
+            "{} of {} on {on} at {host}",
             kind.noun,
             format_money(amount, currency)
-        )
-    } else {
-        format!("{} order {order_id} at {host}", kind.noun)
+        ),
+        AmountRule::NewTotal => format!(
+            "{} on {on} at {host} (new order total {})",
+            kind.noun,
+            format_money(amount, currency)
+        ),
+        AmountRule::EndsRemaining => format!("{} {on} at {host}", kind.noun),
+        AmountRule::Unmoved => format!("{} on {on} at {host}", kind.noun),
     }
 }
 
@@ -175,19 +193,19 @@ mod tests {
 
     #[test]
     fn questions_name_the_amount_the_order_and_the_host() {
-        let q = question(&CAPTURE, 10500, "EUR", "o-1", ApiHost::Eu);
+        let q = question(&CAPTURE, 10500, "EUR", "order o-1", ApiHost::Eu);
         assert_eq!(q, "Capture 105.00 EUR on order o-1 at api.klarna.com?");
-        let q = question(&RELEASE, 700, "SEK", "o-1", ApiHost::Eu);
+        let q = question(&RELEASE, 700, "SEK", "order o-1", ApiHost::Eu);
         assert_eq!(
             q,
             "Release the remaining authorization of order o-1 at api.klarna.com (7.00 SEK still authorized)?"
         );
         assert_eq!(
-            attempted(&REFUND, 100, "EUR", "o", ApiHost::Na),
+            attempted(&REFUND, 100, "EUR", "order o", ApiHost::Na),
             "Refund of 1.00 EUR (100) on order o at api-na.klarna.com"
         );
         assert_eq!(
-            attempted(&CANCEL, 100, "EUR", "o", ApiHost::Na),
+            attempted(&CANCEL, 100, "EUR", "order o", ApiHost::Na),
             "Cancel order o at api-na.klarna.com"
         );
     }

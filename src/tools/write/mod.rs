@@ -156,12 +156,12 @@ impl KlarnaServer {
             .await
         {
             let served = self.served();
-            rules::check_available(kind, amount, &state, |way| {
+            rules::check_available(kind, amount, request.target_id.as_deref(), &state, |way| {
                 way.tools.iter().all(|t| served.has(t))
             })
             .map_err(|why| ToolError::Refused(on_order(&why, order_id, host)))?;
         }
-        self.check_cap(kind, amount, &state.currency)?;
+        self.check_cap(kind, amount, &state)?;
 
         let body = request
             .body
@@ -210,7 +210,8 @@ impl KlarnaServer {
             )));
         }
 
-        let question = messages::question(kind, amount, &state.currency, order_id, host);
+        let on = messages::acted_on(kind, order_id, request.target_id.as_deref());
+        let question = messages::question(kind, amount, &state.currency, &on, host);
         let identity = WriteIdentity::new(
             kind.tool,
             order_id,
@@ -321,7 +322,7 @@ impl KlarnaServer {
                     None
                 };
                 return Err(ToolError::Klarna(Box::new(FailedRequest {
-                    what: messages::attempted(kind, amount, &state.currency, order_id, host),
+                    what: messages::attempted(kind, amount, &state.currency, &on, host),
                     op: Op::Write(kind),
                     host,
                     error: failed.error,
@@ -354,7 +355,7 @@ impl KlarnaServer {
             record(&journal, unknown, call.limits.deadline).await;
             tracing::warn!(tool = kind.tool, %order_id, "a success answer the order does not show: {evidence}");
             return Err(ToolError::Klarna(Box::new(FailedRequest {
-                what: messages::attempted(kind, amount, &state.currency, order_id, host),
+                what: messages::attempted(kind, amount, &state.currency, &on, host),
                 op: Op::Write(kind),
                 host,
                 error: crate::klarna::KlarnaError::Unproven {
@@ -458,20 +459,31 @@ impl KlarnaServer {
         }
     }
 
-    /// The cap configured for the kind (`KLARNA_MAX_CAPTURE_AMOUNT`, …).
-    fn check_cap(&self, kind: &KindSpec, amount: i64, currency: &str) -> Result<(), ToolError> {
+    /// The cap configured for the kind (`KLARNA_MAX_CAPTURE_AMOUNT`, …). A new order total
+    /// is capped on its increase over the current total; a decrease never is.
+    fn check_cap(
+        &self,
+        kind: &KindSpec,
+        amount: i64,
+        state: &kind::OrderState,
+    ) -> Result<(), ToolError> {
         let Some(cap) = kind.cap else {
             return Ok(());
         };
-        let limit = match cap {
-            kind::Cap::Capture => self.config().max_capture_amount,
-            kind::Cap::Refund => self.config().max_refund_amount,
+        let (limit, capped, what) = match cap {
+            kind::Cap::Capture => (self.config().max_capture_amount, amount, kind.article),
+            kind::Cap::Refund => (self.config().max_refund_amount, amount, kind.article),
+            kind::Cap::Increase => (
+                self.config().max_order_increase_amount,
+                amount.saturating_sub(state.order_amount),
+                "an increase of the order total",
+            ),
         };
+        let currency = &state.currency;
         match limit {
-            Some(limit) if amount > limit => Err(ToolError::Refused(format!(
-                "Refused: {} of {} is above this server's limit {var}={limit} ({}). Use a smaller amount, or ask the operator to raise {var}.",
-                kind.article,
-                crate::money::format_money(amount, currency),
+            Some(limit) if capped > limit => Err(ToolError::Refused(format!(
+                "Refused: {what} of {} is above this server's limit {var}={limit} ({}). Use a smaller amount, or ask the operator to raise {var}.",
+                crate::money::format_money(capped, currency),
                 crate::money::format_money(limit, currency),
                 var = cap.variable(),
             ))),

@@ -33,6 +33,7 @@ pub(crate) fn resolve_amount(
     state: &OrderState,
 ) -> Result<i64, String> {
     match (kind.amount, requested) {
+        (AmountRule::Unmoved, _) => Ok(0),
         (_, Some(amount)) => Ok(amount),
         (AmountRule::UpToRemaining, None)
             if state.remaining > MAX_AMOUNT || state.remaining < 0 =>
@@ -52,7 +53,9 @@ pub(crate) fn resolve_amount(
             format_money(state.remaining, &state.currency)
         )),
         (AmountRule::EndsRemaining, None) => Ok(state.remaining.max(0)),
-        (AmountRule::UpToRefundable, None) => Err("Refused: the amount is missing.".into()),
+        (AmountRule::UpToRefundable | AmountRule::NewTotal, None) => {
+            Err("Refused: the amount is missing.".into())
+        }
     }
 }
 
@@ -60,10 +63,11 @@ pub(crate) fn resolve_amount(
 pub(crate) fn check_available(
     kind: &KindSpec,
     amount: i64,
+    target: Option<&str>,
     state: &OrderState,
     ways: impl Fn(&super::kind::WayOn) -> bool,
 ) -> Result<(), String> {
-    match (kind.availability)(state) {
+    match (kind.availability)(state, target) {
         Availability::Blocked { why, instead } => {
             let mut text = format!("Refused: {why}");
             let usable: Vec<&str> = instead.iter().filter(|w| ways(w)).map(|w| w.text).collect();
@@ -76,17 +80,19 @@ pub(crate) fn check_available(
         Availability::Allowed {
             max_amount: Some(max),
             ..
-        } if kind.moves_money() && amount > max => Err(format!(
-            "Refused: {} of {} is more than Klarna allows on this order now: at most {} ({}). Use that amount or \
+        } if kind.amount != AmountRule::NewTotal && kind.moves_money() && amount > max => {
+            Err(format!(
+                "Refused: {} of {} is more than Klarna allows on this order now: at most {} ({}). Use that amount or \
              less, or check the order with get_order.",
-            kind.article,
-            format_money(amount, &state.currency),
-            format_money(max, &state.currency),
-            match kind.amount {
-                AmountRule::UpToRefundable => "captured minus already refunded",
-                _ => "what remains authorized",
-            }
-        )),
+                kind.article,
+                format_money(amount, &state.currency),
+                format_money(max, &state.currency),
+                match kind.amount {
+                    AmountRule::UpToRefundable => "captured minus already refunded",
+                    _ => "what remains authorized",
+                }
+            ))
+        }
         Availability::Allowed { .. } => Ok(()),
     }
 }
@@ -120,6 +126,7 @@ pub(crate) fn replay(
                 reference: None,
             })
         }
+        ReplayRule::Undetectable => None,
     }
 }
 
@@ -246,22 +253,22 @@ mod tests {
     #[test]
     fn a_write_that_cannot_succeed_is_refused_with_the_limit() {
         let s = OrderState::of(&order("CAPTURED", 7500, 0, 0));
-        let err = check_available(&REFUND, 99999, &s, all_ways).unwrap_err();
+        let err = check_available(&REFUND, 99999, None, &s, all_ways).unwrap_err();
         assert!(err.contains("at most 75.00 EUR (7500)"), "{err}");
-        assert!(check_available(&REFUND, 7500, &s, all_ways).is_ok());
-        let err = check_available(&CAPTURE, 100, &s, all_ways).unwrap_err();
+        assert!(check_available(&REFUND, 7500, None, &s, all_ways).is_ok());
+        let err = check_available(&CAPTURE, 100, None, &s, all_ways).unwrap_err();
         assert!(err.contains("nothing remains authorized"), "{err}");
-        let err = check_available(&CANCEL, 0, &s, all_ways).unwrap_err();
+        let err = check_available(&CANCEL, 0, None, &s, all_ways).unwrap_err();
         assert!(err.contains("the order has captures"), "{err}");
         let open = OrderState::of(&order("AUTHORIZED", 0, 0, 5000));
-        let err = check_available(&CAPTURE, 5001, &open, all_ways).unwrap_err();
+        let err = check_available(&CAPTURE, 5001, None, &open, all_ways).unwrap_err();
         assert!(err.contains("at most 50.00 EUR (5000)"), "{err}");
-        let err = check_available(&RELEASE, 0, &open, all_ways).unwrap_err();
+        let err = check_available(&RELEASE, 0, None, &open, all_ways).unwrap_err();
         assert!(
             err.contains("nothing has been captured") && err.contains("cancel_order"),
             "{err}"
         );
-        let err = check_available(&RELEASE, 0, &open, |_| false).unwrap_err();
+        let err = check_available(&RELEASE, 0, None, &open, |_| false).unwrap_err();
         assert!(!err.contains("cancel_order"), "{err}");
     }
 
