@@ -17,7 +17,7 @@ fn text(result: &rmcp::model::CallToolResult) -> String {
 }
 
 #[tokio::test]
-async fn the_demo_finds_an_order_only_on_its_own_host_and_says_why() {
+async fn the_demo_finds_an_order_on_its_own_host_and_says_where() {
     let cmd = tokio::process::Command::new(BIN).configure(|c| {
         c.arg("--demo")
             .env_clear()
@@ -33,8 +33,22 @@ async fn the_demo_finds_an_order_only_on_its_own_host_and_says_why() {
         CallToolRequestParams::new("get_order").with_arguments(rmcp::model::object(args))
     };
     let na_order = "0d3f1a2e-0000-4000-8000-000000000011";
-    let wrong = client
+    // Without apiHost the demo finds it on its own host and says to pass that host.
+    let found = client
         .call_tool(call(json!({ "orderId": na_order })))
+        .await
+        .unwrap();
+    assert_eq!(found.is_error, Some(false), "{}", text(&found));
+    assert!(
+        text(&found).contains("Found on api-na.klarna.com"),
+        "{}",
+        text(&found)
+    );
+    // Asked on another region's host, it is that host's 404, explained.
+    let wrong = client
+        .call_tool(call(
+            json!({ "orderId": na_order, "apiHost": "api.klarna.com" }),
+        ))
         .await
         .unwrap();
     assert_eq!(wrong.is_error, Some(true));
