@@ -50,8 +50,10 @@
 
 pub mod audit;
 pub mod auth;
+pub mod cli;
 pub mod clients;
 pub mod config;
+pub mod demo;
 pub mod host;
 pub mod http;
 pub mod journal;
@@ -61,6 +63,7 @@ pub mod prompts;
 pub mod server;
 pub mod simulator;
 pub mod stdio;
+pub mod telemetry;
 pub mod tools;
 
 pub use config::Config;

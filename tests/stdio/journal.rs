@@ -19,7 +19,7 @@ use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 
 const BIN: &str = env!("CARGO_BIN_EXE_klarna-mcp");
 
-fn server(sim: &Simulator, journal: &std::path::Path) -> tokio::process::Command {
+pub(crate) fn server(sim: &Simulator, journal: &std::path::Path) -> tokio::process::Command {
     let base = sim.base_url();
     let journal = journal.to_path_buf();
     tokio::process::Command::new(BIN).configure(move |c| {
@@ -35,7 +35,7 @@ fn server(sim: &Simulator, journal: &std::path::Path) -> tokio::process::Command
     })
 }
 
-fn call(name: &str, args: Value) -> CallToolRequestParams {
+pub(crate) fn call(name: &str, args: Value) -> CallToolRequestParams {
     CallToolRequestParams::new(name.to_string()).with_arguments(rmcp::model::object(args))
 }
 

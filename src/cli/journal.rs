@@ -1,0 +1,205 @@
+//! `klarna-mcp journal …`: read-only views of the operation journal for people and scripts —
+//! list, show, verify, export — from the file `KLARNA_JOURNAL` names, else the platform
+//! default.
+
+use std::process::ExitCode;
+
+use clap::Subcommand;
+
+use super::{Output, Stop};
+use crate::{
+    Config,
+    journal::{self, Journal, JournalLocation, OperationFilter, Verdict, Verification},
+    tools::operations::OperationView,
+};
+
+#[derive(clap::Args)]
+pub struct Args {
+    #[command(subcommand)]
+    action: Action,
+}
+
+#[derive(Subcommand)]
+enum Action {
+    /// Operations, newest first, one line each (or JSON with --json).
+    List {
+        /// Only this Klarna order id.
+        #[arg(long)]
+        order: Option<String>,
+        /// Only operations started at or after this time (RFC 3339, or a date such as 2026-11-26).
+        #[arg(long)]
+        since: Option<String>,
+        /// Only operations in this state (applied, replayed, refused, outcome_unknown, pending, declined, not_sent).
+        #[arg(long)]
+        verdict: Option<String>,
+        /// At most this many.
+        #[arg(long, default_value_t = 50)]
+        limit: usize,
+        /// One JSON object per operation instead of a line of text.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Every record of the operations that used this idempotency key.
+    Show {
+        /// The idempotency key.
+        key: String,
+    },
+    /// Check the hash chain: exit 0 when intact, 1 when a record was changed, removed or reordered.
+    Verify,
+    /// Every record, in order, for finance and audits.
+    Export {
+        /// As JSON lines (one record per line) — the only format.
+        #[arg(long, required = true)]
+        jsonl: bool,
+    },
+}
+
+/// Why a journal command stopped.
+enum Failure {
+    /// What was asked cannot be done (a bad filter, an unknown key, an unreadable journal):
+    /// status 2, with the reason.
+    Refused(String),
+    /// The output could not be written.
+    Output(Stop),
+}
+
+impl From<String> for Failure {
+    fn from(message: String) -> Self {
+        Self::Refused(message)
+    }
+}
+
+impl From<Stop> for Failure {
+    fn from(stop: Stop) -> Self {
+        Self::Output(stop)
+    }
+}
+
+/// Opens the journal and runs the action.
+pub async fn run(args: Args) -> ExitCode {
+    let config = match Config::from_env() {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("klarna-mcp: configuration error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let Some(location) = config.journal.clone() else {
+        eprintln!("klarna-mcp: no data directory was found for the journal; set KLARNA_JOURNAL");
+        return ExitCode::from(2);
+    };
+    match &location {
+        JournalLocation::Memory => {
+            eprintln!("klarna-mcp: KLARNA_JOURNAL=memory keeps nothing to read");
+            return ExitCode::from(2);
+        }
+        JournalLocation::Sqlite(path) if !path.exists() => {
+            eprintln!(
+                "klarna-mcp: there is no journal at {} yet (nothing was written)",
+                path.display()
+            );
+            return ExitCode::from(2);
+        }
+        JournalLocation::Sqlite(_) | JournalLocation::Postgres(_) => {}
+    }
+    let journal = match Journal::open(&location, config.duplicate_window).await {
+        Ok(j) => j,
+        Err(e) => {
+            eprintln!("klarna-mcp: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match act(&journal, args.action, &mut Output::stdout()).await {
+        Ok(code) => code,
+        Err(Failure::Refused(message)) => {
+            eprintln!("klarna-mcp: {message}");
+            ExitCode::from(2)
+        }
+        Err(Failure::Output(stop)) => stop.exit_code(),
+    }
+}
+
+async fn act(journal: &Journal, action: Action, out: &mut Output) -> Result<ExitCode, Failure> {
+    match action {
+        Action::List {
+            order,
+            since,
+            verdict,
+            limit,
+            json,
+        } => {
+            let since = match since {
+                None => None,
+                Some(s) => Some(journal::parse_since(&s).ok_or(format!(
+                    "--since {s:?} is not a time: give RFC 3339 (2026-11-26T09:00:00Z) or a date (2026-11-26)"
+                ))?),
+            };
+            let verdict = match verdict {
+                None => None,
+                Some(v) => Some(Verdict::parse(&v).ok_or(format!(
+                    "--verdict {v:?}: use applied, replayed, refused, outcome_unknown, pending, declined or not_sent"
+                ))?),
+            };
+            let filter = OperationFilter {
+                order_id: order.map(|o| o.to_ascii_lowercase()),
+                since,
+                verdict,
+                idempotency_key: None,
+                limit,
+            };
+            for op in journal
+                .operations(&filter)
+                .await
+                .map_err(|e| e.to_string())?
+            {
+                let view = OperationView::of(&op);
+                if json {
+                    out.line(serde_json::to_string(&view).map_err(|e| e.to_string())?)?;
+                } else {
+                    out.line(view.line())?;
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Action::Show { key } => {
+            let filter = OperationFilter {
+                idempotency_key: Some(key.clone()),
+                limit: usize::MAX,
+                ..OperationFilter::default()
+            };
+            let ops = journal
+                .operations(&filter)
+                .await
+                .map_err(|e| e.to_string())?;
+            if ops.is_empty() {
+                return Err(format!("no operation used the idempotency key {key:?}").into());
+            }
+            let records = journal.all_records().await.map_err(|e| e.to_string())?;
+            for op in ops.iter().rev() {
+                for r in records.iter().filter(|r| r.record.op_id == op.first.op_id) {
+                    out.line(serde_json::to_string_pretty(r).map_err(|e| e.to_string())?)?;
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Action::Verify => match journal.verify().await.map_err(|e| e.to_string())? {
+            Verification::Intact { records, head } => {
+                out.line(format_args!("intact: {records} records, head {head}"))?;
+                Ok(ExitCode::SUCCESS)
+            }
+            Verification::Broken { seq, problem } => {
+                // The status is the verdict, whether or not anyone read the line.
+                match out.line(format_args!("BROKEN at record {seq}: {problem}")) {
+                    Ok(()) | Err(Stop::Closed) => Ok(ExitCode::FAILURE),
+                    Err(stop) => Err(stop.into()),
+                }
+            }
+        },
+        Action::Export { .. } => {
+            for r in journal.all_records().await.map_err(|e| e.to_string())? {
+                out.line(serde_json::to_string(&r).map_err(|e| e.to_string())?)?;
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}

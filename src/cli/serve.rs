@@ -1,0 +1,320 @@
+//! `klarna-mcp serve` (the default): the MCP server, on stdin/stdout or, with `--http`, over
+//! Streamable HTTP for a team, until the client leaves or SIGINT/SIGTERM. Both transports
+//! start the same way ([`prepare`]) and stop the same way: writes in flight get the shutdown
+//! grace, and any still unanswered then are audited as of unknown outcome.
+
+use std::{io::IsTerminal, net::SocketAddr, process::ExitCode, sync::Arc, time::Duration};
+
+use rmcp::{ServiceExt, service::ServerInitializeError, transport::stdio_pipes};
+use tokio_util::sync::CancellationToken;
+
+use super::Signals;
+use crate::{
+    Config, KlarnaServer,
+    audit::{self, AuditLine},
+    demo,
+    http::{self, HttpConfig},
+    simulator::Simulator,
+    stdio::StdioTransport,
+    telemetry,
+    tools::in_flight::InFlightWrites,
+};
+
+#[derive(clap::Args, Default)]
+pub struct Args {
+    /// Serve MCP over Streamable HTTP at /mcp instead of stdio, on ADDR (default:
+    /// KLARNA_HTTP_ADDR, else 127.0.0.1:8080). Off loopback, authentication is required
+    /// (KLARNA_OAUTH_ISSUER or KLARNA_HTTP_TOKENS_FILE).
+    #[arg(long, value_name = "ADDR", num_args = 0..=1)]
+    http: Option<Option<SocketAddr>>,
+}
+
+/// Serves on stdio, or over HTTP with `--http` (with `demo`: against the demo simulator).
+pub async fn run(args: Args, demo: bool) -> ExitCode {
+    match args.http {
+        None => serve_stdio(demo).await,
+        Some(addr) => serve_http(addr, demo).await,
+    }
+}
+
+/// What both transports need first: configuration, logging, the demo simulator when asked
+/// (returned, to be kept alive), the server, and the journal opened.
+async fn prepare(demo: bool) -> Result<(KlarnaServer, Option<Simulator>), ExitCode> {
+    let config = match Config::from_env() {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("klarna-mcp: configuration error: {e}");
+            return Err(ExitCode::from(2));
+        }
+    };
+    telemetry::init_logging(config.log_format, config.log_filter.as_deref());
+    if let Some(dotenv) = &config.dotenv {
+        tracing::info!(
+            path = %dotenv.path.display(),
+            set = %dotenv.set.join(","),
+            ignored_already_in_environment = %dotenv.shadowed.join(","),
+            "read .env (values not shown)"
+        );
+    }
+
+    let (config, simulator) = if demo {
+        match demo::start(config).await {
+            Ok((config, simulator)) => (config, Some(simulator)),
+            Err(e) => {
+                tracing::error!("cannot start the demo simulator: {e}");
+                return Err(ExitCode::FAILURE);
+            }
+        }
+    } else {
+        warn_about_live(&config);
+        (config, None)
+    };
+    tracing::info!("{}", config.describe());
+
+    let server = match KlarnaServer::new(config) {
+        Ok(s) => s,
+        Err(e) => {
+            tracing::error!("{e}");
+            return Err(ExitCode::from(2));
+        }
+    };
+    tracing::info!(tools = %server.tool_names().join(","), "serving");
+    report_journal(&server).await;
+    Ok((server, simulator))
+}
+
+/// What a live server's log says first: a base URL that sends every request elsewhere than
+/// Klarna, and a default host without credentials.
+fn warn_about_live(config: &Config) {
+    if let Some(url) = &config.client.base_url {
+        let from_dotenv = config
+            .dotenv
+            .as_ref()
+            .is_some_and(|d| d.set.iter().any(|n| n == "KLARNA_BASE_URL"));
+        tracing::warn!(
+            base_url = %url.redacted(),
+            source = if from_dotenv { ".env" } else { "environment" },
+            "KLARNA_BASE_URL is set: every request goes there instead of the Klarna host named by apiHost"
+        );
+    }
+    if let Err(missing) = config
+        .client
+        .credentials
+        .for_host(config.hosts.default_host)
+    {
+        tracing::warn!("{missing}");
+    }
+}
+
+/// MCP on stdin/stdout until the client closes stdin or a signal arrives.
+async fn serve_stdio(demo: bool) -> ExitCode {
+    let signals = Signals::listen();
+    let (server, _simulator) = match prepare(demo).await {
+        Ok(prepared) => prepared,
+        Err(code) => return code,
+    };
+    if std::io::stdin().is_terminal() {
+        eprintln!("{}", guide(&server));
+    }
+
+    let in_flight = Arc::clone(server.in_flight_writes());
+    let grace = server.config().shutdown_grace;
+    let ct = CancellationToken::new();
+    let signal_ct = ct.clone();
+    let signal_in_flight = Arc::clone(&in_flight);
+    tokio::spawn(async move {
+        signals.recv().await;
+        tracing::info!("signal received: stopping");
+        signal_ct.cancel();
+        // Whether or not the stdin read can be interrupted (it cannot when stdin is a
+        // terminal or a socket), writes in flight get their grace, then the process ends.
+        settle_writes(&signal_in_flight, grace).await;
+        std::process::exit(0);
+    });
+
+    let (stdin, stdout) = stdio_pipes();
+    let transport = StdioTransport::new(stdin, stdout);
+    let service = match server.serve_with_ct(transport, ct).await {
+        Ok(service) => service,
+        Err(ServerInitializeError::Cancelled | ServerInitializeError::ConnectionClosed(_)) => {
+            return ExitCode::SUCCESS;
+        }
+        Err(e) => {
+            tracing::error!("MCP initialization failed: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let code = match service.waiting().await {
+        Ok(reason) => {
+            tracing::info!(?reason, "server stopped");
+            0
+        }
+        Err(e) => {
+            tracing::error!("server task failed: {e}");
+            1
+        }
+    };
+    settle_writes(&in_flight, grace).await;
+    // Exit now rather than wait for the runtime to join a blocking stdin read that may never
+    // return: tokio's stdin reads on a blocking thread that cannot be interrupted.
+    std::process::exit(code)
+}
+
+/// `serve --http [ADDR]`: the team server ([`crate::http`]) with the Klarna tools, until
+/// SIGINT/SIGTERM; then a graceful shutdown in which writes in flight finish or are audited
+/// as of unknown outcome.
+async fn serve_http(addr: Option<SocketAddr>, demo: bool) -> ExitCode {
+    let signals = Signals::listen();
+    let addr = addr.map(|a| a.to_string());
+    let http_config = match HttpConfig::from_vars(|name| match name {
+        "KLARNA_HTTP_ADDR" if addr.is_some() => addr.clone(),
+        _ => std::env::var(name).ok(),
+    }) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("klarna-mcp: configuration error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let (server, _simulator) = match prepare(demo).await {
+        Ok(prepared) => prepared,
+        Err(code) => return code,
+    };
+    let mut http_config = http_config;
+    http_config.write_tools = server.write_tool_names();
+    let listener = match tokio::net::TcpListener::bind(http_config.listen).await {
+        Ok(l) => l,
+        Err(e) => {
+            tracing::error!("cannot listen on {}: {e}", http_config.listen);
+            return ExitCode::FAILURE;
+        }
+    };
+    let in_flight = Arc::clone(server.in_flight_writes());
+    let grace = server.config().shutdown_grace;
+    // One server for every session and stateless request: they share the journal, the
+    // writes in flight and the key that seals confirmations.
+    let result = http::serve(
+        http_config,
+        listener,
+        move || server.clone(),
+        signals.recv(),
+    )
+    .await;
+    settle_writes(&in_flight, grace).await;
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            tracing::error!("{e}");
+            eprintln!("klarna-mcp: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Opens the operation journal at startup: says where it is, and warns about writes an
+/// earlier run left unresolved. A journal that cannot be opened stops no reads — writes are
+/// refused (and the reason logged) until it can be.
+async fn report_journal(server: &KlarnaServer) {
+    match server.journal().await {
+        Ok(journal) => {
+            tracing::info!(journal = %journal.describe(), "operation journal");
+            match journal.unresolved(None).await {
+                Ok(unresolved) => {
+                    for op in &unresolved {
+                        let o = &op.first;
+                        tracing::warn!(
+                            op_id = %o.op_id,
+                            recorded_at = %o.recorded_at,
+                            tool = %o.tool,
+                            api_host = %o.api_host,
+                            order_id = %o.order_id,
+                            amount = o.amount,
+                            currency = %o.currency,
+                            idempotency_key = %o.idempotency_key,
+                            verdict = op.verdict().as_str(),
+                            "unresolved write in the journal: repeat it with the same idempotency key (Klarna keeps keys 24 h) or check the order"
+                        );
+                    }
+                }
+                Err(e) => tracing::error!("{e}"),
+            }
+        }
+        Err(e) => tracing::error!("{e}; writes are refused until it can be used, reads work"),
+    }
+}
+
+/// Lets writes in flight finish (each writes its own audit line) for up to `grace`; for
+/// those that do not, writes an `outcome_unknown` audit line with the idempotency key, so a
+/// write Klarna may have applied never goes unrecorded.
+async fn settle_writes(in_flight: &InFlightWrites, grace: Duration) {
+    if in_flight.is_empty() {
+        return;
+    }
+    tracing::info!(
+        writes = in_flight.len(),
+        grace_secs = grace.as_secs(),
+        "waiting for writes in flight before exiting (KLARNA_SHUTDOWN_GRACE_SECS)"
+    );
+    for write in in_flight.settle(grace).await {
+        tracing::warn!(
+            tool = write.tool,
+            order_id = %write.order_id,
+            idempotency_key = %write.idempotency_key,
+            "exiting with a write in flight: its outcome is unknown; repeat it with the same idempotencyKey or check the order"
+        );
+        audit::record(&AuditLine {
+            tool: write.tool,
+            api_host: Some(write.api_host),
+            order_id: Some(&write.order_id),
+            amount: Some(write.amount),
+            idempotency_key: Some(&write.idempotency_key),
+            confirmed: Some(write.confirmed),
+            principal: write.principal.as_deref(),
+            outcome: "outcome_unknown",
+            http_status: None,
+            correlation_id: None,
+            duration_ms: u64::try_from(write.since.elapsed().as_millis()).unwrap_or(u64::MAX),
+        });
+    }
+}
+
+/// The hosts that have credentials and where each set comes from (names, never values).
+fn usable_hosts(config: &Config) -> String {
+    let usable = config.client.credentials.usable();
+    if usable.is_empty() {
+        "none (set KLARNA_API_KEY, or see the README)".into()
+    } else {
+        usable
+            .iter()
+            .map(|(h, source)| format!("{h} ({source})"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+}
+
+/// What a human who started the server in a terminal sees on stderr.
+fn guide(server: &KlarnaServer) -> String {
+    let config = server.config();
+    format!(
+        "klarna-mcp {version} — {mode}\n\
+         Default host: {host}. Hosts with credentials: {usable}.\n\
+         Tools: {tools}.\n\
+         This is an MCP server speaking JSON-RPC on stdin/stdout; it waits for an MCP client.\n\
+         Connect a client instead of typing here, e.g.:\n\
+         \x20 klarna-mcp config claude-desktop{demo_flag}   (also: claude-code, cursor, vscode)\n\
+         \x20 npx @modelcontextprotocol/inspector {bin}{demo_flag}\n\
+         Press Ctrl-C to stop.",
+        version = env!("CARGO_PKG_VERSION"),
+        mode = if config.demo.is_some() {
+            "DEMO mode: built-in simulator, no real money"
+        } else {
+            "live mode: real Klarna API"
+        },
+        host = config.hosts.default_host,
+        usable = usable_hosts(server.config()),
+        tools = server.tool_names().join(", "),
+        demo_flag = if config.demo.is_some() { " --demo" } else { "" },
+        bin = std::env::current_exe()
+            .map_or_else(|_| "klarna-mcp".to_string(), |p| p.display().to_string()),
+    )
+}
