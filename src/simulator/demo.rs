@@ -1,6 +1,10 @@
 //! Fixed demo orders for `klarna-mcp --demo` and tests: memorable ids, one per
-//! interesting state, each with an obviously fake customer; most on the EU
-//! production host, a few on the other regions and on a playground host.
+//! interesting state or operation, each with an obviously fake customer; most
+//! on the EU production host, a few on the other regions and on a playground
+//! host. Orders 15 to 19 show the operations beyond capture, refund, cancel
+//! and release: an authorization about to lapse, a capture without tracking, a
+//! Klarna Checkout order to acknowledge, a due-date extension and its fee, and
+//! an amount increase that Klarna's risk assessment refuses.
 //!
 //! The credentials below are fake, printed to users on purpose, and only ever
 //! accepted by the local simulator. None of them starts like a live Klarna key.
@@ -212,6 +216,41 @@ const DEMO: &[DemoOrder] = &[
         summary: "AUTHORIZED on the playground (test) host api.playground.klarna.com, EUR: 19.99 authorized (test mug), nothing captured",
         try_this: "get_order with apiHost api.playground.klarna.com, then capture_order with amount 1999",
     },
+    DemoOrder {
+        host: EU,
+        order_id: "0d3f1a2e-0000-4000-8000-000000000015",
+        state: "AUTHORIZED",
+        summary: "AUTHORIZED, EUR: 149.00 authorized (made-to-order bookshelf), placed 23 days ago: the authorization ends within 5 days",
+        try_this: "extend_authorization_time, then get_order to see the later expires_at; update_merchant_references works here too",
+    },
+    DemoOrder {
+        host: EU,
+        order_id: "0d3f1a2e-0000-4000-8000-000000000016",
+        state: "CAPTURED",
+        summary: "CAPTURED, EUR: 349.00 captured (standing desk), its capture has no tracking yet",
+        try_this: "add_shipping_info on its capture (e.g. carrier DHL DE, a tracking number), then resend_customer_communication",
+    },
+    DemoOrder {
+        host: EU,
+        order_id: "0d3f1a2e-0000-4000-8000-000000000017",
+        state: "AUTHORIZED",
+        summary: "AUTHORIZED, EUR: 29.00 authorized (2 espresso cups), placed through Klarna Checkout and not yet acknowledged",
+        try_this: "acknowledge_order, then capture_order with amount 2900; update_customer_details changes the shipping address",
+    },
+    DemoOrder {
+        host: EU,
+        order_id: "0d3f1a2e-0000-4000-8000-000000000018",
+        state: "CAPTURED",
+        summary: "CAPTURED, EUR: 199.00 captured (winter coat), paid later by invoice: its due date can be extended for a fee",
+        try_this: "get_due_date_extension_options on its capture (7, 14 or 30 days for 1.95, 2.95 or 4.95 EUR), then extend_due_date",
+    },
+    DemoOrder {
+        host: EU,
+        order_id: "0d3f1a2e-0000-4000-8000-000000000019",
+        state: "AUTHORIZED",
+        summary: "AUTHORIZED, EUR: 120.00 authorized (gaming chair), nothing captured; Klarna's risk assessment refuses any increase",
+        try_this: "update_order_amount to 15000 (refused: NOT_ALLOWED, risk assessment) or to 10000 (a decrease works)",
+    },
 ];
 
 /// The demo orders [`super::Simulator::seed_demo_orders`] seeds.
@@ -282,5 +321,20 @@ pub(crate) fn demo_seeds() -> Vec<SeedOrder> {
         base(14, 1_999, "EUR", "Tess", "Playground")
             .on_host(EU_PLAYGROUND)
             .line("Test mug", "MUG-01", 1, 1_999),
+        base(15, 14_900, "EUR", "Nora", "Waitlong")
+            .line("Bookshelf, made to order", "SHELF-01", 1, 14_900)
+            .placed_days_ago(23),
+        base(16, 34_900, "EUR", "Paul", "Notracking")
+            .line("Standing desk", "DESK-01", 1, 34_900)
+            .captured(34_900),
+        base(17, 2_900, "EUR", "Kim", "Checkout-Demo")
+            .line("Espresso cup", "CUP-06", 2, 1_450)
+            .klarna_checkout(),
+        base(18, 19_900, "EUR", "Eva", "Duedate")
+            .line("Winter coat", "COAT-03", 1, 19_900)
+            .captured(19_900),
+        base(19, 12_000, "EUR", "Leo", "Riskcheck")
+            .line("Gaming chair", "CHAIR-01", 1, 12_000)
+            .refuses_increase(),
     ]
 }

@@ -22,8 +22,29 @@ pub enum Operation {
     Cancel,
     /// `POST /orders/{id}/release-remaining-authorization`.
     Release,
-    /// Matches every operation above, plus `GET /orders/{id}/refunds/{refund_id}`
-    /// (which only `Any` rules match).
+    /// `GET /orders/{id}/refunds/{refund_id}` (Klarna's operation `get`).
+    GetRefund,
+    /// `POST /orders/{id}/extend-authorization-time`.
+    ExtendAuthorizationTime,
+    /// `PATCH /orders/{id}/authorization` (new order amount and lines).
+    UpdateAuthorization,
+    /// `PATCH /orders/{id}/merchant-references`.
+    UpdateMerchantReferences,
+    /// `PATCH /orders/{id}/customer-details`.
+    UpdateConsumerDetails,
+    /// `POST /orders/{id}/captures/{capture_id}/shipping-info`.
+    AppendShippingInfo,
+    /// `POST /orders/{id}/shipping-info`.
+    AppendOrderShippingInfo,
+    /// `POST /orders/{id}/captures/{capture_id}/trigger-send-out`.
+    TriggerSendOut,
+    /// `GET /orders/{id}/captures/{capture_id}/extend-due-date-options`.
+    GetOptionsForExtendDueDate,
+    /// `PATCH /orders/{id}/captures/{capture_id}/extend-due-date`.
+    ExtendDueDate,
+    /// `POST /orders/{id}/acknowledge`.
+    AcknowledgeOrder,
+    /// Matches every operation above.
     Any,
 }
 

@@ -2,9 +2,14 @@
 //!
 //! The simulator speaks plain HTTP/1.1 on a loopback socket and behaves like
 //! Klarna's six OM hosts (`https://api.klarna.com`, `api-na.klarna.com`,
-//! `api-oc.klarna.com` and their `*.playground.klarna.com` twins) for the
-//! operations `klarna-mcp` uses: read an order, create / list / read captures,
-//! create / read refunds, cancel, and release the remaining authorization.
+//! `api-oc.klarna.com` and their `*.playground.klarna.com` twins) for all 18
+//! operations of Klarna's Order Management API: read an order; create, list
+//! and read captures; create and read refunds; cancel; release the remaining
+//! authorization; extend the authorization time; a new order amount and lines
+//! (updateAuthorization); merchant references; the customer's shipping
+//! address; shipping info on a capture and on the order; resend the customer
+//! communication; due-date extension options and the extension itself (with
+//! the fee the merchant pays); acknowledge a Klarna Checkout order.
 //! It is used by the integration tests and by `klarna-mcp --demo`.
 //!
 //! # An independent check
@@ -40,8 +45,17 @@
 //!   401 is plain text, as from the edge in front of Klarna's API;
 //! * the order state machine AUTHORIZED → PART_CAPTURED → CAPTURED, CANCELLED,
 //!   EXPIRED (the authorization ends at midnight UTC 28 days after the
-//!   purchase date, in simulated time), CLOSED, with Klarna's refusal codes and
-//!   messages (403 `CAPTURE_NOT_ALLOWED`, …);
+//!   purchase date, in simulated time, or later once extended, never past 180
+//!   days), CLOSED, with Klarna's refusal codes and messages (403
+//!   `CAPTURE_NOT_ALLOWED`, `NOT_ALLOWED`, …);
+//! * Klarna's risk decisions, made deterministic: an increase of the order
+//!   amount is refused for an order seeded with [`SeedOrder::refuses_increase`],
+//!   above twice the original amount, or while the fraud status is not
+//!   ACCEPTED; a shipping address in another country than the purchase is
+//!   refused;
+//! * the money that moved: every applied capture, refund and fee (a due-date
+//!   extension charges the merchant an `EXTEND_DUE_DATE_FEE`) in
+//!   [`Simulator::ledger`] and, per order, in [`Simulator::snapshot`];
 //! * request-body validation (400 `BAD_REQUEST`, 422 `UNPROCESSABLE_ENTITY`,
 //!   413 `REQUEST_TOO_LARGE`);
 //! * `Klarna-Idempotency-Key` replay, scoped per (host, login, method, path)
@@ -72,9 +86,11 @@
 //! # Ok(()) }
 //! ```
 
+mod amend;
 mod auth;
 mod demo;
 mod faults;
+mod fulfil;
 mod hosts;
 mod idempotency;
 mod ops;
@@ -112,7 +128,9 @@ pub use settlements::{
     DemoPayout, DetailedType, PayoutSnapshot, SeedTransaction, Totals, TransactionSnapshot,
     TransactionType, demo_payouts,
 };
-pub use snapshot::{CaptureSnapshot, OrderSnapshot, RefundSnapshot};
+pub use snapshot::{
+    CaptureSnapshot, FeeKind, FeeSnapshot, LedgerEntry, MovementKind, OrderSnapshot, RefundSnapshot,
+};
 
 use shared::Shared;
 
@@ -266,6 +284,14 @@ impl Simulator {
         let now = inner.now();
         let order = inner.orders.get(&normalize_id(order_id))?;
         Some(order.snapshot(now))
+    }
+
+    /// Every capture, refund and fee applied so far on every order and host
+    /// (seeded history included), oldest first: what a settlement report
+    /// would turn into transactions. Refused requests, faults that answer
+    /// before applying, and idempotent replays add nothing.
+    pub fn ledger(&self) -> Vec<LedgerEntry> {
+        self.shared.lock_inner().ledger()
     }
 
     /// Every HTTP request received so far, including refused, 401 and 404 ones.

@@ -1,13 +1,20 @@
-//! The order model: orders, captures, refunds and their status. Pure data plus
-//! the derived "effective" view (expiry is computed from simulated time).
+//! The order model: orders, captures, refunds, the fees Klarna charged the
+//! merchant, and their status. Pure data plus the derived "effective" view
+//! (expiry is computed from simulated time).
 
 use serde_json::Value;
 use time::OffsetDateTime;
 
-use super::snapshot::{CaptureSnapshot, OrderSnapshot, RefundSnapshot};
+use super::snapshot::{
+    CaptureSnapshot, FeeKind, FeeSnapshot, LedgerEntry, MovementKind, OrderSnapshot, RefundSnapshot,
+};
 
 /// How long an authorization lasts (Klarna's default authorization period).
 pub(crate) const AUTHORIZATION_PERIOD: time::Duration = time::Duration::days(28);
+
+/// How far after the purchase an authorization can be extended (Klarna: "up
+/// to 180 days after it's created").
+pub(crate) const MAX_AUTHORIZATION_SPAN: time::Duration = time::Duration::days(180);
 
 // Klarna documents a default authorization period of 28 days but not the time
 // of day an authorization ends; its sample order created at
@@ -18,6 +25,15 @@ pub(crate) const AUTHORIZATION_PERIOD: time::Duration = time::Duration::days(28)
 pub(crate) fn authorization_expiry(created_at: OffsetDateTime) -> OffsetDateTime {
     let date = created_at.to_offset(time::UtcOffset::UTC).date();
     let date = date.checked_add(AUTHORIZATION_PERIOD).unwrap_or(date);
+    date.midnight().assume_utc()
+}
+
+/// The latest expiry an extension can give an order made at `created_at`:
+/// midnight UTC starting the 180th day after the purchase date (the same
+/// day-based rule as [`authorization_expiry`]).
+pub(crate) fn latest_authorization_expiry(created_at: OffsetDateTime) -> OffsetDateTime {
+    let date = created_at.to_offset(time::UtcOffset::UTC).date();
+    let date = date.checked_add(MAX_AUTHORIZATION_SPAN).unwrap_or(date);
     date.midnight().assume_utc()
 }
 
@@ -58,6 +74,13 @@ pub(crate) struct Capture {
     pub(crate) order_lines: Vec<Value>,
     pub(crate) refunded_amount: i64,
     pub(crate) shipping_info: Vec<Value>,
+    /// Where this capture was shipped: the order's shipping address when it
+    /// was captured (a later address change does not move a parcel).
+    pub(crate) shipping_address: Value,
+    /// Days the customer's payment due date was extended by, once extended.
+    pub(crate) due_date_extension_days: Option<i64>,
+    /// How many times the customer communication was sent out again.
+    pub(crate) send_outs: u32,
 }
 
 impl Capture {
@@ -85,6 +108,19 @@ pub(crate) struct Refund {
     pub(crate) description: Option<String>,
     pub(crate) reference: Option<String>,
     pub(crate) order_lines: Vec<Value>,
+}
+
+/// A fee Klarna charged the merchant on one of the order's captures.
+#[derive(Debug, Clone)]
+pub(crate) struct AppliedFee {
+    pub(crate) kind: FeeKind,
+    pub(crate) capture_id: String,
+    /// Minor units of `currency`.
+    pub(crate) amount: i64,
+    pub(crate) currency: String,
+    pub(crate) charged_at: OffsetDateTime,
+    /// For a due-date extension: by how many days.
+    pub(crate) number_of_days: i64,
 }
 
 /// One order. `status` is the stored status; use [`Order::effective_status`].
@@ -115,6 +151,17 @@ pub(crate) struct Order {
     pub(crate) captures: Vec<Capture>,
     pub(crate) refunds: Vec<Refund>,
     pub(crate) initial_payment_method: Value,
+    /// Order-level shipping info (`POST …/shipping-info`), oldest first.
+    pub(crate) shipping_info: Vec<Value>,
+    /// Placed through Klarna Checkout, the only orders that can be acknowledged.
+    pub(crate) klarna_checkout: bool,
+    /// Acknowledged explicitly (a capture also counts: see [`Order::is_acknowledged`]).
+    pub(crate) acknowledged: bool,
+    /// Klarna's risk assessment says no to any increase of the order amount
+    /// (a seeded fact; see `amend::update_authorization`).
+    pub(crate) increase_refused: bool,
+    /// Fees Klarna charged the merchant for this order, oldest first.
+    pub(crate) fees: Vec<AppliedFee>,
 }
 
 impl Order {
@@ -139,6 +186,26 @@ impl Order {
         }
     }
 
+    /// `initial_payment_method.type`, e.g. `INVOICE` (empty when missing).
+    pub(crate) fn payment_method(&self) -> &str {
+        self.initial_payment_method
+            .get("type")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+    }
+
+    /// Klarna: "Orders are also considered acknowledged if captured."
+    pub(crate) fn is_acknowledged(&self) -> bool {
+        self.acknowledged || !self.captures.is_empty()
+    }
+
+    /// The capture with this (canonical) id.
+    pub(crate) fn capture_mut(&mut self, capture_id: &str) -> Option<&mut Capture> {
+        self.captures
+            .iter_mut()
+            .find(|c| c.capture_id == capture_id)
+    }
+
     /// What can still be refunded across all captures.
     pub(crate) fn refundable(&self) -> i64 {
         self.captured_amount
@@ -156,6 +223,12 @@ impl Order {
             refunded_amount: self.refunded_amount,
             remaining_authorized_amount: self.effective_remaining(now),
             currency: self.purchase_currency.clone(),
+            expires_at: self.expires_at,
+            merchant_reference1: self.merchant_reference1.clone(),
+            merchant_reference2: self.merchant_reference2.clone(),
+            klarna_checkout: self.klarna_checkout,
+            acknowledged: self.is_acknowledged(),
+            shipping_info_count: self.shipping_info.len(),
             captures: self
                 .captures
                 .iter()
@@ -164,6 +237,10 @@ impl Order {
                     captured_amount: c.captured_amount,
                     refunded_amount: c.refunded_amount,
                     reference: c.reference.clone(),
+                    captured_at: c.captured_at,
+                    shipping_info_count: c.shipping_info.len(),
+                    due_date_extension_days: c.due_date_extension_days,
+                    send_outs: c.send_outs,
                 })
                 .collect(),
             refunds: self
@@ -172,9 +249,79 @@ impl Order {
                 .map(|r| RefundSnapshot {
                     refund_id: r.refund_id.clone(),
                     refunded_amount: r.refunded_amount,
+                    refunded_at: r.refunded_at,
+                    reference: r.reference.clone(),
+                })
+                .collect(),
+            fees: self
+                .fees
+                .iter()
+                .map(|f| FeeSnapshot {
+                    kind: f.kind,
+                    capture_id: f.capture_id.clone(),
+                    amount: f.amount,
+                    currency: f.currency.clone(),
+                    charged_at: f.charged_at,
+                    number_of_days: f.number_of_days,
                 })
                 .collect(),
         }
+    }
+}
+
+impl Order {
+    /// Every applied capture, refund and fee of this order, in the order
+    /// they were applied within each kind (the caller sorts across kinds).
+    pub(crate) fn ledger(&self) -> Vec<LedgerEntry> {
+        let entry = |kind, at, amount, capture_id, refund_id, reference| LedgerEntry {
+            kind,
+            at,
+            host: self.host.clone(),
+            order_id: self.order_id.clone(),
+            amount,
+            currency: self.purchase_currency.clone(),
+            capture_id,
+            refund_id,
+            reference,
+            purchase_country: self.purchase_country.clone(),
+            klarna_reference: self.klarna_reference.clone(),
+            merchant_reference1: self.merchant_reference1.clone(),
+            merchant_reference2: self.merchant_reference2.clone(),
+            order_created_at: self.created_at,
+            payment_method: self.payment_method().to_owned(),
+        };
+        let captures = self.captures.iter().map(|c| {
+            entry(
+                MovementKind::Capture,
+                c.captured_at,
+                c.captured_amount,
+                Some(c.capture_id.clone()),
+                None,
+                c.reference.clone(),
+            )
+        });
+        let refunds = self.refunds.iter().map(|r| {
+            entry(
+                MovementKind::Refund,
+                r.refunded_at,
+                r.refunded_amount,
+                None,
+                Some(r.refund_id.clone()),
+                r.reference.clone(),
+            )
+        });
+        let fees = self.fees.iter().map(|f| LedgerEntry {
+            currency: f.currency.clone(),
+            ..entry(
+                MovementKind::Fee(f.kind),
+                f.charged_at,
+                f.amount,
+                Some(f.capture_id.clone()),
+                None,
+                None,
+            )
+        });
+        captures.chain(refunds).chain(fees).collect()
     }
 }
 

@@ -1,7 +1,8 @@
 //! Renders orders, captures and refunds as Klarna's snake_case JSON.
 //!
 //! Optional fields that were never set (merchant references, capture
-//! description/reference, customer) are omitted rather than sent as `null`,
+//! description/reference, customer, order-level shipping info) are omitted
+//! rather than sent as `null`,
 //! which is how Klarna's samples look. Clients must treat every field as
 //! optional anyway: Klarna's schema marks none of them required. (Tests that
 //! need nulls or other odd values serve them with `Fault::Respond`.)
@@ -56,6 +57,12 @@ struct OrderView<'a> {
     captures: Vec<CaptureView<'a>>,
     refunds: Vec<RefundView<'a>>,
     initial_payment_method: &'a Value,
+    // Klarna does not document whether an order without order-level shipping
+    // info carries `shipping_info: []`; we choose to omit it, because the
+    // field is newer than the rest of the order (clients written against the
+    // older schema never saw it) and it is optional like every field.
+    #[serde(skip_serializing_if = "<[Value]>::is_empty")]
+    shipping_info: &'a [Value],
 }
 
 #[derive(Serialize)]
@@ -98,7 +105,7 @@ fn capture_view<'a>(order: &'a Order, c: &'a Capture) -> CaptureView<'a> {
         order_lines: &c.order_lines,
         refunded_amount: c.refunded_amount,
         billing_address: &order.billing_address,
-        shipping_address: &order.shipping_address,
+        shipping_address: &c.shipping_address,
         shipping_info: &c.shipping_info,
     }
 }
@@ -144,6 +151,7 @@ pub(crate) fn order_value(order: &Order, now: OffsetDateTime) -> Value {
             .collect(),
         refunds: order.refunds.iter().map(refund_view).collect(),
         initial_payment_method: &order.initial_payment_method,
+        shipping_info: &order.shipping_info,
     };
     serde_json::to_value(view).unwrap_or(Value::Null)
 }
@@ -161,6 +169,33 @@ pub(crate) fn captures_value(order: &Order) -> Value {
         .map(|c| capture_view(order, c))
         .collect();
     serde_json::to_value(views).unwrap_or(Value::Null)
+}
+
+#[derive(Serialize)]
+struct DueDateOption {
+    number_of_days: i64,
+    amount: i64,
+}
+
+#[derive(Serialize)]
+struct DueDateOptions {
+    currency: String,
+    options: Vec<DueDateOption>,
+}
+
+/// `ExtendDueDateOptions`: the options `(number_of_days, fee)` in `currency`.
+pub(crate) fn due_date_options_value(currency: &str, options: &[(i64, i64)]) -> Value {
+    let view = DueDateOptions {
+        currency: currency.to_owned(),
+        options: options
+            .iter()
+            .map(|&(number_of_days, amount)| DueDateOption {
+                number_of_days,
+                amount,
+            })
+            .collect(),
+    };
+    serde_json::to_value(view).unwrap_or(Value::Null)
 }
 
 /// One refund as `GET /refunds/{refund_id}` returns it.

@@ -11,22 +11,27 @@ use axum::extract::{FromRequestParts, Path, State};
 use axum::http::request::Parts;
 use axum::http::{Uri, header};
 use axum::response::Response;
-use axum::routing::{get, post};
+use axum::routing::{get, patch, post};
 use time::OffsetDateTime;
 
 use super::faults::{Fault, Operation};
 use super::hosts::Target;
 use super::idempotency::IdempotencyScope;
-use super::ops::{self, OpResult, PostRequest};
+use super::ops::{self, OpResult, WriteRequest};
 use super::pipeline::{self, Caller, DelayResponse, DropConnection};
 use super::respond::SimResponse;
 use super::shared::{Inner, Shared};
 
 type St = State<Arc<Shared>>;
 
+const POST: &str = "POST";
+const PATCH: &str = "PATCH";
+
 /// Routes are paths on one Klarna host: the host segment, if any, is already
 /// gone (see `hosts::split`).
 const ORDER: &str = "/ordermanagement/v1/orders/{order_id}";
+/// One capture of an order.
+const CAPTURE: &str = "/ordermanagement/v1/orders/{order_id}/captures/{capture_id}";
 
 /// Builds the router with the request pipeline (auth, body limit, logging,
 /// latency, connection dropping) wrapped around every route and fallback.
@@ -37,9 +42,22 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
             &format!("{ORDER}/captures"),
             get(list_captures).post(post_capture),
         )
+        .route(CAPTURE, get(get_capture))
         .route(
-            &format!("{ORDER}/captures/{{capture_id}}"),
-            get(get_capture),
+            &format!("{CAPTURE}/shipping-info"),
+            post(post_capture_shipping_info),
+        )
+        .route(
+            &format!("{CAPTURE}/trigger-send-out"),
+            post(post_trigger_send_out),
+        )
+        .route(
+            &format!("{CAPTURE}/extend-due-date-options"),
+            get(get_due_date_options),
+        )
+        .route(
+            &format!("{CAPTURE}/extend-due-date"),
+            patch(patch_extend_due_date),
         )
         .route(&format!("{ORDER}/refunds"), post(post_refund))
         .route(&format!("{ORDER}/refunds/{{refund_id}}"), get(get_refund))
@@ -48,6 +66,27 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
             &format!("{ORDER}/release-remaining-authorization"),
             post(post_release),
         )
+        .route(
+            &format!("{ORDER}/extend-authorization-time"),
+            post(post_extend_authorization_time),
+        )
+        .route(
+            &format!("{ORDER}/authorization"),
+            patch(patch_authorization),
+        )
+        .route(
+            &format!("{ORDER}/merchant-references"),
+            patch(patch_merchant_references),
+        )
+        .route(
+            &format!("{ORDER}/customer-details"),
+            patch(patch_customer_details),
+        )
+        .route(
+            &format!("{ORDER}/shipping-info"),
+            post(post_order_shipping_info),
+        )
+        .route(&format!("{ORDER}/acknowledge"), post(post_acknowledge))
         .merge(super::settlements::router())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
@@ -114,20 +153,21 @@ impl Ctx {
 
     // Klarna does not document an empty key; we choose to treat it as absent
     // because an empty string cannot identify one operation.
-    /// The idempotency scope of this POST, if it carries a key.
-    fn scope(&self) -> Option<IdempotencyScope> {
+    /// The idempotency scope of this POST or PATCH (`method`), if it carries
+    /// a key. Klarna honours the key on every write and on no read.
+    fn scope(&self, method: &str) -> Option<IdempotencyScope> {
         let key = self.idempotency_key.clone().filter(|k| !k.is_empty())?;
         Some(IdempotencyScope {
             host: self.host(),
             login: self.caller.login,
-            method: "POST".to_owned(),
+            method: method.to_owned(),
             path: self.path.clone(),
             key,
         })
     }
 
-    fn post<'a>(&'a self, base_url: &'a str, body: &'a [u8]) -> PostRequest<'a> {
-        PostRequest {
+    fn write<'a>(&'a self, base_url: &'a str, body: &'a [u8]) -> WriteRequest<'a> {
+        WriteRequest {
             api_host: self.host(),
             base_url,
             content_type: self.content_type.as_deref(),
@@ -136,7 +176,7 @@ impl Ctx {
     }
 }
 
-/// Runs one operation with faults and (for POSTs with a key) idempotency.
+/// Runs one operation with faults and (for writes with a key) idempotency.
 pub(crate) fn run(
     sh: &Shared,
     ctx: &Ctx,
@@ -208,39 +248,170 @@ async fn get_capture(State(sh): St, ctx: Ctx, Path((id, cid)): Path<(String, Str
 }
 
 async fn get_refund(State(sh): St, ctx: Ctx, Path((id, rid)): Path<(String, String)>) -> Response {
-    // Only `Operation::Any` rules match a refund read: the public Operation
-    // enum has no GetRefund, and matching `Refund` would let a read consume a
-    // fault meant for a refund write.
-    run(&sh, &ctx, Operation::Any, None, |inner, _| {
+    run(&sh, &ctx, Operation::GetRefund, None, |inner, _| {
         ops::get_refund(inner, ctx.host(), &id, &rid)
     })
 }
 
 async fn post_capture(State(sh): St, ctx: Ctx, Path(id): Path<String>, body: Bytes) -> Response {
     let base_url = ctx.base_url();
-    let post = ctx.post(&base_url, &body);
-    run(&sh, &ctx, Operation::Capture, ctx.scope(), |inner, now| {
-        ops::capture(inner, &id, &post, now)
-    })
+    let write = ctx.write(&base_url, &body);
+    run(
+        &sh,
+        &ctx,
+        Operation::Capture,
+        ctx.scope(POST),
+        |inner, now| ops::capture(inner, &id, &write, now),
+    )
 }
 
 async fn post_refund(State(sh): St, ctx: Ctx, Path(id): Path<String>, body: Bytes) -> Response {
     let base_url = ctx.base_url();
-    let post = ctx.post(&base_url, &body);
-    run(&sh, &ctx, Operation::Refund, ctx.scope(), |inner, now| {
-        ops::refund(inner, &id, &post, now)
-    })
+    let write = ctx.write(&base_url, &body);
+    run(
+        &sh,
+        &ctx,
+        Operation::Refund,
+        ctx.scope(POST),
+        |inner, now| ops::refund(inner, &id, &write, now),
+    )
 }
 
 async fn post_cancel(State(sh): St, ctx: Ctx, Path(id): Path<String>) -> Response {
-    run(&sh, &ctx, Operation::Cancel, ctx.scope(), |inner, now| {
-        ops::cancel(inner, ctx.host(), &id, now)
-    })
+    run(
+        &sh,
+        &ctx,
+        Operation::Cancel,
+        ctx.scope(POST),
+        |inner, now| ops::cancel(inner, ctx.host(), &id, now),
+    )
 }
 
 async fn post_release(State(sh): St, ctx: Ctx, Path(id): Path<String>) -> Response {
-    run(&sh, &ctx, Operation::Release, ctx.scope(), |inner, now| {
-        ops::release(inner, ctx.host(), &id, now)
+    run(
+        &sh,
+        &ctx,
+        Operation::Release,
+        ctx.scope(POST),
+        |inner, now| ops::release(inner, ctx.host(), &id, now),
+    )
+}
+
+async fn post_extend_authorization_time(
+    State(sh): St,
+    ctx: Ctx,
+    Path(id): Path<String>,
+) -> Response {
+    let op = Operation::ExtendAuthorizationTime;
+    run(&sh, &ctx, op, ctx.scope(POST), |inner, now| {
+        ops::extend_authorization_time(inner, ctx.host(), &id, now)
+    })
+}
+
+async fn patch_authorization(
+    State(sh): St,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Response {
+    let write = ctx.write("", &body);
+    let op = Operation::UpdateAuthorization;
+    run(&sh, &ctx, op, ctx.scope(PATCH), |inner, now| {
+        ops::update_authorization(inner, &id, &write, now)
+    })
+}
+
+async fn patch_merchant_references(
+    State(sh): St,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Response {
+    let write = ctx.write("", &body);
+    let op = Operation::UpdateMerchantReferences;
+    run(&sh, &ctx, op, ctx.scope(PATCH), |inner, now| {
+        ops::update_merchant_references(inner, &id, &write, now)
+    })
+}
+
+async fn patch_customer_details(
+    State(sh): St,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Response {
+    let write = ctx.write("", &body);
+    let op = Operation::UpdateConsumerDetails;
+    run(&sh, &ctx, op, ctx.scope(PATCH), |inner, now| {
+        ops::update_customer_details(inner, &id, &write, now)
+    })
+}
+
+async fn post_order_shipping_info(
+    State(sh): St,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Response {
+    let write = ctx.write("", &body);
+    let op = Operation::AppendOrderShippingInfo;
+    run(&sh, &ctx, op, ctx.scope(POST), |inner, _| {
+        ops::append_order_shipping_info(inner, &id, &write)
+    })
+}
+
+async fn post_acknowledge(State(sh): St, ctx: Ctx, Path(id): Path<String>) -> Response {
+    let op = Operation::AcknowledgeOrder;
+    run(&sh, &ctx, op, ctx.scope(POST), |inner, now| {
+        ops::acknowledge(inner, ctx.host(), &id, now)
+    })
+}
+
+async fn post_capture_shipping_info(
+    State(sh): St,
+    ctx: Ctx,
+    Path((id, cid)): Path<(String, String)>,
+    body: Bytes,
+) -> Response {
+    let write = ctx.write("", &body);
+    let op = Operation::AppendShippingInfo;
+    run(&sh, &ctx, op, ctx.scope(POST), |inner, _| {
+        ops::append_capture_shipping_info(inner, &id, &cid, &write)
+    })
+}
+
+async fn post_trigger_send_out(
+    State(sh): St,
+    ctx: Ctx,
+    Path((id, cid)): Path<(String, String)>,
+) -> Response {
+    let op = Operation::TriggerSendOut;
+    run(&sh, &ctx, op, ctx.scope(POST), |inner, _| {
+        ops::trigger_send_out(inner, ctx.host(), &id, &cid)
+    })
+}
+
+async fn get_due_date_options(
+    State(sh): St,
+    ctx: Ctx,
+    Path((id, cid)): Path<(String, String)>,
+) -> Response {
+    let op = Operation::GetOptionsForExtendDueDate;
+    run(&sh, &ctx, op, None, |inner, now| {
+        ops::due_date_options(inner, ctx.host(), &id, &cid, now)
+    })
+}
+
+async fn patch_extend_due_date(
+    State(sh): St,
+    ctx: Ctx,
+    Path((id, cid)): Path<(String, String)>,
+    body: Bytes,
+) -> Response {
+    let write = ctx.write("", &body);
+    let op = Operation::ExtendDueDate;
+    run(&sh, &ctx, op, ctx.scope(PATCH), |inner, now| {
+        ops::extend_due_date(inner, &id, &cid, &write, now)
     })
 }
 

@@ -15,7 +15,7 @@ pub(crate) struct Refusal {
     pub(crate) message: String,
 }
 
-fn refuse(code: &'static str, message: impl Into<String>) -> Refusal {
+pub(crate) fn refuse(code: &'static str, message: impl Into<String>) -> Refusal {
     Refusal {
         code,
         message: message.into(),
@@ -44,7 +44,8 @@ pub(crate) struct RefundRequest {
 const CAPTURE_NOT_ALLOWED: &str = "CAPTURE_NOT_ALLOWED";
 const REFUND_NOT_ALLOWED: &str = "REFUND_NOT_ALLOWED";
 const CANCEL_NOT_ALLOWED: &str = "CANCEL_NOT_ALLOWED";
-const NOT_ALLOWED: &str = "NOT_ALLOWED";
+/// The code of every refusal outside capture, refund and cancel.
+pub(crate) const NOT_ALLOWED: &str = "NOT_ALLOWED";
 
 /// Creates a capture; returns its id.
 pub(crate) fn capture(
@@ -119,6 +120,9 @@ pub(crate) fn capture(
         order_lines: req.order_lines,
         refunded_amount: 0,
         shipping_info: req.shipping_info,
+        shipping_address: order.shipping_address.clone(),
+        due_date_extension_days: None,
+        send_outs: 0,
     });
     order.captured_amount = order.captured_amount.saturating_add(req.captured_amount);
     order.remaining_authorized_amount = order

@@ -32,6 +32,10 @@ pub struct SeedOrder {
     merchant_reference2: Option<String>,
     klarna_reference: Option<String>,
     customer: Option<(String, String, String)>,
+    placed_days_ago: Option<u32>,
+    payment_method: Option<(String, String)>,
+    klarna_checkout: bool,
+    refuses_increase: bool,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -170,6 +174,10 @@ impl SeedOrder {
             merchant_reference2: None,
             klarna_reference: None,
             customer: None,
+            placed_days_ago: None,
+            payment_method: None,
+            klarna_checkout: false,
+            refuses_increase: false,
         }
     }
 
@@ -277,6 +285,39 @@ impl SeedOrder {
         self
     }
 
+    /// Places the order this many days before simulated now (default: one
+    /// hour ago), e.g. 23 for an authorization that ends within five days.
+    /// [`SeedOrder::expired`] overrides it.
+    pub fn placed_days_ago(mut self, days: u32) -> Self {
+        self.placed_days_ago = Some(days);
+        self
+    }
+
+    /// Uses this `initial_payment_method` (default `INVOICE`, "Pay later in 30
+    /// days"). Its type decides what Klarna allows: raising the order amount
+    /// (INVOICE, INVOICE_BUSINESS, B2B_INVOICE, ACCOUNT, BASE_ACCOUNT,
+    /// DIRECT_DEBIT; FIXED_AMOUNT and DEFERRED_INTEREST in some markets),
+    /// extending a due date (pay-later types only), extending the
+    /// authorization (not FIXED_SUM_CREDIT in the US).
+    pub fn payment_method(mut self, kind: &str, description: &str) -> Self {
+        self.payment_method = Some((kind.to_owned(), description.to_owned()));
+        self
+    }
+
+    /// Marks the order as placed through Klarna Checkout and not yet
+    /// acknowledged: `POST …/acknowledge` works only on such orders.
+    pub fn klarna_checkout(mut self) -> Self {
+        self.klarna_checkout = true;
+        self
+    }
+
+    /// Klarna's risk assessment refuses every increase of this order's amount
+    /// (`PATCH …/authorization` answers 403 `NOT_ALLOWED`); decreases work.
+    pub fn refuses_increase(mut self) -> Self {
+        self.refuses_increase = true;
+        self
+    }
+
     /// Builds the order at simulated time `now`.
     pub(crate) fn build(self, now: OffsetDateTime) -> Order {
         let (market_country, locale, tax_rate) = market(&self.currency);
@@ -284,11 +325,15 @@ impl SeedOrder {
         if canonical_host(&self.host).is_none() {
             tracing::warn!(host = %self.host, "SeedOrder: not a Klarna host; no request can reach this order");
         }
-        let created_at = if self.expired {
-            now.saturating_sub(time::Duration::days(29))
-        } else {
-            now.saturating_sub(time::Duration::hours(1))
+        let created_at = match (self.expired, self.placed_days_ago) {
+            (true, _) => now.saturating_sub(time::Duration::days(29)),
+            (false, Some(days)) => now.saturating_sub(time::Duration::days(i64::from(days))),
+            (false, None) => now.saturating_sub(time::Duration::hours(1)),
         };
+        let (method, method_description) = self
+            .payment_method
+            .clone()
+            .unwrap_or_else(|| ("INVOICE".to_owned(), "Pay later in 30 days".to_owned()));
         let lines = if self.lines.is_empty() {
             vec![SeedLine {
                 name: "Demo item".to_owned(),
@@ -342,9 +387,14 @@ impl SeedOrder {
             captures: Vec::new(),
             refunds: Vec::new(),
             initial_payment_method: object(vec![
-                ("type", "INVOICE".into()),
-                ("description", "Pay later in 30 days".into()),
+                ("type", method.into()),
+                ("description", method_description.into()),
             ]),
+            shipping_info: Vec::new(),
+            klarna_checkout: self.klarna_checkout,
+            acknowledged: false,
+            increase_refused: self.refuses_increase,
+            fees: Vec::new(),
         };
         self.apply_steps(&mut order, &lines, tax_rate);
         if self.closed {

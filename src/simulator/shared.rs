@@ -18,6 +18,7 @@ use super::idempotency::IdempotencyStore;
 use super::order::Order;
 use super::record::RequestLog;
 use super::settlements::Ledger;
+use super::snapshot::LedgerEntry;
 
 /// Everything the server and the handle share.
 pub(crate) struct Shared {
@@ -50,6 +51,19 @@ impl Inner {
     pub(crate) fn now(&self) -> OffsetDateTime {
         let offset = time::Duration::try_from(self.clock_offset).unwrap_or(time::Duration::MAX);
         OffsetDateTime::now_utc().saturating_add(offset)
+    }
+
+    /// Every applied capture, refund and fee on every order, oldest first
+    /// (ties: by order id, then captures before refunds before fees).
+    pub(crate) fn ledger(&self) -> Vec<LedgerEntry> {
+        let mut entries: Vec<LedgerEntry> = self.orders.values().flat_map(|o| o.ledger()).collect();
+        let rank = |e: &LedgerEntry| match e.kind {
+            super::snapshot::MovementKind::Capture => 0u8,
+            super::snapshot::MovementKind::Refund => 1,
+            super::snapshot::MovementKind::Fee(_) => 2,
+        };
+        entries.sort_by(|a, b| (a.at, &a.order_id, rank(a)).cmp(&(b.at, &b.order_id, rank(b))));
+        entries
     }
 }
 

@@ -1,6 +1,8 @@
-//! Request-body validation for capture and refund requests, with the limits of
-//! Klarna's current (2024) API description: amounts up to 200 000 000 minor
-//! units, string lengths, order-line types and shipping methods.
+//! Request-body validation for every operation with a body (capture, refund,
+//! authorization update, merchant references, customer details, shipping info,
+//! due-date extension), with the limits of Klarna's current (2024) API
+//! description: amounts up to 200 000 000 minor units, string lengths,
+//! order-line types, shipping methods and address fields.
 //!
 //! * 400 `BAD_REQUEST`: `Content-Type` is not `application/json`, the body is
 //!   not valid JSON, or it is not a JSON object;
@@ -24,6 +26,7 @@
 
 use serde_json::{Map, Value};
 
+use super::amend::{AuthorizationUpdate, CustomerDetails, MerchantReferences};
 use super::rules::{CaptureRequest, RefundRequest};
 
 /// Largest amount Klarna's API description accepts, in minor units.
@@ -66,6 +69,30 @@ const SHIPPING_STRINGS: &[(&str, usize)] = &[
     ("return_shipping_company", 100),
     ("return_tracking_number", 100),
     ("return_tracking_uri", 1024),
+];
+/// Klarna's `address` fields and their length limits (`country` is checked apart).
+const ADDRESS_STRINGS: &[(&str, usize)] = &[
+    ("attention", 255),
+    ("city", 200),
+    ("email", 100),
+    ("family_name", 100),
+    ("given_name", 100),
+    ("organization_name", 255),
+    ("phone", 100),
+    ("postal_code", 10),
+    ("region", 200),
+    ("street_address", 100),
+    ("street_address2", 100),
+    ("title", 20),
+];
+/// Address fields Klarna documents as mandatory, so they cannot be cleared.
+const ADDRESS_MANDATORY: &[&str] = &[
+    "given_name",
+    "family_name",
+    "street_address",
+    "postal_code",
+    "city",
+    "country",
 ];
 const SHIPPING_METHODS: &str = "PickUpStore|Home|BoxReg|BoxUnreg|PickUpPoint|Own|Postal|DHLPackstation|Digital|Undefined|PickUpWarehouse|ClickCollect|PalletDelivery";
 
@@ -398,4 +425,125 @@ pub(crate) fn refund_body(
         reference,
         order_lines,
     })
+}
+
+/// Validates an `UpdateShippingInfo` body: `shipping_info`, 1 to 500 entries.
+pub(crate) fn shipping_info_body(
+    content_type: Option<&str>,
+    body: &[u8],
+) -> Result<Vec<Value>, BodyError> {
+    let obj = json_object(content_type, body)?;
+    let mut c = Checker::default();
+    let info = match obj.get("shipping_info") {
+        None | Some(Value::Null) => {
+            c.fail("'shipping_info' may not be null".to_owned());
+            Vec::new()
+        }
+        Some(Value::Array(items)) if items.is_empty() || items.len() > 500 => {
+            c.fail("The size of shipping_info must be between 1 and 500".to_owned());
+            Vec::new()
+        }
+        _ => c
+            .array(&obj, "shipping_info", 500)
+            .into_iter()
+            .enumerate()
+            .map(|(i, s)| c.shipping_info(s, i))
+            .collect(),
+    };
+    c.finish(info)
+}
+
+// Klarna validates `description` (0-255) but does not show it anywhere an
+// order is read; we choose to check it and not keep it.
+/// Validates an `Update authorization` body.
+pub(crate) fn authorization_body(
+    content_type: Option<&str>,
+    body: &[u8],
+) -> Result<AuthorizationUpdate, BodyError> {
+    let obj = json_object(content_type, body)?;
+    let mut c = Checker::default();
+    let amount = c.int(&obj, "order_amount", "order_amount", (0, MAX_AMOUNT), true);
+    c.string(&obj, "description", "description", 255);
+    let order_lines = lines(&mut c, &obj);
+    c.finish(AuthorizationUpdate {
+        order_amount: amount.unwrap_or(0),
+        order_lines,
+    })
+}
+
+/// Validates an `Update merchant references` body (both fields optional).
+pub(crate) fn merchant_references_body(
+    content_type: Option<&str>,
+    body: &[u8],
+) -> Result<MerchantReferences, BodyError> {
+    let obj = json_object(content_type, body)?;
+    let mut c = Checker::default();
+    let merchant_reference1 = c.string(&obj, "merchant_reference1", "merchant_reference1", 255);
+    let merchant_reference2 = c.string(&obj, "merchant_reference2", "merchant_reference2", 255);
+    c.finish(MerchantReferences {
+        merchant_reference1,
+        merchant_reference2,
+    })
+}
+
+// Klarna does not document how it checks `country` beyond "ISO 3166
+// alpha-2"; we choose two ASCII letters, any case, like its samples ("us").
+/// Validates an `UpdateConsumer` body: the `shipping_address` fields, each
+/// within Klarna's limits; mandatory fields may not be cleared with "".
+pub(crate) fn customer_details_body(
+    content_type: Option<&str>,
+    body: &[u8],
+) -> Result<CustomerDetails, BodyError> {
+    let obj = json_object(content_type, body)?;
+    let mut c = Checker::default();
+    let mut fields = Vec::new();
+    match obj.get("shipping_address") {
+        None | Some(Value::Null) => {}
+        Some(Value::Object(address)) => {
+            for (field, max) in ADDRESS_STRINGS {
+                let path = format!("shipping_address.{field}");
+                if let Some(v) = c.string(address, field, &path, *max) {
+                    fields.push(((*field).to_owned(), v));
+                }
+            }
+            let path = "shipping_address.country";
+            if let Some(v) = c.string(address, "country", path, usize::MAX) {
+                let alpha2 = v.len() == 2 && v.chars().all(|ch| ch.is_ascii_alphabetic());
+                if !v.is_empty() && !alpha2 {
+                    c.fail(format!("'{path}' must be an ISO 3166 alpha-2 country code"));
+                }
+                fields.push(("country".to_owned(), v));
+            }
+            for (field, value) in &fields {
+                if value.is_empty() && ADDRESS_MANDATORY.contains(&field.as_str()) {
+                    c.fail(format!(
+                        "'shipping_address.{field}' is mandatory and cannot be cleared"
+                    ));
+                }
+            }
+        }
+        Some(_) => c.fail("'shipping_address' must be an object".to_owned()),
+    }
+    let billing_address = obj.get("billing_address").is_some_and(|v| !v.is_null());
+    c.finish(CustomerDetails {
+        shipping_address: fields,
+        billing_address,
+    })
+}
+
+/// Validates an `ExtendDueDateRequest` body: `number_of_days`, an int32.
+pub(crate) fn extend_due_date_body(
+    content_type: Option<&str>,
+    body: &[u8],
+) -> Result<i64, BodyError> {
+    let obj = json_object(content_type, body)?;
+    let mut c = Checker::default();
+    let days = c.int(
+        &obj,
+        "number_of_days",
+        "number_of_days",
+        (i64::from(i32::MIN), i64::from(i32::MAX)),
+        true,
+    );
+    c.finish(days.unwrap_or(0))
 }

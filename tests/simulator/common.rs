@@ -134,6 +134,45 @@ impl Api {
         req.send().await.unwrap()
     }
 
+    /// PATCH on api.klarna.com with the test login, a JSON body and an optional key.
+    pub async fn patch(&self, id: &str, suffix: &str, body: Value, key: Option<&str>) -> Response {
+        let mut req = self
+            .client
+            .patch(self.order_url(id, suffix))
+            .basic_auth(USER, Some(PASS))
+            .json(&body);
+        if let Some(key) = key {
+            req = req.header("Klarna-Idempotency-Key", key);
+        }
+        req.send().await.unwrap()
+    }
+
+    /// A request with this method, `Content-Type` and raw body on api.klarna.com.
+    pub async fn raw(
+        &self,
+        method: reqwest::Method,
+        id: &str,
+        suffix: &str,
+        content_type: &str,
+        body: &str,
+    ) -> Response {
+        self.client
+            .request(method, self.order_url(id, suffix))
+            .basic_auth(USER, Some(PASS))
+            .header("Content-Type", content_type)
+            .body(body.to_owned())
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// The id of the order's first capture.
+    pub fn first_capture(&self, id: &str) -> String {
+        self.sim.snapshot(id).unwrap().captures[0]
+            .capture_id
+            .clone()
+    }
+
     pub async fn capture(&self, id: &str, amount: i64) -> Response {
         let body = serde_json::json!({ "captured_amount": amount });
         self.post(id, "/captures", Some(body), None).await
@@ -166,6 +205,21 @@ pub async fn klarna_error(resp: Response) -> (u16, String, Vec<String>) {
         body["error_code"].as_str().unwrap().to_owned(),
         messages,
     )
+}
+
+/// Asserts a status and `error_code`, and returns the messages.
+pub async fn assert_error(resp: Response, status: u16, code: &str) -> Vec<String> {
+    let (s, c, messages) = klarna_error(resp).await;
+    assert_eq!((s, c.as_str()), (status, code), "{messages:?}");
+    messages
+}
+
+/// Asserts a 204 with an empty body.
+pub async fn assert_no_content(resp: Response) {
+    let status = resp.status().as_u16();
+    let body = resp.text().await.unwrap();
+    assert_eq!(status, 204, "{body}");
+    assert!(body.is_empty());
 }
 
 /// Asserts a 403 with this code and exact message.

@@ -60,7 +60,7 @@ async fn demo_orders_are_seeded_in_their_documented_state_on_their_host() {
         format!("{}/{{apiHost}}", sim.base_url())
     );
     let orders = demo_orders();
-    assert_eq!(orders.len(), 14);
+    assert_eq!(orders.len(), 19);
     let ids: HashSet<&str> = orders.iter().map(|o| o.order_id).collect();
     assert_eq!(ids.len(), orders.len());
     let states: HashSet<&str> = orders.iter().map(|o| o.state).collect();
@@ -81,6 +81,11 @@ async fn demo_orders_are_seeded_in_their_documented_state_on_their_host() {
         "cancel_order",
         "release_remaining_authorization",
         "get_capture",
+        "extend_authorization_time",
+        "add_shipping_info",
+        "acknowledge_order",
+        "get_due_date_extension_options",
+        "update_order_amount",
     ];
     for (n, demo) in orders.iter().enumerate() {
         assert_eq!(
@@ -138,8 +143,8 @@ async fn demo_orders_are_seeded_in_their_documented_state_on_their_host() {
     let on = |host: &str| orders.iter().filter(|o| o.host == host).count();
     assert_eq!(
         on("api.klarna.com"),
-        10,
-        "the ten original orders stay on the EU host"
+        15,
+        "the ten original orders and the five for the later operations are on the EU host"
     );
     assert!(on("api-na.klarna.com") >= 1 && on("api-oc.klarna.com") >= 1);
     assert!(orders.iter().any(|o| o.host.contains("playground")));
@@ -215,4 +220,105 @@ async fn eu_demo_orders_answer_without_a_host_segment() {
         .await
         .unwrap();
     assert_eq!(resp.status(), 200);
+}
+
+/// Orders 15 to 19 are each in the state their operation needs, and the call
+/// their `try_this` suggests does what the summary promises.
+#[tokio::test]
+async fn each_later_operation_has_a_demo_order_that_shows_it() {
+    let sim = Simulator::start_demo().await.unwrap();
+    let client = Client::new();
+    let login = demo_credential("api.klarna.com").unwrap();
+    let id = |n: u8| format!("0d3f1a2e-0000-4000-8000-0000000000{n:02}");
+    let url = |n: u8, suffix: &str| {
+        format!(
+            "{}/ordermanagement/v1/orders/{}{suffix}",
+            sim.host_url("api.klarna.com"),
+            id(n)
+        )
+    };
+    let send = |req: RequestBuilder| async { with_login(req, login).send().await.unwrap() };
+    let now = time::OffsetDateTime::now_utc();
+
+    // 15: the authorization ends within 7 days; an extension moves it 28 days out.
+    let before = sim.snapshot(&id(15)).unwrap().expires_at;
+    assert!(
+        before > now && before - now < time::Duration::days(7),
+        "{before}"
+    );
+    let resp = send(client.post(url(15, "/extend-authorization-time"))).await;
+    assert_eq!(resp.status(), 204);
+    assert!(sim.snapshot(&id(15)).unwrap().expires_at - now > time::Duration::days(27));
+
+    // 16: its capture has no tracking until shipping info is added.
+    let capture = sim.snapshot(&id(16)).unwrap().captures[0].clone();
+    assert_eq!(capture.shipping_info_count, 0);
+    let path = format!("/captures/{}/shipping-info", capture.capture_id);
+    let body = serde_json::json!({"shipping_info": [{"shipping_company": "DHL DE", "tracking_number": "00340434161234567890"}]});
+    let resp = send(client.post(url(16, &path)).json(&body)).await;
+    assert_eq!(resp.status(), 204);
+    assert_eq!(
+        sim.snapshot(&id(16)).unwrap().captures[0].shipping_info_count,
+        1
+    );
+
+    // 17: a Klarna Checkout order waiting for its acknowledgement; others cannot be acknowledged.
+    let s = sim.snapshot(&id(17)).unwrap();
+    assert!(s.klarna_checkout && !s.acknowledged);
+    let resp = send(client.post(url(17, "/acknowledge"))).await;
+    assert_eq!(resp.status(), 204);
+    assert!(sim.snapshot(&id(17)).unwrap().acknowledged);
+    let resp = send(client.post(url(1, "/acknowledge"))).await;
+    assert_eq!(resp.status(), 403);
+
+    // 18: the options carry the fees; extending charges one.
+    let cid = sim.snapshot(&id(18)).unwrap().captures[0]
+        .capture_id
+        .clone();
+    let options: serde_json::Value =
+        send(client.get(url(18, &format!("/captures/{cid}/extend-due-date-options"))))
+            .await
+            .json()
+            .await
+            .unwrap();
+    assert_eq!(options["currency"], "EUR");
+    assert_eq!(
+        options["options"][1],
+        serde_json::json!({"number_of_days": 14, "amount": 295})
+    );
+    let body = serde_json::json!({"number_of_days": 14});
+    let resp = send(
+        client
+            .patch(url(18, &format!("/captures/{cid}/extend-due-date")))
+            .json(&body),
+    )
+    .await;
+    assert_eq!(resp.status(), 204);
+    let fees = sim.snapshot(&id(18)).unwrap().fees;
+    assert_eq!((fees.len(), fees[0].amount), (1, 295));
+
+    // 19: an increase is refused by the risk assessment, a decrease works.
+    let increase = serde_json::json!({"order_amount": 15_000});
+    let resp = send(client.patch(url(19, "/authorization")).json(&increase)).await;
+    assert_eq!(resp.status(), 403);
+    let decrease = serde_json::json!({"order_amount": 10_000});
+    let resp = send(client.patch(url(19, "/authorization")).json(&decrease)).await;
+    assert_eq!(resp.status(), 204);
+    assert_eq!(sim.snapshot(&id(19)).unwrap().order_amount, 10_000);
+
+    // Every demo capture can have its due date extended (they are all paid by invoice).
+    for order in demo_orders() {
+        let s = sim.snapshot(order.order_id).unwrap();
+        for c in &s.captures {
+            let path = format!("/captures/{}/extend-due-date-options", c.capture_id);
+            let login = demo_credential(order.host).unwrap();
+            let full = format!(
+                "{}/ordermanagement/v1/orders/{}{path}",
+                sim.host_url(order.host),
+                order.order_id
+            );
+            let resp = with_login(client.get(full), login).send().await.unwrap();
+            assert_eq!(resp.status(), 200, "{}", order.order_id);
+        }
+    }
 }

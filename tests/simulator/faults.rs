@@ -268,3 +268,138 @@ async fn a_delayed_request_abandoned_by_the_client_is_logged_and_replayed() {
     assert_eq!(log[1].status, 201);
     assert_eq!(api.sim.snapshot(&id).unwrap().captures.len(), 1);
 }
+
+/// Each later operation has its own `Operation`: a rule for it fires on that
+/// route only, a status fault applies nothing, and a commit-then fault applies
+/// once and is replayed for the same key.
+#[tokio::test]
+async fn the_later_operations_each_take_their_own_faults() {
+    let api = Api::new().await;
+    let id = api.sim.seed(
+        SeedOrder::new(10_000, "EUR")
+            .klarna_checkout()
+            .captured(4_000)
+            .refunded(500),
+    );
+    let cid = api.first_capture(&id);
+    let rid = api.sim.snapshot(&id).unwrap().refunds[0].refund_id.clone();
+    let tracking = json!({"shipping_info": [{"tracking_number": "1"}]});
+    let calls: Vec<(Operation, &str, String, Option<serde_json::Value>)> = vec![
+        (Operation::GetRefund, "GET", format!("/refunds/{rid}"), None),
+        (
+            Operation::ExtendAuthorizationTime,
+            "POST",
+            "/extend-authorization-time".into(),
+            None,
+        ),
+        (
+            Operation::UpdateAuthorization,
+            "PATCH",
+            "/authorization".into(),
+            Some(json!({"order_amount": 9_000})),
+        ),
+        (
+            Operation::UpdateMerchantReferences,
+            "PATCH",
+            "/merchant-references".into(),
+            Some(json!({"merchant_reference2": "R"})),
+        ),
+        (
+            Operation::UpdateConsumerDetails,
+            "PATCH",
+            "/customer-details".into(),
+            Some(json!({"shipping_address": {"city": "Bonn"}})),
+        ),
+        (
+            Operation::AppendShippingInfo,
+            "POST",
+            format!("/captures/{cid}/shipping-info"),
+            Some(tracking.clone()),
+        ),
+        (
+            Operation::AppendOrderShippingInfo,
+            "POST",
+            "/shipping-info".into(),
+            Some(tracking),
+        ),
+        (
+            Operation::TriggerSendOut,
+            "POST",
+            format!("/captures/{cid}/trigger-send-out"),
+            None,
+        ),
+        (
+            Operation::GetOptionsForExtendDueDate,
+            "GET",
+            format!("/captures/{cid}/extend-due-date-options"),
+            None,
+        ),
+        (
+            Operation::ExtendDueDate,
+            "PATCH",
+            format!("/captures/{cid}/extend-due-date"),
+            Some(json!({"number_of_days": 7})),
+        ),
+        (
+            Operation::AcknowledgeOrder,
+            "POST",
+            "/acknowledge".into(),
+            None,
+        ),
+    ];
+    let send = |method: &str, suffix: &str, body: Option<serde_json::Value>| {
+        let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
+        let mut req = api
+            .client
+            .request(method, api.order_url(&id, suffix))
+            .basic_auth(USER, Some(PASS))
+            .header("Klarna-Idempotency-Key", format!("key {suffix}"));
+        if let Some(body) = body {
+            req = req.json(&body);
+        }
+        req.send()
+    };
+    let before = api.sim.snapshot(&id).unwrap();
+    for (op, method, suffix, body) in &calls {
+        // A rule for another operation does not fire here; this one's does.
+        api.sim
+            .inject_fault(FaultRule::once(Operation::Capture, Fault::Status(500)));
+        api.sim
+            .inject_fault(FaultRule::once(*op, Fault::Status(503)));
+        let resp = send(method, suffix, body.clone()).await.unwrap();
+        let (s, c, _) = klarna_error(resp).await;
+        assert_eq!((s, c.as_str()), (503, "TEMPORARILY_UNAVAILABLE"), "{op:?}");
+        api.sim.clear_faults();
+    }
+    assert_eq!(
+        api.sim.snapshot(&id).unwrap(),
+        before,
+        "503 applied nothing"
+    );
+    for (op, method, suffix, body) in &calls {
+        api.sim
+            .inject_fault(FaultRule::once(*op, Fault::CommitThenStatus(502)));
+        let resp = send(method, suffix, body.clone()).await.unwrap();
+        assert_eq!(resp.status(), 502, "{op:?}");
+        // The retry with the same key gets the committed answer.
+        let retry = send(method, suffix, body.clone()).await.unwrap();
+        assert!(retry.status().is_success(), "{op:?}: {}", retry.status());
+    }
+    let after = api.sim.snapshot(&id).unwrap();
+    assert_eq!(after.order_amount, 9_000);
+    assert_eq!(after.merchant_reference2.as_deref(), Some("R"));
+    assert_eq!(
+        (
+            after.captures[0].shipping_info_count,
+            after.shipping_info_count,
+            after.captures[0].send_outs,
+            after.fees.len()
+        ),
+        (1, 1, 1, 1),
+        "each change applied exactly once"
+    );
+    assert_eq!(
+        api.get_json(&id, "").await["shipping_address"]["city"],
+        "Bonn"
+    );
+}

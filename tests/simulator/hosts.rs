@@ -369,3 +369,125 @@ async fn a_simulator_without_logins_refuses_everything() {
         .unwrap();
     assert_eq!(resp.status(), 401);
 }
+
+/// The twelve later operations, as (method, path suffix, body): `{cid}` is
+/// replaced by a capture id.
+fn later_operations() -> Vec<(&'static str, &'static str, Option<serde_json::Value>)> {
+    let tracking = json!({"shipping_info": [{"tracking_number": "1"}]});
+    vec![
+        ("GET", "/captures", None),
+        ("GET", "/refunds/{rid}", None),
+        ("POST", "/extend-authorization-time", None),
+        (
+            "PATCH",
+            "/authorization",
+            Some(json!({"order_amount": 9_000})),
+        ),
+        (
+            "PATCH",
+            "/merchant-references",
+            Some(json!({"merchant_reference1": "X"})),
+        ),
+        (
+            "PATCH",
+            "/customer-details",
+            Some(json!({"shipping_address": {"city": "Austin"}})),
+        ),
+        (
+            "POST",
+            "/captures/{cid}/shipping-info",
+            Some(tracking.clone()),
+        ),
+        ("POST", "/shipping-info", Some(tracking)),
+        ("POST", "/captures/{cid}/trigger-send-out", None),
+        ("GET", "/captures/{cid}/extend-due-date-options", None),
+        (
+            "PATCH",
+            "/captures/{cid}/extend-due-date",
+            Some(json!({"number_of_days": 7})),
+        ),
+        ("POST", "/acknowledge", None),
+    ]
+}
+
+/// Every later operation finds an order only on its own host, answers 401 to
+/// another host's login, and changes nothing when refused.
+#[tokio::test]
+async fn the_later_operations_live_on_the_orders_host_only() {
+    let api = Api::new().await;
+    let id = api.sim.seed(
+        SeedOrder::new(10_000, "USD")
+            .on_host(NA)
+            .klarna_checkout()
+            .captured(4_000)
+            .refunded(1_000),
+    );
+    let before = api.sim.snapshot(&id).unwrap();
+    let cid = before.captures[0].capture_id.clone();
+    let rid = before.refunds[0].refund_id.clone();
+    let send = |method: &str,
+                host: &str,
+                suffix: &str,
+                body: Option<serde_json::Value>,
+                auth: Option<String>| {
+        let suffix = suffix.replace("{cid}", &cid).replace("{rid}", &rid);
+        let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
+        let mut req = api
+            .client
+            .request(method, api.host_order_url(host, &id, &suffix));
+        req = match auth {
+            Some(auth) => req.header("Authorization", auth),
+            None => login(req, host),
+        };
+        if let Some(body) = body {
+            req = req.json(&body);
+        }
+        req.send()
+    };
+    let eu_login = basic(USER, PASS);
+    for (method, suffix, body) in later_operations() {
+        for host in [EU, EU_PLAYGROUND] {
+            let resp = send(method, host, suffix, body.clone(), None)
+                .await
+                .unwrap();
+            let (status, code, _) = klarna_error(resp).await;
+            assert_eq!(
+                (status, code.as_str()),
+                (404, "NO_SUCH_ORDER"),
+                "{method} {suffix} on {host}"
+            );
+        }
+        // The EU login on the NA host: 401 from the edge, before anything else.
+        let resp = send(method, NA, suffix, body.clone(), Some(eu_login.clone()))
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 401, "{method} {suffix}");
+    }
+    assert_eq!(api.sim.snapshot(&id).unwrap(), before, "nothing changed");
+    // On its own host, with its own login, each one works.
+    for (method, suffix, body) in later_operations() {
+        let resp = send(method, NA, suffix, body, None).await.unwrap();
+        assert!(
+            resp.status().is_success(),
+            "{method} {suffix}: {}",
+            resp.status()
+        );
+    }
+    let after = api.sim.snapshot(&id).unwrap();
+    assert_eq!(after.order_amount, 9_000);
+    assert_eq!(after.merchant_reference1.as_deref(), Some("X"));
+    assert_eq!(after.fees.len(), 1);
+    // The request log names the host and the method of each call.
+    let log = api.sim.requests();
+    let patches = log
+        .iter()
+        .filter(|r| r.method == "PATCH" && r.host == NA && r.authorized)
+        .count();
+    assert_eq!(patches, 4);
+    let last = log.last().unwrap();
+    assert_eq!(
+        (last.method.as_str(), last.host.as_str(), last.status),
+        ("POST", NA, 204)
+    );
+    assert!(last.path.ends_with("/acknowledge"));
+}

@@ -196,3 +196,94 @@ async fn empty_key_counts_as_no_key() {
     }
     assert_eq!(api.sim.snapshot(&id).unwrap().captures.len(), 2);
 }
+
+/// Every later POST and PATCH replays its first answer for a key: the change is
+/// applied once, a different body is ignored, and a refusal stays a refusal.
+#[tokio::test]
+async fn the_later_writes_replay_their_first_answer() {
+    let api = Api::new().await;
+    let id = api.sim.seed(SeedOrder::new(10_000, "EUR").captured(2_000));
+    let cid = api.first_capture(&id);
+    let refs = "/merchant-references";
+    for (value, expected) in [("A", 204), ("B", 204)] {
+        let body = json!({ "merchant_reference1": value });
+        assert_eq!(
+            api.patch(&id, refs, body, Some("m")).await.status(),
+            expected
+        );
+    }
+    assert_eq!(
+        api.sim
+            .snapshot(&id)
+            .unwrap()
+            .merchant_reference1
+            .as_deref(),
+        Some("A")
+    );
+    let customer = "/customer-details";
+    for city in ["Hamburg", "Berlin"] {
+        let body = json!({ "shipping_address": { "city": city } });
+        assert_eq!(
+            api.patch(&id, customer, body, Some("c")).await.status(),
+            204
+        );
+    }
+    assert_eq!(
+        api.get_json(&id, "").await["shipping_address"]["city"],
+        "Hamburg"
+    );
+    let tracking = json!({ "shipping_info": [{ "tracking_number": "1" }] });
+    let capture_info = format!("/captures/{cid}/shipping-info");
+    let send_out = format!("/captures/{cid}/trigger-send-out");
+    let due_date = format!("/captures/{cid}/extend-due-date");
+    for _ in 0..2 {
+        let calls = [
+            api.post(&id, &capture_info, Some(tracking.clone()), Some("s"))
+                .await,
+            api.post(&id, "/shipping-info", Some(tracking.clone()), Some("o"))
+                .await,
+            api.post(&id, &send_out, None, Some("t")).await,
+            api.patch(&id, &due_date, json!({ "number_of_days": 7 }), Some("d"))
+                .await,
+            api.post(&id, "/extend-authorization-time", None, Some("e"))
+                .await,
+        ];
+        for resp in calls {
+            assert_eq!(resp.status(), 204);
+        }
+    }
+    let s = api.sim.snapshot(&id).unwrap();
+    assert_eq!(
+        (
+            s.captures[0].shipping_info_count,
+            s.shipping_info_count,
+            s.captures[0].send_outs,
+            s.fees.len()
+        ),
+        (1, 1, 1, 1)
+    );
+    // A refused increase stays refused for its key, even with another body.
+    let refusing = api
+        .sim
+        .seed(SeedOrder::new(10_000, "EUR").refuses_increase());
+    for amount in [12_000, 9_000] {
+        let body = json!({ "order_amount": amount });
+        let resp = api
+            .patch(&refusing, "/authorization", body, Some("u"))
+            .await;
+        assert_eq!(resp.status(), 403);
+    }
+    let body = json!({ "order_amount": 9_000 });
+    let resp = api
+        .patch(&refusing, "/authorization", body, Some("u2"))
+        .await;
+    assert_eq!(resp.status(), 204);
+    assert_eq!(api.sim.snapshot(&refusing).unwrap().order_amount, 9_000);
+    // The same key on another route of the same order is another call.
+    let resp = api.post(&id, "/acknowledge", None, Some("m")).await;
+    assert_eq!(
+        resp.status(),
+        403,
+        "not a Klarna Checkout order: not a replay"
+    );
+}

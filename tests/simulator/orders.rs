@@ -227,3 +227,81 @@ async fn authorization_expires_within_28_simulated_days() {
     let seeded = api.sim.seed(SeedOrder::new(5_000, "EUR").expired());
     assert_eq!(api.sim.snapshot(&seeded).unwrap().status, "EXPIRED");
 }
+
+/// The later routes check the order id first (400), then find the order (404).
+#[tokio::test]
+async fn the_later_routes_check_ids_and_find_orders_like_the_others() {
+    let api = Api::new().await;
+    let cid = uuid::Uuid::new_v4().to_string();
+    let unknown = uuid::Uuid::new_v4().to_string();
+    let tracking = serde_json::json!({"shipping_info": [{"tracking_number": "1"}]});
+    let routes: Vec<(reqwest::Method, String, Option<Value>)> = vec![
+        (
+            reqwest::Method::POST,
+            "/extend-authorization-time".into(),
+            None,
+        ),
+        (
+            reqwest::Method::PATCH,
+            "/authorization".into(),
+            Some(serde_json::json!({"order_amount": 1})),
+        ),
+        (
+            reqwest::Method::PATCH,
+            "/customer-details".into(),
+            Some(serde_json::json!({})),
+        ),
+        (
+            reqwest::Method::POST,
+            "/shipping-info".into(),
+            Some(tracking.clone()),
+        ),
+        (
+            reqwest::Method::POST,
+            format!("/captures/{cid}/shipping-info"),
+            Some(tracking),
+        ),
+        (
+            reqwest::Method::POST,
+            format!("/captures/{cid}/trigger-send-out"),
+            None,
+        ),
+        (
+            reqwest::Method::GET,
+            format!("/captures/{cid}/extend-due-date-options"),
+            None,
+        ),
+        (
+            reqwest::Method::PATCH,
+            format!("/captures/{cid}/extend-due-date"),
+            Some(serde_json::json!({"number_of_days": 7})),
+        ),
+    ];
+    for (method, suffix, body) in &routes {
+        for (id, status, code) in [
+            ("not-a-uuid", 400, "INVALID_ORDER_ID"),
+            (unknown.as_str(), 404, "NO_SUCH_ORDER"),
+        ] {
+            let mut req = api
+                .client
+                .request(method.clone(), api.order_url(id, suffix))
+                .basic_auth(crate::common::USER, Some(crate::common::PASS));
+            if let Some(body) = body {
+                req = req.json(body);
+            }
+            let (s, c, msgs) = klarna_error(req.send().await.unwrap()).await;
+            assert_eq!((s, c.as_str()), (status, code), "{method} {id}{suffix}");
+            if status == 404 {
+                assert_eq!(msgs, vec![format!("Order {id} cannot be found")]);
+            }
+        }
+    }
+    // A wrong method on a known path is 405; an unknown path 404.
+    let id = api.sim.seed(SeedOrder::new(1_000, "EUR"));
+    let resp = api.post(&id, "/authorization", None, None).await;
+    let (s, c, _) = klarna_error(resp).await;
+    assert_eq!((s, c.as_str()), (405, "METHOD_NOT_ALLOWED"));
+    let resp = api.get(&id, "/extend-due-date-options").await;
+    let (s, c, _) = klarna_error(resp).await;
+    assert_eq!((s, c.as_str()), (404, "RESOURCE_NOT_FOUND"));
+}
