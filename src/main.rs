@@ -116,6 +116,11 @@ enum JournalAction {
         #[arg(long, required = true)]
         jsonl: bool,
     },
+    /// Line up this server's captures and refunds with Klarna's settlement transactions:
+    /// settled (in which payout), pending, and what Klarna shows that this server did not do,
+    /// with totals per currency. Reads Klarna with the server's credentials. Exits 1 when an
+    /// order could not be read.
+    Settlements(klarna_mcp::tools::finance::reconcile::SettlementsArgs),
 }
 
 #[tokio::main]
@@ -232,6 +237,11 @@ async fn run_journal(action: JournalAction) -> ExitCode {
                     Ok(ExitCode::FAILURE)
                 }
             },
+            JournalAction::Settlements(args) => {
+                let done = klarna_mcp::tools::finance::reconcile::command(&config, &journal, &args).await?;
+                print!("{}", done.output);
+                Ok(if done.complete { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+            }
             JournalAction::Export { .. } => {
                 for r in journal.all_records().await.map_err(|e| e.to_string())? {
                     println!("{}", serde_json::to_string(&r).map_err(|e| e.to_string())?);

@@ -210,6 +210,16 @@ impl std::fmt::Debug for Document {
 }
 
 impl Document {
+    /// A document of `bytes`, labelled `content_type`, whose text `sanitizer` cleans (the
+    /// transport builds them; this is for tests and embedders).
+    pub fn new(bytes: Vec<u8>, content_type: Option<String>, sanitizer: Sanitizer) -> Self {
+        Self {
+            bytes,
+            content_type,
+            sanitizer,
+        }
+    }
+
     /// Text from the document made safe to show: scrubbed of this server's secrets, escaped
     /// and cut to `max` characters.
     pub fn clean(&self, text: &str, max: usize) -> String {
