@@ -35,6 +35,13 @@ const DATE_FIX: &str = "give a date (2026-11-26, the whole day in UTC) or an RFC
 pub fn parse_date(field: &str, value: &str, bound: Bound) -> Result<OffsetDateTime, ToolError> {
     let value = value.trim();
     if let Ok(at) = OffsetDateTime::parse(value, &Rfc3339) {
+        // Klarna takes whole seconds: a fraction is rounded outwards, so the time given is
+        // inside the period (an end at .569 s includes what happened at .569 s).
+        let whole = at.replace_nanosecond(0).unwrap_or(at);
+        let at = match bound {
+            Bound::End if whole != at => whole + time::Duration::SECOND,
+            _ => whole,
+        };
         return Ok(at.to_offset(UtcOffset::UTC));
     }
     let day = Date::parse(
@@ -204,6 +211,11 @@ mod tests {
         assert_eq!(wire_date(end), "2026-11-26T23:59:59Z");
         let shifted = parse_date("startDate", "2026-11-26T01:30:00+02:00", Bound::Start).unwrap();
         assert_eq!(wire_date(shifted), "2026-11-25T23:30:00Z");
+        let fraction = "2026-11-26T09:00:00.569Z";
+        let start = parse_date("startDate", fraction, Bound::Start).unwrap();
+        let end = parse_date("endDate", fraction, Bound::End).unwrap();
+        assert_eq!(wire_date(start), "2026-11-26T09:00:00Z");
+        assert_eq!(wire_date(end), "2026-11-26T09:00:01Z");
         let err = parse_date("endDate", "26.11.2026", Bound::End)
             .unwrap_err()
             .message();

@@ -20,7 +20,9 @@ use super::{
         wire_date,
     },
     failed_read,
-    views::{KindTotal, PageView, PayoutView, SummaryView, bounded_lines, id_text, kind_totals},
+    views::{
+        KindTotal, PageView, PayoutView, SummaryView, bounded_lines, count, id_text, kind_totals,
+    },
 };
 use crate::{
     klarna::PayoutPeriod,
@@ -320,9 +322,9 @@ impl KlarnaServer {
         text.push_str(&bounded_lines(&payouts, PayoutView::line));
         for t in &totals {
             text.push_str(&format!(
-                "\nThis page, {}: {} payouts, paid {}.",
+                "\nTotal on this page, {}: {}, paid {}.",
                 t.currency,
-                t.count,
+                count(t.count, "payout", "payouts"),
                 format_money(t.amount, &t.currency)
             ));
         }

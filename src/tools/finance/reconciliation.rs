@@ -27,7 +27,7 @@ use futures::StreamExt;
 use schemars::JsonSchema;
 use serde::Serialize;
 
-use super::views::{KindTotal, TransactionView, bounded_lines, id_text, kind_totals};
+use super::views::{KindTotal, TransactionView, bounded_lines, count, id_text, kind_totals};
 use crate::{
     host::{ApiHost, HostPolicy},
     journal::{Journal, JournalError, Operation, OperationFilter, Verdict},
@@ -566,8 +566,8 @@ impl Reconciliation {
             .map(|h| format!(" on {h}"))
             .unwrap_or_default();
         let mut text = format!(
-            "Reconciliation of this server's captures and refunds {scope}{host} with Klarna's settlement transactions: {} orders read{}.",
-            self.orders_checked,
+            "Reconciliation of this server's captures and refunds {scope}{host} with Klarna's settlement transactions: {} read{}.",
+            count(self.orders_checked, "order", "orders"),
             if self.complete {
                 ""
             } else {
@@ -612,13 +612,13 @@ impl Reconciliation {
             text.push_str(&format!("\n{title}: {count}"));
             text.push_str(&lines);
             for t in totals {
-                text.push_str(&format!("\n  total {} {}", t.currency, t.line()));
+                text.push_str(&format!("\n  total {}", t.line()));
             }
         }
         if !self.unread.is_empty() {
             text.push_str(&format!(
-                "\nNot read ({} orders; their captures and refunds are in no group above):",
-                self.unread.len()
+                "\nNot read ({}; their captures and refunds are in no group above):",
+                count(self.unread.len() as u64, "order", "orders")
             ));
             text.push_str(&bounded_lines(&self.unread, |u| {
                 format!(
@@ -847,7 +847,7 @@ mod tests {
             "{text}"
         );
         assert!(
-            text.contains("total EUR SALE × 1: 5.00 EUR (500)"),
+            text.contains("total SALE × 1: 5.00 EUR (500)"),
             "{text}"
         );
     }

@@ -45,7 +45,7 @@ use crate::{
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct GetPayoutReportParams {
-    // Said in `payment_reference_schema`: the report of that one payout.
+    /// The payout whose report to fetch: its payment reference, as on the bank statement or as list_payouts shows it (e.g. XISA93DJ). Give this, or startDate and endDate for the report of every payout in a period — not both.
     #[serde(default)]
     #[schemars(schema_with = "payment_reference_schema")]
     pub payment_reference: Option<String>,
@@ -373,7 +373,7 @@ impl KlarnaServer {
         )
         .with_mime_type(format.media_type())
         .with_size(saved.bytes);
-        link.description = Some(format!("Klarna {what}, saved by klarna-mcp"));
+        link.description = Some(format!("Klarna's {}, saved by klarna-mcp", what.trim_start_matches("the ")));
         let result = PayoutReport {
             notice: self.notice().map(str::to_string),
             api_host: host.to_string(),

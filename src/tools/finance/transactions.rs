@@ -42,7 +42,7 @@ pub struct ListSettlementTransactionsParams {
     #[serde(default)]
     #[schemars(schema_with = "optional_uuid_schema")]
     pub order_id: Option<String>,
-    // Said in `payment_reference_schema` (only the transactions of that payout).
+    /// Only the transactions of this payout: its payment reference, as on the bank statement or as list_payouts shows it. Give orderId, paymentReference, or both.
     #[serde(default)]
     #[schemars(schema_with = "payment_reference_schema")]
     pub payment_reference: Option<String>,
@@ -192,7 +192,7 @@ impl KlarnaServer {
             });
         }
         for t in &totals {
-            text.push_str(&format!("\nThis page, {} {}", t.currency, t.line()));
+            text.push_str(&format!("\nTotal on this page, {}", t.line()));
         }
         let unpaid = transactions.iter().filter(|t| !t.paid_out).count();
         if unpaid > 0 {

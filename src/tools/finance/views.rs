@@ -82,7 +82,7 @@ impl PageView {
         }
     }
 
-    /// `"3 of 12 payouts (from offset 0)"`.
+    /// `"3 of 12 payouts (from offset 0)"`; `noun` is the plural.
     pub fn line(&self, noun: &str) -> String {
         match self.total {
             Some(total) => format!(
@@ -592,6 +592,12 @@ impl KindTotal {
             format_money(self.amount, &self.currency)
         )
     }
+}
+
+/// `"1 order"`, `"3 orders"`.
+pub fn count(n: impl Into<u64>, one: &str, many: &str) -> String {
+    let n = n.into();
+    format!("{n} {}", if n == 1 { one } else { many })
 }
 
 /// Lines for at most [`TEXT_ROWS`] items, then how many more the structured content has.
