@@ -21,7 +21,7 @@ pub struct AuditLine<'a> {
     pub confirmed: Option<bool>,
     /// Who called, on a team server.
     pub principal: Option<&'a str>,
-    /// ok, invalid_input, refused, declined, klarna_error, outcome_unknown.
+    /// ok, invalid_input, refused, declined, klarna_error, local_error, outcome_unknown.
     pub outcome: &'static str,
     /// Last HTTP status from Klarna.
     pub http_status: Option<u16>,

@@ -9,7 +9,7 @@
 //! and each call answers with what to set. Everything else that is wrong is a startup error
 //! ([`ConfigError`]) naming the variable and the fix.
 
-use std::{collections::BTreeSet, net::IpAddr, time::Duration};
+use std::{collections::BTreeSet, net::IpAddr, path::PathBuf, time::Duration};
 
 use secrecy::SecretSlice;
 use url::Url;
@@ -85,6 +85,9 @@ pub struct Config {
     /// `KLARNA_DUPLICATE_WINDOW_SECS`: how long a repeat of an applied write without a key
     /// is refused.
     pub duplicate_window: Duration,
+    /// `KLARNA_REPORTS_DIR`: where `get_payout_report` saves the reports it fetches (an
+    /// absolute path); `None` when no location could be found (then reports are refused).
+    pub reports_dir: Option<PathBuf>,
     /// `KLARNA_STATE_KEY`: the key that seals confirmation `requestState`, shared by the
     /// replicas of a team server; `None` = a random key per process.
     pub state_key: Option<SecretSlice<u8>>,
@@ -171,6 +174,13 @@ fn loosened(
         return Some((
             "KLARNA_JOURNAL",
             "the journal holds the history the duplicate guards read; another file would start them blind",
+        ));
+    }
+    if given("KLARNA_REPORTS_DIR") {
+        return Some((
+            "KLARNA_REPORTS_DIR",
+            "reports hold the merchant's settlement data; a .env could have them saved into the project \
+             directory it came with, and from there into a commit",
         ));
     }
     if given("KLARNA_DUPLICATE_WINDOW_SECS") && config.duplicate_window < DEFAULT_DUPLICATE_WINDOW {
@@ -383,6 +393,20 @@ impl Config {
             }
             None => JournalLocation::platform_default(),
         };
+        let reports_dir = match get("KLARNA_REPORTS_DIR") {
+            Some(v) => {
+                let path = PathBuf::from(&v);
+                if !path.is_absolute() {
+                    return Err(invalid(
+                        "KLARNA_REPORTS_DIR",
+                        &v,
+                        "give an absolute path: MCP clients start the server in whatever directory is open",
+                    ));
+                }
+                Some(path)
+            }
+            None => default_reports_dir(),
+        };
         let duplicate_window = match get("KLARNA_DUPLICATE_WINDOW_SECS") {
             None => DEFAULT_DUPLICATE_WINDOW,
             Some(v) => v
@@ -473,6 +497,7 @@ impl Config {
             shutdown_grace,
             journal,
             duplicate_window,
+            reports_dir,
             state_key,
             log_format,
             log_filter: None,
@@ -493,8 +518,12 @@ impl Config {
         self.client.credentials = credentials;
         self.client.base_url = Some(base_url);
         self.hosts.restriction = None;
-        // Trying the demo never mixes with real records.
+        // Trying the demo never mixes with real records, nor demo reports with real ones: a
+        // directory of this process's own, under a name nobody can guess and create first.
         self.journal = Some(JournalLocation::Memory);
+        self.reports_dir = Some(
+            std::env::temp_dir().join(format!("klarna-mcp-demo-reports-{}", uuid::Uuid::new_v4())),
+        );
         self.demo = Some(demo);
         self
     }
@@ -537,6 +566,12 @@ impl Config {
                 .map_or("none".to_string(), JournalLocation::describe),
         )
     }
+}
+
+/// The platform's place for saved reports: `<data dir>/klarna-mcp/reports` — on Linux
+/// `~/.local/share/klarna-mcp/reports/`, beside the journal.
+pub fn default_reports_dir() -> Option<PathBuf> {
+    dirs::data_dir().map(|d| d.join("klarna-mcp").join("reports"))
 }
 
 fn parse_bool(

@@ -1,5 +1,5 @@
 //! `klarna-mcp journal …`: read-only views of the operation journal for people and scripts —
-//! list, show, verify, export — from the file `KLARNA_JOURNAL` names, else the platform
+//! list, show, verify, export, and settlements (lined up with Klarna's settlement transactions) — from the file `KLARNA_JOURNAL` names, else the platform
 //! default.
 
 use std::process::ExitCode;
@@ -52,6 +52,11 @@ enum Action {
         #[arg(long, required = true)]
         jsonl: bool,
     },
+    /// Line up this server's captures and refunds with Klarna's settlement transactions:
+    /// settled (in which payout), pending, and what Klarna shows that this server did not do,
+    /// with totals per currency. Reads Klarna with the server's credentials. Exits 1 when an
+    /// order could not be read.
+    Settlements(crate::tools::finance::reconcile::SettlementsArgs),
 }
 
 /// Why a journal command stopped.
@@ -109,7 +114,7 @@ pub async fn run(args: Args) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match act(&journal, args.action, &mut Output::stdout()).await {
+    match act(&config, &journal, args.action, &mut Output::stdout()).await {
         Ok(code) => code,
         Err(Failure::Refused(message)) => {
             eprintln!("klarna-mcp: {message}");
@@ -119,7 +124,12 @@ pub async fn run(args: Args) -> ExitCode {
     }
 }
 
-async fn act(journal: &Journal, action: Action, out: &mut Output) -> Result<ExitCode, Failure> {
+async fn act(
+    config: &Config,
+    journal: &Journal,
+    action: Action,
+    out: &mut Output,
+) -> Result<ExitCode, Failure> {
     match action {
         Action::List {
             order,
@@ -195,6 +205,16 @@ async fn act(journal: &Journal, action: Action, out: &mut Output) -> Result<Exit
                 }
             }
         },
+        Action::Settlements(args) => {
+            let done = crate::tools::finance::reconcile::command(config, journal, &args).await?;
+            // One write of the whole text: the report ends with its own newline.
+            out.line(done.output.trim_end_matches('\n'))?;
+            Ok(if done.complete {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            })
+        }
         Action::Export { .. } => {
             for r in journal.all_records().await.map_err(|e| e.to_string())? {
                 out.line(serde_json::to_string(&r).map_err(|e| e.to_string())?)?;

@@ -506,6 +506,7 @@ fn a_dotenv_may_tighten_safeguards_but_never_loosen_them() {
         ("KLARNA_CONFIRM_WRITES", "never"),
         ("KLARNA_INCLUDE_PERSONAL_DATA", "true"),
         ("KLARNA_TIMEOUT_SECS", "300"),
+        ("KLARNA_REPORTS_DIR", "/tmp/reports"),
     ] {
         let err = Config::from_sources(vars(&[]), dotenv(&[(name, value)]))
             .unwrap_err()
@@ -533,6 +534,24 @@ fn a_dotenv_may_tighten_safeguards_but_never_loosen_them() {
             "{name}={value}"
         );
     }
+}
+
+#[test]
+fn the_reports_directory_is_absolute_or_the_platform_default() {
+    let c = Config::from_vars(vars(&[("KLARNA_REPORTS_DIR", "/srv/klarna/reports")])).unwrap();
+    assert_eq!(
+        c.reports_dir.as_deref(),
+        Some(std::path::Path::new("/srv/klarna/reports"))
+    );
+    let err = Config::from_vars(vars(&[("KLARNA_REPORTS_DIR", "reports")]))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("KLARNA_REPORTS_DIR") && err.contains("absolute"),
+        "{err}"
+    );
+    let c = Config::from_vars(vars(&[])).unwrap();
+    assert_eq!(c.reports_dir, crate::config::default_reports_dir());
 }
 
 #[test]

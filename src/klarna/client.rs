@@ -1,6 +1,7 @@
 //! [`KlarnaClient`]: the handle every tool uses, with one thin module per API group over the
-//! shared transport — [`Orders`](super::orders::Orders) for Order Management today — as
-//! async-openai splits its client by endpoint group.
+//! shared transport — [`Orders`](super::orders::Orders) for Order Management,
+//! [`Settlements`](super::settlements::Settlements) for payouts and settlement transactions —
+//! as async-openai splits its client by endpoint group.
 //!
 //! Requests go to `https://{host}` for one of the six [`ApiHost`]s, or to the configured base
 //! URL (simulator, proxy, gateway), with the credentials configured for that host.
@@ -10,6 +11,7 @@ use std::sync::Arc;
 use super::{
     config::ClientConfig,
     orders::Orders,
+    settlements::Settlements,
     transport::{Answer, CallError, Reply, Transport},
 };
 
@@ -76,6 +78,11 @@ impl KlarnaClient {
     /// The Order Management API.
     pub fn orders(&self) -> Orders<'_> {
         Orders::new(&self.transport)
+    }
+
+    /// The Settlements API (read-only).
+    pub fn settlements(&self) -> Settlements<'_> {
+        Settlements::new(&self.transport)
     }
 }
 

@@ -98,6 +98,15 @@ impl Sanitizer {
         bound(&escape(&scrubbed), max)
     }
 
+    /// Whether `bytes` (a document, not necessarily text) hold one of the secrets whole, in
+    /// any spelling this sanitizer knows.
+    pub fn found_in(&self, bytes: &[u8]) -> bool {
+        self.secrets.iter().any(|secret| {
+            let secret = secret.as_bytes();
+            bytes.windows(secret.len()).any(|w| w == secret)
+        })
+    }
+
     /// Every string in `value` (keys too) scrubbed, escaped and cut to `max` characters.
     pub fn json(&self, value: &mut Value, max: usize) {
         match value {
@@ -258,6 +267,16 @@ mod tests {
         assert!(!out.contains(unpadded), "{out}");
         // ordinary text that shares a few characters with a secret is left alone
         assert_eq!(s.text("s3cr", 1000), "s3cr");
+    }
+
+    #[test]
+    fn a_secret_is_found_in_a_document_in_any_spelling() {
+        let s = sanitizer();
+        let basic = base64::engine::general_purpose::STANDARD.encode("merchant:s3cr\"et/pw");
+        assert!(s.found_in(format!("%PDF-1.4 Basic {basic} %%EOF").as_bytes()));
+        assert!(s.found_in(b"a,b\r\nx,s3cr%22et%2Fpw\r\n"));
+        assert!(!s.found_in(b"a,b\r\nx,s3cr\r\n"));
+        assert!(!Sanitizer::default().found_in(b"anything"));
     }
 
     #[test]

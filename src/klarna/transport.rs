@@ -4,10 +4,12 @@
 //!
 //! The transport knows nothing of any one API: an [`Api`] names the root (Order Management,
 //! Settlements, …) and every request is (API, method, path segments, query, body). Endpoints
-//! use two typed helpers — [`Transport::get_json`] for reads and [`Transport::write`] for
-//! POST/PATCH with an idempotency key — so each of them is a few lines in its API group's
-//! module (`orders.rs`). Whether an answer is worth another attempt, and whether a write may
-//! have been applied, is decided in `policy.rs`, next to the retry policy.
+//! use typed helpers — [`Transport::get_json`] (and [`Transport::get_json_list`]) for reads,
+//! [`Transport::get_document`] for a report (bytes and their media type), and
+//! [`Transport::write`] for POST/PATCH with an idempotency key — so each of them is a few
+//! lines in its API group's module (`orders.rs`, `settlements.rs`). Whether an answer is worth
+//! another attempt, and whether a write may have been applied, is decided in `policy.rs`, next
+//! to the retry policy.
 
 use std::time::{Duration, Instant};
 
@@ -165,6 +167,8 @@ impl Answer {
 pub enum Api {
     /// Order Management: `/ordermanagement/v1/orders/…`.
     OrderManagement,
+    /// Settlements: `/settlements/v1/…` (payouts, transactions, reports).
+    Settlements,
 }
 
 impl Api {
@@ -172,7 +176,61 @@ impl Api {
     fn root(self) -> &'static [&'static str] {
         match self {
             Self::OrderManagement => &["ordermanagement", "v1", "orders"],
+            Self::Settlements => &["settlements", "v1"],
         }
+    }
+}
+
+/// The JSON shape an answer must have: every Klarna resource is an object, and a few
+/// collections (the payout summary) are a bare array.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Shape {
+    Object,
+    Array,
+}
+
+/// A document Klarna answered with (a report): its bytes as sent, the media type it was
+/// labelled with, and the means to make text from it safe to show.
+#[derive(Clone)]
+pub struct Document {
+    /// The body, exactly as received (at most [`MAX_RESPONSE_BYTES`]).
+    pub bytes: Vec<u8>,
+    /// The `Content-Type` header (scrubbed, escaped, bounded), when present.
+    pub content_type: Option<String>,
+    sanitizer: Sanitizer,
+}
+
+impl std::fmt::Debug for Document {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Document")
+            .field("bytes", &self.bytes.len())
+            .field("content_type", &self.content_type)
+            .finish()
+    }
+}
+
+impl Document {
+    /// A document of `bytes`, labelled `content_type`, whose text `sanitizer` cleans (the
+    /// transport builds them; this is for tests and embedders).
+    pub fn new(bytes: Vec<u8>, content_type: Option<String>, sanitizer: Sanitizer) -> Self {
+        Self {
+            bytes,
+            content_type,
+            sanitizer,
+        }
+    }
+
+    /// Text from the document made safe to show: scrubbed of this server's secrets, escaped
+    /// and cut to `max` characters.
+    pub fn clean(&self, text: &str, max: usize) -> String {
+        self.sanitizer.text(text, max)
+    }
+
+    /// Whether the document holds one of this server's secrets in any of the spellings the
+    /// sanitizer knows (an upstream that echoed the request's `Authorization`): such a
+    /// document is neither shown nor saved.
+    pub fn holds_a_secret(&self) -> bool {
+        self.sanitizer.found_in(&self.bytes)
     }
 }
 
@@ -203,6 +261,8 @@ struct Request<'a> {
     api: Api,
     segments: &'a [&'a str],
     query: &'a [(&'a str, &'a str)],
+    /// The `Accept` header: JSON, or a report's media type (and JSON, for its errors).
+    accept: &'a str,
     body: Body,
     /// Writes only: the same key on every attempt, so Klarna applies the write at most once.
     idempotency_key: Option<&'a str>,
@@ -241,7 +301,7 @@ impl Transport {
         &self.config
     }
 
-    /// GETs `segments` (with `query`) of `api` and decodes the JSON answer.
+    /// GETs `segments` (with `query`) of `api` and decodes the JSON answer, an object.
     pub(crate) async fn get_json<T: DeserializeOwned>(
         &self,
         host: ApiHost,
@@ -250,12 +310,40 @@ impl Transport {
         query: &[(&str, &str)],
         limits: &Limits,
     ) -> Result<Reply<T>, CallError> {
+        self.get_shaped(host, api, segments, query, Shape::Object, limits)
+            .await
+    }
+
+    /// GETs `segments` (with `query`) of `api` and decodes the JSON answer, an array (a
+    /// collection Klarna answers bare, such as the payout summary).
+    pub(crate) async fn get_json_list<T: DeserializeOwned>(
+        &self,
+        host: ApiHost,
+        api: Api,
+        segments: &[&str],
+        query: &[(&str, &str)],
+        limits: &Limits,
+    ) -> Result<Reply<Vec<T>>, CallError> {
+        self.get_shaped(host, api, segments, query, Shape::Array, limits)
+            .await
+    }
+
+    async fn get_shaped<T: DeserializeOwned>(
+        &self,
+        host: ApiHost,
+        api: Api,
+        segments: &[&str],
+        query: &[(&str, &str)],
+        shape: Shape,
+        limits: &Limits,
+    ) -> Result<Reply<T>, CallError> {
         let request = Request {
             method: Method::GET,
             host,
             api,
             segments,
             query,
+            accept: "application/json",
             body: Body::None,
             idempotency_key: None,
         };
@@ -273,12 +361,17 @@ impl Transport {
         // carry our secrets, a forged line, or megabytes of text into a result.
         let mut json: serde_json::Value =
             serde_json::from_slice(&answer.body).map_err(decode_error)?;
-        // Every resource Klarna returns is an object; anything else is not its answer.
-        if !json.is_object() {
+        // Every resource Klarna returns is an object (a few collections an array); anything
+        // else is not its answer.
+        let (fits, expected) = match shape {
+            Shape::Object => (json.is_object(), "a JSON object"),
+            Shape::Array => (json.is_array(), "a JSON array"),
+        };
+        if !fits {
             return Err(CallError {
                 error: KlarnaError::Decode {
                     status: answer.status.as_u16(),
-                    detail: "the answer is not a JSON object".into(),
+                    detail: format!("the answer is not {expected}"),
                 },
                 attempts: answer.attempts,
                 may_have_applied: false,
@@ -288,6 +381,40 @@ impl Transport {
         self.sanitizer.json(&mut json, MAX_FIELD_CHARS);
         let value = serde_json::from_value(json).map_err(decode_error)?;
         Ok(answer.reply(value))
+    }
+
+    /// GETs a document (a report) of `api`, asking for `media_type` (and JSON, the media type
+    /// of its errors), and returns its bytes as received — within [`MAX_RESPONSE_BYTES`] —
+    /// with the media type it was labelled with. Its text is not touched here: what a result
+    /// shows of it goes through [`Document::clean`].
+    pub(crate) async fn get_document(
+        &self,
+        host: ApiHost,
+        api: Api,
+        segments: &[&str],
+        query: &[(&str, &str)],
+        media_type: &str,
+        limits: &Limits,
+    ) -> Result<Reply<Document>, CallError> {
+        let accept = format!("{media_type}, application/json;q=0.5");
+        let request = Request {
+            method: Method::GET,
+            host,
+            api,
+            segments,
+            query,
+            accept: &accept,
+            body: Body::None,
+            idempotency_key: None,
+        };
+        let answer = self.send(request, limits).await?;
+        let content_type = answer.header("Content-Type");
+        let reply = answer.reply(());
+        Ok(reply.map(|()| Document {
+            bytes: answer.body,
+            content_type,
+            sanitizer: self.sanitizer.clone(),
+        }))
     }
 
     /// Sends `write` to `api` on `host`: its body as JSON, or — for a write without one —
@@ -306,6 +433,7 @@ impl Transport {
             api,
             segments: write.segments,
             query: &[],
+            accept: "application/json",
             body: Body::Json(write.body.unwrap_or_default()),
             idempotency_key: Some(write.idempotency_key),
         };
@@ -391,7 +519,7 @@ impl Transport {
                 .http
                 .request(method.clone(), url.clone())
                 .header(reqwest::header::AUTHORIZATION, authorization.clone())
-                .header(reqwest::header::ACCEPT, "application/json");
+                .header(reqwest::header::ACCEPT, request.accept);
             if let Some(key) = request.idempotency_key {
                 builder = builder.header("Klarna-Idempotency-Key", key);
             }
@@ -620,6 +748,23 @@ mod tests {
         assert_eq!(
             url.as_str(),
             "http://127.0.0.1:9/gateway/ordermanagement/v1/orders/id"
+        );
+    }
+
+    #[test]
+    fn settlements_live_under_their_own_root_on_every_host() {
+        let t = transport(Some("http://127.0.0.1:9/{apiHost}"));
+        let url = t
+            .url(
+                ApiHost::Na,
+                Api::Settlements,
+                &["payouts", "REF/../1"],
+                &[("start_date", "2026-01-01T00:00:00+01:00")],
+            )
+            .unwrap();
+        assert_eq!(
+            url.as_str(),
+            "http://127.0.0.1:9/api-na.klarna.com/settlements/v1/payouts/REF%2F..%2F1?start_date=2026-01-01T00%3A00%3A00%2B01%3A00"
         );
     }
 

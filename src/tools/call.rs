@@ -13,10 +13,12 @@ use super::{
 };
 use crate::{host::ApiHost, klarna::Limits};
 
-/// A successful answer: structured content plus its human text.
+/// A successful answer: structured content plus its human text (and, rarely, more content
+/// after the text, such as a link to a saved file).
 pub struct Success {
     structured: serde_json::Value,
     text: String,
+    more: Vec<ContentBlock>,
 }
 
 impl Success {
@@ -27,7 +29,17 @@ impl Success {
                 "Internal error: the result could not be encoded ({e})."
             ))
         })?;
-        Ok(Self { structured, text })
+        Ok(Self {
+            structured,
+            text,
+            more: Vec::new(),
+        })
+    }
+
+    /// Adds a content block after the text (e.g. a `resource_link` to a saved report).
+    pub fn with_content(mut self, block: ContentBlock) -> Self {
+        self.more.push(block);
+        self
     }
 }
 
@@ -161,7 +173,9 @@ impl ToolCall {
                     Some(n) => format!("{n}\n{}", success.text),
                     None => success.text,
                 };
-                let mut out = CallToolResult::success(vec![ContentBlock::text(text)]);
+                let mut content = vec![ContentBlock::text(text)];
+                content.extend(success.more);
+                let mut out = CallToolResult::success(content);
                 out.structured_content = Some(success.structured);
                 out.into()
             }

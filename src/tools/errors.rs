@@ -20,6 +20,8 @@ pub enum Op {
     GetOrder,
     /// `GET capture`.
     GetCapture,
+    /// A read of the Settlements API (payouts, transactions, reports).
+    Settlements,
     /// A write, by its kind (whose spec knows what to do after a refusal).
     Write(&'static KindSpec),
 }
@@ -99,6 +101,9 @@ pub enum ToolError {
     Declined(String),
     /// Klarna (or the way to it) failed.
     Klarna(Box<FailedRequest>),
+    /// Klarna answered, but this server could not finish with the answer (a report that
+    /// could not be saved). Said as it is: a read moved nothing, and may be repeated.
+    Local(String),
     /// Not a failure: the human must confirm first (2026-07-28 clients), so the call answers
     /// `input_required` and nothing is sent until it is repeated with the answer.
     InputRequired(Box<InputRequiredResult>),
@@ -126,6 +131,7 @@ impl ToolError {
             Self::Declined(_) => "declined",
             Self::Klarna(f) if f.may_have_applied => "outcome_unknown",
             Self::Klarna(_) => "klarna_error",
+            Self::Local(_) => "local_error",
             Self::InputRequired(_) => "confirmation_requested",
         }
     }
@@ -145,6 +151,7 @@ impl ToolError {
             Self::Refused(reason) => format!("{reason} {NOTHING_SENT}"),
             Self::Declined(reason) => format!("{reason} {NOTHING_SENT}"),
             Self::Klarna(f) => klarna_message(f),
+            Self::Local(reason) => reason.clone(),
             Self::InputRequired(_) => {
                 format!("Waiting for the user's confirmation. {NOTHING_SENT}")
             }
@@ -289,6 +296,21 @@ fn next_step(f: &FailedRequest) -> Option<String> {
                 crate::config::credentials::scope(host),
             )),
             (404, "NO_SUCH_CAPTURE") => Some("Check the capture id: get_order lists the order's captures.".into()),
+            (404, _) if f.op == Op::Settlements => Some(format!(
+                "Check the payment reference (as on the bank statement, or as list_payouts shows it) and the region: \
+                 this call went to {host}, and a payout is found only on the host of the region and environment it was \
+                 paid in (apiHost: api / api-na / api-oc, .playground. for test payouts)."
+            )),
+            (403, _) if f.op == Op::Settlements => Some(format!(
+                "Klarna does not let the credentials from {} read settlement data on {host}. Ask the administrator of \
+                 the Klarna account whether these API credentials may read settlements, or configure credentials that \
+                 may (KLARNA_{}_API_KEY).",
+                f.credentials.as_deref().unwrap_or("the configured variables"),
+                crate::config::credentials::scope(host),
+            )),
+            (400, _) if f.op == Op::Settlements => Some(
+                "Klarna refused the request's parameters; fix what its message names and call again.".into(),
+            ),
             (404, _) if f.op == Op::GetCapture => Some(format!(
                 "Check the order id and capture id (get_order lists the captures), and the region: this call went to {host}."
             )),

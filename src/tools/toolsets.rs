@@ -7,6 +7,7 @@
 //! | toolset | tools | default |
 //! |---|---|---|
 //! | `orders` | get_order, get_capture, capture_order, refund_order, cancel_order, release_remaining_authorization, list_operations | on |
+//! | `finance` | list_payouts, get_payout, get_payout_summary, list_settlement_transactions, get_payout_report, reconcile_settlements | off |
 
 use rmcp::handler::server::router::tool::ToolRouter;
 
@@ -44,17 +45,30 @@ impl Toolset {
 }
 
 /// Every toolset, in the order they are listed.
-pub static TOOLSETS: &[Toolset] = &[Toolset {
-    name: "orders",
-    description: "look up orders and captures; capture, refund, cancel, release; the journal of this server's writes",
-    default_on: true,
-    router: || {
-        KlarnaServer::orders_router()
-            + KlarnaServer::captures_router()
-            + KlarnaServer::refunds_router()
-            + KlarnaServer::operations_router()
+pub static TOOLSETS: &[Toolset] = &[
+    Toolset {
+        name: "orders",
+        description: "look up orders and captures; capture, refund, cancel, release; the journal of this server's writes",
+        default_on: true,
+        router: || {
+            KlarnaServer::orders_router()
+                + KlarnaServer::captures_router()
+                + KlarnaServer::refunds_router()
+                + KlarnaServer::operations_router()
+        },
     },
-}];
+    Toolset {
+        name: "finance",
+        description: "payouts, settlement transactions and payout reports from Klarna's Settlements API, and reconciling them with this server's journal; read-only",
+        default_on: false,
+        router: || {
+            KlarnaServer::payouts_router()
+                + KlarnaServer::transactions_router()
+                + KlarnaServer::reports_router()
+                + KlarnaServer::reconcile_router()
+        },
+    },
+];
 
 /// The toolset a tool belongs to.
 pub fn toolset_of(tool: &str) -> Option<&'static Toolset> {

@@ -10,6 +10,7 @@ mod captures;
 mod client;
 mod docs;
 mod faults;
+mod finance;
 mod hardening;
 mod hostile_input;
 mod journal;
