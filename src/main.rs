@@ -5,8 +5,7 @@ use std::{io::IsTerminal, net::SocketAddr, process::ExitCode, sync::Arc};
 
 use clap::{Parser, Subcommand};
 use klarna_mcp::{
-    Config, KlarnaServer,
-    clients::{self, ClientKind},
+    Config, KlarnaServer, clients,
     config::{DemoMode, DemoOrderNote, LogFormat},
     host::ALL_HOSTS,
     klarna::{BaseUrl, Credentials, HostCredentials, MissingCredential},
@@ -56,12 +55,9 @@ enum Command {
         #[arg(long, default_value = "127.0.0.1:8088")]
         listen: SocketAddr,
     },
-    /// Print a ready-to-paste configuration for an MCP client (with --demo: the demo server).
-    Config {
-        /// Which client.
-        #[arg(value_enum)]
-        client: ClientKind,
-    },
+    /// Print a ready-to-paste configuration for an MCP client (with --demo: the demo server;
+    /// with --url: a team server over HTTP).
+    Config(clients::ConfigArgs),
     /// Read the operation journal: the file KLARNA_JOURNAL names, else the platform default.
     Journal {
         #[command(subcommand)]
@@ -122,7 +118,7 @@ enum JournalAction {
 async fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command.unwrap_or(Command::Serve { http: None }) {
-        Command::Config { client } => print_client_config(client, cli.demo),
+        Command::Config(args) => clients::run(&args, cli.demo),
         Command::Simulator { listen } => run_simulator(listen).await,
         Command::Serve { http: None } => serve(cli.demo).await,
         Command::Serve { http: Some(addr) } => serve_http(addr, cli.demo).await,
@@ -248,18 +244,6 @@ async fn run_journal(action: JournalAction) -> ExitCode {
             ExitCode::from(2)
         }
     }
-}
-
-#[allow(clippy::print_stdout)] // prints a config for a human; no MCP on this path
-fn print_client_config(client: ClientKind, demo: bool) -> ExitCode {
-    let binary = std::env::current_exe()
-        .ok()
-        .and_then(|p| p.canonicalize().ok())
-        .map_or_else(|| "klarna-mcp".to_string(), |p| p.display().to_string());
-    // stdout is free here: this command does not speak MCP.
-    println!("{}", clients::render(client, &binary, demo));
-    eprintln!("{}", clients::where_it_goes(client));
-    ExitCode::SUCCESS
 }
 
 /// Logs go to stderr, filtered by `RUST_LOG` (default `info`), with two rules no filter
@@ -701,7 +685,7 @@ fn guide(server: &KlarnaServer) -> String {
          Tools: {tools}.\n\
          This is an MCP server speaking JSON-RPC on stdin/stdout; it waits for an MCP client.\n\
          Connect a client instead of typing here, e.g.:\n\
-         \x20 klarna-mcp config claude-desktop{demo_flag}   (also: claude-code, cursor, vscode)\n\
+         \x20 klarna-mcp config claude-desktop{demo_flag}   (also: claude-code, cursor, vscode, codex, windsurf, gemini-cli, zed)\n\
          \x20 npx @modelcontextprotocol/inspector {bin}{demo_flag}\n\
          Press Ctrl-C to stop.",
         version = env!("CARGO_PKG_VERSION"),
