@@ -98,13 +98,22 @@ test("mcpb validate accepts packaging/mcpb and rejects a manifest without a serv
   assert.notEqual(bad.status, 0, "mcpb validate passed a manifest without a server");
 });
 
-test("the bundle holds the manifest, icon, licence and an executable server for this OS", () => {
+test("the bundle holds the manifest, icon, licence, third-party notices and an executable server for this OS", () => {
   const { compatibility, ...rest } = manifest;
   const { compatibility: _, ...sourceRest } = sourceManifest;
   assert.deepEqual(rest, sourceRest, "the packed manifest differs from packaging/mcpb/manifest.json");
   assert.deepEqual(compatibility.platforms, [process.platform]);
   assert.deepEqual(readFileSync(join(unpacked, "icon.png")), readFileSync(join(repo, "packaging", "mcpb", "icon.png")));
   assert.deepEqual(readFileSync(join(unpacked, "LICENSE")), readFileSync(join(repo, "LICENSE")));
+  // The licence notices of what the binary links: crates it cannot run without, and the
+  // licences that must not go unmentioned (ring's ISC/Apache, webpki-roots' CDLA).
+  const notices = readFileSync(join(unpacked, "THIRD-PARTY-LICENSES.txt"), "utf8");
+  for (const crate of ["rmcp", "tokio", "reqwest", "rustls", "ring", "webpki-roots", "sqlx"]) {
+    assert.match(notices, new RegExp(`^  - ${crate} \\d`, "m"), `the notices do not name ${crate}`);
+  }
+  for (const licence of ["(Apache-2.0)", "(MIT)", "(ISC)", "(CDLA-Permissive-2.0)"]) {
+    assert.ok(notices.includes(licence), `the notices lack the ${licence} text`);
+  }
   const mode = statSync(join(unpacked, manifest.server.entry_point)).mode;
   assert.ok(mode & 0o100, `server/klarna-mcp is not executable (mode ${mode.toString(8)})`);
 });

@@ -301,7 +301,7 @@ fn guide(server: &KlarnaServer) -> String {
          Tools: {tools}.\n\
          This is an MCP server speaking JSON-RPC on stdin/stdout; it waits for an MCP client.\n\
          Connect a client instead of typing here, e.g.:\n\
-         \x20 klarna-mcp config claude-desktop{demo_flag}   (also: claude-code, cursor, vscode)\n\
+         \x20 klarna-mcp config claude-desktop{demo_flag}   (also: claude-code, cursor, vscode, codex, windsurf, gemini-cli, zed)\n\
          \x20 npx @modelcontextprotocol/inspector {bin}{demo_flag}\n\
          Press Ctrl-C to stop.",
         version = env!("CARGO_PKG_VERSION"),
