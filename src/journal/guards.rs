@@ -3,12 +3,13 @@
 //! store's atomic section.
 //!
 //! - **Repeated intent.** A write without a caller-chosen idempotency key that matches an
-//!   earlier one — same tool, host and order, and the same amount unless either asked for
+//!   earlier one — same tool, host, order and target inside it (two tracking numbers for two
+//!   captures are two intents), and the same amount unless either asked for
 //!   "everything remaining" — is refused when the earlier one was applied within the window,
 //!   or is still pending or of unknown outcome within Klarna's 24-hour key lifetime. A model
 //!   that repeats a capture (the client timed out, the conversation was retried) would
 //!   otherwise mint a fresh key and move the money twice.
-//! - **Key reuse.** A key the journal has seen for a different tool, order, host or amount
+//! - **Key reuse.** A key the journal has seen for a different tool, order, target, host or amount
 //!   is refused: Klarna would answer it with that other operation's result.
 
 use std::time::Duration;
@@ -86,6 +87,7 @@ pub fn check(
         let everything = o.amount_was_everything && attempt.amount_was_everything;
         let other = o.tool != attempt.tool
             || o.order_id != attempt.order_id
+            || o.target_id != attempt.target_id
             || o.api_host != attempt.api_host
             || (!everything && o.amount != attempt.amount);
         if other {
@@ -100,6 +102,7 @@ pub fn check(
         let o = &op.first;
         let same = o.tool == attempt.tool
             && o.order_id == attempt.order_id
+            && o.target_id == attempt.target_id
             && o.api_host == attempt.api_host
             && o.idempotency_key != attempt.idempotency_key
             && !different_amount(o, attempt);
@@ -186,6 +189,7 @@ mod tests {
             http_status: None,
             error_code: None,
             note: None,
+            target_id: None,
         }
     }
 
@@ -329,6 +333,34 @@ mod tests {
         assert!(matches!(
             check(&fresh, &all, WINDOW, OffsetDateTime::now_utc()),
             Err(GuardRefusal::Repeat(_))
+        ));
+    }
+
+    #[test]
+    fn two_captures_of_one_order_are_two_targets_and_two_intents() {
+        let now = OffsetDateTime::now_utc();
+        let mut first = record("a", "k1", 0, Verdict::Applied, 1);
+        first.tool = "add_shipping_info".into();
+        first.target_id = Some("cap-1".into());
+        let existing = chained(vec![first.clone()]);
+        let mut other_capture = record("b", "k2", 0, Verdict::Pending, 0);
+        other_capture.tool = first.tool.clone();
+        other_capture.target_id = Some("cap-2".into());
+        assert_eq!(check(&other_capture, &existing, WINDOW, now), Ok(()));
+        let mut same_capture = other_capture.clone();
+        same_capture.target_id = Some("cap-1".into());
+        assert!(matches!(
+            check(&same_capture, &existing, WINDOW, now),
+            Err(GuardRefusal::Repeat(_))
+        ));
+        // The first operation's key, for the other capture: Klarna would answer with the
+        // first capture's result.
+        let mut reused = other_capture.clone();
+        reused.idempotency_key = "k1".into();
+        reused.key_from_caller = true;
+        assert!(matches!(
+            check(&reused, &existing, WINDOW, now),
+            Err(GuardRefusal::KeyReuse(_))
         ));
     }
 }

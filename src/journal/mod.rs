@@ -15,6 +15,7 @@
 mod guards;
 mod postgres;
 pub mod record;
+mod row;
 mod sqlite;
 mod store;
 

@@ -19,7 +19,8 @@ use sqlx::{
 
 use super::{
     JournalError, Outcome,
-    record::{GENESIS, NewRecord, Record, Verdict},
+    record::{GENESIS, Record},
+    row::{SQLITE_INSERT, bind_record, columns, record_from_row},
     store::{Decide, JournalStore, RecordFilter},
 };
 
@@ -107,15 +108,6 @@ fn restrict_file(path: &Path) {
     let _ = path;
 }
 
-/// Every column, in table order.
-macro_rules! columns {
-    () => {
-        "seq, op_id, recorded_at, tool, api_host, order_id, amount, amount_was_everything, currency, \
-         idempotency_key, key_from_caller, body_digest, client_name, client_version, principal, confirmed, \
-         verdict, created_id, correlation_id, http_status, error_code, note, prev_hash, hash"
-    };
-}
-
 /// The records of one order and one key: what the guards decide on.
 const SELECT_ORDER_OR_KEY: &str = concat!(
     "SELECT ",
@@ -136,39 +128,7 @@ const SELECT_FILTERED: &str = concat!(
 );
 
 fn from_row(row: &SqliteRow) -> Result<Record, sqlx::Error> {
-    let verdict: String = row.try_get("verdict")?;
-    let http_status: Option<i64> = row.try_get("http_status")?;
-    Ok(Record {
-        seq: row.try_get("seq")?,
-        record: NewRecord {
-            op_id: row.try_get("op_id")?,
-            recorded_at: row.try_get("recorded_at")?,
-            tool: row.try_get("tool")?,
-            api_host: row.try_get("api_host")?,
-            order_id: row.try_get("order_id")?,
-            amount: row.try_get("amount")?,
-            amount_was_everything: row.try_get("amount_was_everything")?,
-            currency: row.try_get("currency")?,
-            idempotency_key: row.try_get("idempotency_key")?,
-            key_from_caller: row.try_get("key_from_caller")?,
-            body_digest: row.try_get("body_digest")?,
-            client_name: row.try_get("client_name")?,
-            client_version: row.try_get("client_version")?,
-            principal: row.try_get("principal")?,
-            confirmed: row.try_get("confirmed")?,
-            verdict: Verdict::parse(&verdict).ok_or_else(|| sqlx::Error::ColumnDecode {
-                index: "verdict".into(),
-                source: format!("unknown verdict {verdict:?}").into(),
-            })?,
-            created_id: row.try_get("created_id")?,
-            correlation_id: row.try_get("correlation_id")?,
-            http_status: http_status.and_then(|s| u16::try_from(s).ok()),
-            error_code: row.try_get("error_code")?,
-            note: row.try_get("note")?,
-        },
-        prev_hash: row.try_get("prev_hash")?,
-        hash: row.try_get("hash")?,
-    })
+    record_from_row!(row, i64)
 }
 
 impl JournalStore for SqliteJournal {
@@ -250,38 +210,8 @@ async fn insert(
     tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
     r: &Record,
 ) -> Result<(), sqlx::Error> {
-    let n = &r.record;
-    sqlx::query(
-        "INSERT INTO journal (seq, op_id, recorded_at, tool, api_host, order_id, amount, amount_was_everything, \
-         currency, idempotency_key, key_from_caller, body_digest, client_name, client_version, principal, confirmed, \
-         verdict, created_id, correlation_id, http_status, error_code, note, prev_hash, hash) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24)",
-    )
-    .bind(r.seq)
-    .bind(&n.op_id)
-    .bind(&n.recorded_at)
-    .bind(&n.tool)
-    .bind(&n.api_host)
-    .bind(&n.order_id)
-    .bind(n.amount)
-    .bind(n.amount_was_everything)
-    .bind(&n.currency)
-    .bind(&n.idempotency_key)
-    .bind(n.key_from_caller)
-    .bind(&n.body_digest)
-    .bind(&n.client_name)
-    .bind(&n.client_version)
-    .bind(&n.principal)
-    .bind(n.confirmed)
-    .bind(n.verdict.as_str())
-    .bind(&n.created_id)
-    .bind(&n.correlation_id)
-    .bind(n.http_status.map(i64::from))
-    .bind(&n.error_code)
-    .bind(&n.note)
-    .bind(&r.prev_hash)
-    .bind(&r.hash)
-    .execute(&mut **tx)
-    .await
-    .map(|_| ())
+    bind_record!(sqlx::query(SQLITE_INSERT.as_str()), r, i64)
+        .execute(&mut **tx)
+        .await
+        .map(|_| ())
 }

@@ -280,6 +280,13 @@ impl KindSpec {
         )
     }
 
+    /// What it is, without the article: "capture", "release of the remaining authorization".
+    pub fn label(&self) -> &'static str {
+        self.article
+            .split_once(' ')
+            .map_or(self.article, |(_, rest)| rest)
+    }
+
     /// The path below the order, with the target's id in its place.
     pub fn path_with(&self, target_id: Option<&str>) -> Vec<String> {
         self.path

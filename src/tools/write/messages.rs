@@ -178,6 +178,7 @@ mod tests {
             http_status: None,
             error_code: None,
             note: None,
+            target_id: None,
         };
         let latest = Record::chain(
             2,

@@ -190,6 +190,7 @@ impl KlarnaServer {
             http_status: None,
             error_code: None,
             note: None,
+            target_id: request.target_id.clone(),
         };
         // The guards first, so nobody is asked to confirm a write that will be refused.
         let prechecked =
@@ -212,15 +213,7 @@ impl KlarnaServer {
 
         let on = messages::acted_on(kind, order_id, request.target_id.as_deref());
         let question = messages::question(kind, amount, &state.currency, &on, host);
-        let identity = WriteIdentity::new(
-            kind.tool,
-            order_id,
-            host.as_str(),
-            amount,
-            &key,
-            &attempt.body_digest,
-            call.principal.as_deref(),
-        );
+        let identity = WriteIdentity::of(&attempt);
         let consent = confirm(
             self.config().confirm_writes,
             asker,
