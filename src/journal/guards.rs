@@ -34,15 +34,24 @@ pub enum GuardRefusal {
 }
 
 /// Folds records (in chain order) into operations: first and latest record of each.
+/// One pass, with an index by operation id: linear in the records.
 pub fn operations(records: &[Record]) -> Vec<Operation> {
     let mut ops: Vec<Operation> = Vec::new();
+    let mut position: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
     for r in records {
-        match ops.iter_mut().find(|o| o.first.op_id == r.record.op_id) {
-            Some(op) => op.latest = r.clone(),
-            None => ops.push(Operation {
-                first: r.record.clone(),
-                latest: r.clone(),
-            }),
+        match position.get(r.record.op_id.as_str()) {
+            Some(&i) => {
+                if let Some(op) = ops.get_mut(i) {
+                    op.latest = r.clone();
+                }
+            }
+            None => {
+                position.insert(r.record.op_id.as_str(), ops.len());
+                ops.push(Operation {
+                    first: r.record.clone(),
+                    latest: r.clone(),
+                });
+            }
         }
     }
     ops

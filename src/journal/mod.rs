@@ -374,39 +374,24 @@ impl Journal {
         &self,
         filter: &OperationFilter,
     ) -> Result<Vec<Operation>, JournalError> {
-        let records = self
-            .store
-            .records(&RecordFilter {
-                order_id: filter.order_id.clone(),
-                idempotency_key: filter.idempotency_key.clone(),
-                since: filter.since.clone(),
-            })
-            .await?;
-        let mut ops: Vec<Operation> = guards::operations(&records)
-            .into_iter()
-            .filter(|op| {
-                filter
-                    .since
-                    .as_deref()
-                    .is_none_or(|since| op.first.recorded_at.as_str() >= since)
-            })
-            .filter(|op| filter.verdict.is_none_or(|v| op.verdict() == v))
-            .collect();
-        ops.reverse();
-        ops.truncate(filter.limit);
-        Ok(ops)
+        self.store.operations(filter).await
     }
 
     /// Operations left pending or of unknown outcome (of one order, or all), newest first.
     pub async fn unresolved(&self, order_id: Option<&str>) -> Result<Vec<Operation>, JournalError> {
-        let mut ops = self
-            .operations(&OperationFilter {
-                order_id: order_id.map(str::to_string),
-                limit: usize::MAX,
-                ..OperationFilter::default()
-            })
-            .await?;
-        ops.retain(|op| op.verdict().is_unresolved());
+        let mut ops = Vec::new();
+        for verdict in [Verdict::Pending, Verdict::OutcomeUnknown] {
+            ops.extend(
+                self.operations(&OperationFilter {
+                    order_id: order_id.map(str::to_string),
+                    verdict: Some(verdict),
+                    limit: usize::MAX,
+                    ..OperationFilter::default()
+                })
+                .await?,
+            );
+        }
+        ops.sort_by(|a, b| b.first.recorded_at.cmp(&a.first.recorded_at));
         Ok(ops)
     }
 
@@ -415,9 +400,21 @@ impl Journal {
         self.store.records(&RecordFilter::default()).await
     }
 
-    /// Recomputes the chain: an edited, removed or reordered record breaks it.
+    /// Recomputes the chain — an edited, removed or reordered record breaks it — and holds
+    /// the operations index against it (an index that disagrees would hide or invent
+    /// operations in listings and the guards' view of what is unresolved).
     pub async fn verify(&self) -> Result<Verification, JournalError> {
-        Ok(verify_chain(&self.all_records().await?))
+        let records = self.all_records().await?;
+        let verification = verify_chain(&records);
+        if !matches!(verification, Verification::Intact { .. }) {
+            return Ok(verification);
+        }
+        if let Some(index) = self.store.operation_index().await?
+            && let Some((seq, problem)) = index_disagreement(&records, &index)
+        {
+            return Ok(Verification::Broken { seq, problem });
+        }
+        Ok(verification)
     }
 }
 
@@ -455,4 +452,70 @@ pub fn verify_chain(records: &[Record]) -> Verification {
         records: records.len(),
         head: prev,
     }
+}
+
+/// Where the operations index disagrees with the chain's records, if it does: the record
+/// number to look at and what is wrong.
+fn index_disagreement(records: &[Record], index: &[store::IndexRow]) -> Option<(i64, String)> {
+    // One pass: each operation's first record makes its row, later ones move it on.
+    let mut expected: Vec<store::IndexRow> = Vec::new();
+    let mut position: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+    for r in records {
+        match position.get(r.record.op_id.as_str()).copied() {
+            Some(i) => {
+                if let Some(row) = expected.get_mut(i) {
+                    row.latest_seq = r.seq;
+                    row.verdict = r.record.verdict.as_str().to_string();
+                }
+            }
+            None => {
+                position.insert(r.record.op_id.as_str(), expected.len());
+                expected.push(store::IndexRow {
+                    op_id: r.record.op_id.clone(),
+                    first_seq: r.seq,
+                    latest_seq: r.seq,
+                    verdict: r.record.verdict.as_str().to_string(),
+                });
+            }
+        }
+    }
+    let mut index: Vec<&store::IndexRow> = index.iter().collect();
+    index.sort_by_key(|row| row.first_seq);
+    for (i, want) in expected.iter().enumerate() {
+        match index.get(i) {
+            Some(got) if *got == want => {}
+            Some(got) => {
+                return Some((
+                    want.first_seq,
+                    format!(
+                        "the operations index says operation {} stands at record {} ({}), the chain says {} at record {} ({})",
+                        got.op_id,
+                        got.latest_seq,
+                        got.verdict,
+                        want.op_id,
+                        want.latest_seq,
+                        want.verdict
+                    ),
+                ));
+            }
+            None => {
+                return Some((
+                    want.first_seq,
+                    format!(
+                        "operation {} is missing from the operations index",
+                        want.op_id
+                    ),
+                ));
+            }
+        }
+    }
+    index.get(expected.len()).map(|extra| {
+        (
+            extra.first_seq,
+            format!(
+                "the operations index lists operation {}, which the chain does not hold",
+                extra.op_id
+            ),
+        )
+    })
 }

@@ -15,10 +15,13 @@ use sqlx::{
 };
 
 use super::{
-    JournalError, Outcome,
+    JournalError, Operation, OperationFilter, Outcome,
     record::{GENESIS, Record},
-    row::{POSTGRES_INSERT, bind_record, columns, record_from_row},
-    store::{Decide, JournalStore, RecordFilter},
+    row::{
+        self, POSTGRES_INSERT, POSTGRES_UPSERT_OPERATION, Param, bind_operation, bind_record,
+        columns, record_from_row,
+    },
+    store::{Decide, IndexRow, JournalStore, RecordFilter},
 };
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("src/journal/migrations/postgres");
@@ -113,6 +116,10 @@ impl PostgresJournal {
     }
 }
 
+fn placeholder(n: usize) -> String {
+    format!("${n}")
+}
+
 /// A journal error whose text cannot carry the database password.
 fn scrubbed(describe: &str, password: Option<&str>, e: &dyn std::fmt::Display) -> JournalError {
     let mut text = e.to_string();
@@ -192,6 +199,10 @@ impl JournalStore for PostgresJournal {
                         .execute(&mut *tx)
                         .await
                         .map_err(|e| self.fail(&e))?;
+                    bind_operation!(sqlx::query(POSTGRES_UPSERT_OPERATION.as_str()), &r)
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(|e| self.fail(&e))?;
                     prev = r.hash;
                 }
             }
@@ -216,6 +227,74 @@ impl JournalStore for PostgresJournal {
                 .map(from_row)
                 .collect::<Result<Vec<_>, _>>()
                 .map_err(|e| self.fail(&e))
+        })
+    }
+
+    fn operations<'a>(
+        &'a self,
+        filter: &'a OperationFilter,
+    ) -> BoxFuture<'a, Result<Vec<Operation>, JournalError>> {
+        Box::pin(async move {
+            let (sql, params) = row::list_operations(filter, placeholder);
+            let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+            for param in params {
+                query = match param {
+                    Param::Text(text) => query.bind(text),
+                    Param::Int(n) => query.bind(n),
+                };
+            }
+            let wanted: Vec<(i64, i64)> = query
+                .fetch_all(&self.pool)
+                .await
+                .map_err(|e| self.fail(&e))?
+                .iter()
+                .map(|r| Ok((r.try_get("first_seq")?, r.try_get("latest_seq")?)))
+                .collect::<Result<_, sqlx::Error>>()
+                .map_err(|e| self.fail(&e))?;
+            let mut seqs: Vec<i64> = wanted.iter().flat_map(|(f, l)| [*f, *l]).collect();
+            seqs.sort_unstable();
+            seqs.dedup();
+            let mut records = Vec::with_capacity(seqs.len());
+            for batch in seqs.chunks(row::SEQ_BATCH) {
+                let mut query = sqlx::query(sqlx::AssertSqlSafe(row::records_by_seq(
+                    batch.len(),
+                    placeholder,
+                )));
+                for seq in batch {
+                    query = query.bind(seq);
+                }
+                for r in query
+                    .fetch_all(&self.pool)
+                    .await
+                    .map_err(|e| self.fail(&e))?
+                {
+                    records.push(from_row(&r).map_err(|e| self.fail(&e))?);
+                }
+            }
+            row::assemble(&wanted, records).map_err(|e| self.fail(&e))
+        })
+    }
+
+    fn operation_index(&self) -> BoxFuture<'_, Result<Option<Vec<IndexRow>>, JournalError>> {
+        Box::pin(async move {
+            sqlx::query(
+                "SELECT op_id, first_seq, latest_seq, verdict FROM operations ORDER BY first_seq",
+            )
+            .fetch_all(&self.pool)
+            .await
+            .map_err(|e| self.fail(&e))?
+            .iter()
+            .map(|r| {
+                Ok(IndexRow {
+                    op_id: r.try_get("op_id")?,
+                    first_seq: r.try_get("first_seq")?,
+                    latest_seq: r.try_get("latest_seq")?,
+                    verdict: r.try_get("verdict")?,
+                })
+            })
+            .collect::<Result<Vec<_>, sqlx::Error>>()
+            .map(Some)
+            .map_err(|e| self.fail(&e))
         })
     }
 }

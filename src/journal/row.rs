@@ -114,3 +114,120 @@ macro_rules! record_from_row {
     }};
 }
 pub(super) use record_from_row;
+
+/// Keeps an operation's row in the `operations` index in step with a record just appended:
+/// the first record of an operation creates it, every later one moves its latest record
+/// and verdict.
+fn upsert_operation(placeholder: fn(usize) -> String) -> String {
+    let values: Vec<String> = (1..=7).map(placeholder).collect();
+    format!(
+        "INSERT INTO operations (op_id, first_seq, latest_seq, order_id, idempotency_key, started_at, verdict) \
+         VALUES ({}) ON CONFLICT (op_id) DO UPDATE SET latest_seq = excluded.latest_seq, verdict = excluded.verdict",
+        values.join(", ")
+    )
+}
+
+/// SQLite's upsert of an operation's index row.
+pub(super) static SQLITE_UPSERT_OPERATION: LazyLock<String> =
+    LazyLock::new(|| upsert_operation(|n| format!("?{n}")));
+
+/// PostgreSQL's upsert of an operation's index row.
+pub(super) static POSTGRES_UPSERT_OPERATION: LazyLock<String> =
+    LazyLock::new(|| upsert_operation(|n| format!("${n}")));
+
+/// Binds the index row of the chained record `$r` to `$query` (see `upsert_operation`).
+macro_rules! bind_operation {
+    ($query:expr, $r:expr) => {{
+        let r = $r;
+        let n = &r.record;
+        $query
+            .bind(&n.op_id)
+            .bind(r.seq)
+            .bind(r.seq)
+            .bind(&n.order_id)
+            .bind(&n.idempotency_key)
+            .bind(&n.recorded_at)
+            .bind(n.verdict.as_str())
+    }};
+}
+pub(super) use bind_operation;
+
+/// A value bound to a query built at run time.
+pub(super) enum Param {
+    Text(String),
+    Int(i64),
+}
+
+/// The query for the first and latest record numbers of the operations `filter` selects,
+/// newest first, at most `filter.limit` of them: each condition uses an index of the
+/// `operations` table, so the cost follows what is returned, not the journal's size.
+pub(super) fn list_operations(
+    filter: &super::OperationFilter,
+    placeholder: fn(usize) -> String,
+) -> (String, Vec<Param>) {
+    let mut conditions = Vec::new();
+    let mut params = Vec::new();
+    let mut add = |column: &str, op: &str, value: Param| {
+        params.push(value);
+        conditions.push(format!("{column} {op} {}", placeholder(params.len())));
+    };
+    if let Some(order) = &filter.order_id {
+        add("order_id", "=", Param::Text(order.clone()));
+    }
+    if let Some(key) = &filter.idempotency_key {
+        add("idempotency_key", "=", Param::Text(key.clone()));
+    }
+    if let Some(since) = &filter.since {
+        add("started_at", ">=", Param::Text(since.clone()));
+    }
+    if let Some(verdict) = filter.verdict {
+        add("verdict", "=", Param::Text(verdict.as_str().to_string()));
+    }
+    let limit = i64::try_from(filter.limit).unwrap_or(i64::MAX);
+    params.push(Param::Int(limit));
+    let mut sql = "SELECT first_seq, latest_seq FROM operations".to_string();
+    if !conditions.is_empty() {
+        sql.push_str(" WHERE ");
+        sql.push_str(&conditions.join(" AND "));
+    }
+    sql.push_str(&format!(
+        " ORDER BY first_seq DESC LIMIT {}",
+        placeholder(params.len())
+    ));
+    (sql, params)
+}
+
+/// The records numbered by `count` placeholders, in chain order.
+pub(super) fn records_by_seq(count: usize, placeholder: fn(usize) -> String) -> String {
+    let list: Vec<String> = (1..=count).map(placeholder).collect();
+    format!(
+        "SELECT {COLUMNS} FROM journal WHERE seq IN ({}) ORDER BY seq",
+        list.join(", ")
+    )
+}
+
+/// How many record numbers one `records_by_seq` query carries (both databases take far
+/// more parameters; this keeps each statement small).
+pub(super) const SEQ_BATCH: usize = 500;
+
+/// Pairs each (first, latest) record number with its records, in the order given; a number
+/// without its record is a journal that changed under the index (reported, never skipped).
+pub(super) fn assemble(
+    wanted: &[(i64, i64)],
+    records: Vec<super::record::Record>,
+) -> Result<Vec<super::Operation>, String> {
+    let by_seq: std::collections::HashMap<i64, super::record::Record> =
+        records.into_iter().map(|r| (r.seq, r)).collect();
+    wanted
+        .iter()
+        .map(|(first, latest)| {
+            let missing = |seq: &i64| format!("the operations index names record {seq}, which the journal does not hold: run `klarna-mcp journal verify`");
+            let first_record = by_seq.get(first).ok_or_else(|| missing(first))?;
+            let latest_record = by_seq.get(latest).ok_or_else(|| missing(latest))?;
+            Ok(super::Operation {
+                first: first_record.record.clone(),
+                latest: latest_record.clone(),
+            })
+        })
+        .collect()
+}

@@ -18,10 +18,13 @@ use sqlx::{
 };
 
 use super::{
-    JournalError, Outcome,
+    JournalError, Operation, OperationFilter, Outcome,
     record::{GENESIS, Record},
-    row::{SQLITE_INSERT, bind_record, columns, record_from_row},
-    store::{Decide, JournalStore, RecordFilter},
+    row::{
+        self, Param, SQLITE_INSERT, SQLITE_UPSERT_OPERATION, bind_operation, bind_record, columns,
+        record_from_row,
+    },
+    store::{Decide, IndexRow, JournalStore, RecordFilter},
 };
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("src/journal/migrations/sqlite");
@@ -204,6 +207,72 @@ impl JournalStore for SqliteJournal {
                 .map_err(fail)
         })
     }
+
+    fn operations<'a>(
+        &'a self,
+        filter: &'a OperationFilter,
+    ) -> BoxFuture<'a, Result<Vec<Operation>, JournalError>> {
+        Box::pin(async move {
+            let fail = |e: sqlx::Error| JournalError::new(&self.describe, e);
+            let (sql, params) = row::list_operations(filter, placeholder);
+            let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+            for param in params {
+                query = match param {
+                    Param::Text(text) => query.bind(text),
+                    Param::Int(n) => query.bind(n),
+                };
+            }
+            let wanted: Vec<(i64, i64)> = query
+                .fetch_all(&self.pool)
+                .await
+                .map_err(fail)?
+                .iter()
+                .map(|r| Ok((r.try_get("first_seq")?, r.try_get("latest_seq")?)))
+                .collect::<Result<_, sqlx::Error>>()
+                .map_err(fail)?;
+            let mut seqs: Vec<i64> = wanted.iter().flat_map(|(f, l)| [*f, *l]).collect();
+            seqs.sort_unstable();
+            seqs.dedup();
+            let mut records = Vec::with_capacity(seqs.len());
+            for batch in seqs.chunks(row::SEQ_BATCH) {
+                let mut query = sqlx::query(sqlx::AssertSqlSafe(row::records_by_seq(
+                    batch.len(),
+                    placeholder,
+                )));
+                for seq in batch {
+                    query = query.bind(seq);
+                }
+                for r in query.fetch_all(&self.pool).await.map_err(fail)? {
+                    records.push(from_row(&r).map_err(fail)?);
+                }
+            }
+            row::assemble(&wanted, records).map_err(|e| JournalError::new(&self.describe, e))
+        })
+    }
+
+    fn operation_index(&self) -> BoxFuture<'_, Result<Option<Vec<IndexRow>>, JournalError>> {
+        Box::pin(async move {
+            let fail = |e: sqlx::Error| JournalError::new(&self.describe, e);
+            sqlx::query(
+                "SELECT op_id, first_seq, latest_seq, verdict FROM operations ORDER BY first_seq",
+            )
+            .fetch_all(&self.pool)
+            .await
+            .map_err(fail)?
+            .iter()
+            .map(|r| {
+                Ok(IndexRow {
+                    op_id: r.try_get("op_id")?,
+                    first_seq: r.try_get("first_seq")?,
+                    latest_seq: r.try_get("latest_seq")?,
+                    verdict: r.try_get("verdict")?,
+                })
+            })
+            .collect::<Result<Vec<_>, sqlx::Error>>()
+            .map(Some)
+            .map_err(fail)
+        })
+    }
 }
 
 async fn insert(
@@ -212,6 +281,13 @@ async fn insert(
 ) -> Result<(), sqlx::Error> {
     bind_record!(sqlx::query(SQLITE_INSERT.as_str()), r, i64)
         .execute(&mut **tx)
+        .await?;
+    bind_operation!(sqlx::query(SQLITE_UPSERT_OPERATION.as_str()), r)
+        .execute(&mut **tx)
         .await
         .map(|_| ())
+}
+
+fn placeholder(n: usize) -> String {
+    format!("?{n}")
 }

@@ -250,6 +250,16 @@ async fn verify_detects_an_edited_a_removed_and_a_swapped_record() {
             vec!["UPDATE journal SET amount = 99 WHERE seq = 2"],
         ),
         ("removed", vec!["DELETE FROM journal WHERE seq = 3"]),
+        // The operations index is derived from the chain; one that disagrees would hide an
+        // unresolved write from the guards' listings.
+        (
+            "index edited",
+            vec!["UPDATE operations SET verdict = 'refused' WHERE first_seq = 1"],
+        ),
+        (
+            "index row removed",
+            vec!["DELETE FROM operations WHERE first_seq = 3"],
+        ),
         (
             "swapped",
             vec![
