@@ -167,6 +167,19 @@ pub fn settlements(verdict_record: &NewRecord, records: &[Record]) -> Vec<NewRec
         .collect()
 }
 
+/// Another operation on the same order that already holds the capture or refund id
+/// `verdict_record` names as applied: the same money, answered twice (two calls raced with
+/// one key). Klarna's ids are unique within an order, so applied records' ids are too.
+pub fn applied_elsewhere(verdict_record: &NewRecord, records: &[Record]) -> Option<Operation> {
+    let id = verdict_record.created_id.as_deref()?;
+    operations(records).into_iter().find(|op| {
+        op.first.op_id != verdict_record.op_id
+            && op.first.order_id == verdict_record.order_id
+            && op.latest.record.verdict == Verdict::Applied
+            && op.latest.record.created_id.as_deref() == Some(id)
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

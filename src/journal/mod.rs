@@ -157,6 +157,18 @@ pub enum Outcome {
     Refused(GuardRefusal),
     /// Records were appended.
     Recorded,
+    /// A verdict was recorded.
+    Finished(Finished),
+}
+
+/// How a verdict was recorded.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Finished {
+    /// The verdict as recorded (`replayed` where the money is counted under another
+    /// operation with the same key).
+    pub verdict: Verdict,
+    /// The operation the money is counted under, when not this one.
+    pub counted_under: Option<String>,
 }
 
 /// Which operations to list.
@@ -349,24 +361,56 @@ impl Journal {
 
     /// Records an operation's verdict; one that carries Klarna's answer also settles earlier
     /// operations with the same key that were left pending or of unknown outcome.
-    pub async fn finish(&self, verdict: NewRecord) -> Result<(), JournalError> {
+    ///
+    /// A capture or refund id is applied once in the journal, as it is at Klarna: when this
+    /// answer settles an earlier operation with the same key, or names an id another
+    /// operation already holds as applied (two calls raced with one key), the money is
+    /// counted there, and this operation is recorded as `replayed` of it.
+    pub async fn finish(&self, verdict: NewRecord) -> Result<Finished, JournalError> {
         let order_id = verdict.order_id.clone();
         let key = verdict.idempotency_key.clone();
-        self.store
+        let outcome = self
+            .store
             .decide_and_append(
                 &order_id,
                 &key,
                 Box::new(move |records| {
-                    let mut append = vec![verdict.clone()];
-                    append.extend(guards::settlements(&verdict, records));
+                    let settled = guards::settlements(&verdict, records);
+                    let owner = settled.first().map(|s| s.op_id.clone()).or_else(|| {
+                        guards::applied_elsewhere(&verdict, records).map(|op| op.first.op_id)
+                    });
+                    let recorded = match &owner {
+                        Some(owner) if verdict.verdict == Verdict::Applied => NewRecord {
+                            verdict: Verdict::Replayed,
+                            note: Some(format!(
+                                "applied once, counted under operation {owner} (same idempotency key{})",
+                                verdict
+                                    .created_id
+                                    .as_deref()
+                                    .map(|id| format!(", id {id}"))
+                                    .unwrap_or_default()
+                            )),
+                            ..verdict
+                        },
+                        _ => verdict,
+                    };
+                    let finished = Finished {
+                        verdict: recorded.verdict,
+                        counted_under: owner,
+                    };
+                    let mut append = vec![recorded];
+                    append.extend(settled);
                     Decision {
                         append,
-                        outcome: Outcome::Recorded,
+                        outcome: Outcome::Finished(finished),
                     }
                 }),
             )
-            .await
-            .map(|_| ())
+            .await?;
+        Ok(match outcome {
+            Outcome::Finished(finished) => finished,
+            _ => Finished::default(),
+        })
     }
 
     /// Operations matching `filter`, newest first.

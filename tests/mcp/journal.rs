@@ -360,12 +360,16 @@ async fn a_refused_repeat_leaves_an_unknown_write_unresolved() {
 struct StallingStore {
     inner: klarna_mcp::journal::SqliteJournal,
     mode: Stall,
+    /// For `Stall::LockedForAWhile`: how many verdict writes fail before one succeeds.
+    refusals_left: std::sync::atomic::AtomicUsize,
 }
 
 #[derive(Clone, Copy, PartialEq)]
 enum Stall {
     Everything,
     Verdicts,
+    /// Verdict writes fail (a foreign lock: "database is locked") a few times, then work.
+    LockedForAWhile,
 }
 
 impl klarna_mcp::journal::JournalStore for StallingStore {
@@ -393,7 +397,20 @@ impl klarna_mcp::journal::JournalStore for StallingStore {
                 .await?
                 .iter()
                 .any(|r| r.record.verdict == klarna_mcp::journal::Verdict::Pending);
-            if self.mode == Stall::Everything || pending {
+            if self.mode == Stall::LockedForAWhile {
+                use std::sync::atomic::Ordering;
+                if pending
+                    && self
+                        .refusals_left
+                        .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+                        .is_ok()
+                {
+                    return Err(klarna_mcp::journal::JournalError {
+                        location: "a locked test journal".into(),
+                        detail: "database is locked".into(),
+                    });
+                }
+            } else if self.mode == Stall::Everything || pending {
                 std::future::pending::<()>().await;
             }
             self.inner
@@ -425,6 +442,7 @@ async fn start_stalling(mode: Stall) -> (Harness, Journal) {
             .await
             .unwrap(),
         mode,
+        refusals_left: std::sync::atomic::AtomicUsize::new(3),
     };
     let journal = Journal::with_store(Arc::new(store), config.duplicate_window);
     let server = klarna_mcp::KlarnaServer::with_journal(config, journal.clone()).unwrap();
@@ -592,4 +610,170 @@ async fn a_journal_from_before_targets_migrates_and_still_verifies() {
         Verification::Intact { records: 4, .. }
     ));
     std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// A verdict the journal cannot take while another process holds it (three refusals, then
+/// it works): the call returns its result at once, and the verdict is written in the
+/// background, so the applied capture does not stay pending.
+#[tokio::test]
+async fn a_verdict_blocked_by_a_foreign_lock_is_recorded_when_the_lock_goes() {
+    let (h, journal) = start_stalling(Stall::LockedForAWhile).await;
+    let id = h.seed(SeedOrder::new(10000, "EUR"));
+    h.ok("capture_order", order_args(&id, json!({ "amount": 3000 })))
+        .await;
+    assert_eq!(h.sim.snapshot(&id).unwrap().captured_amount, 3000);
+    // Bounded wait for the background writer (not a timing assertion: any pace passes).
+    let mut verdict = None;
+    for _ in 0..600 {
+        let ops = journal
+            .operations(&klarna_mcp::journal::OperationFilter {
+                limit: 1,
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+        verdict = ops.first().map(|op| op.verdict());
+        if verdict != Some(klarna_mcp::journal::Verdict::Pending) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(verdict, Some(klarna_mcp::journal::Verdict::Applied));
+    assert!(journal.unresolved(None).await.unwrap().is_empty());
+}
+
+fn bare_record(
+    op: &str,
+    key: &str,
+    verdict: klarna_mcp::journal::Verdict,
+) -> klarna_mcp::journal::NewRecord {
+    klarna_mcp::journal::NewRecord {
+        op_id: op.into(),
+        recorded_at: klarna_mcp::journal::now(),
+        tool: "capture_order".into(),
+        api_host: "api.klarna.com".into(),
+        order_id: "o-1".into(),
+        amount: 1000,
+        amount_was_everything: false,
+        currency: "EUR".into(),
+        idempotency_key: key.into(),
+        key_from_caller: true,
+        body_digest: String::new(),
+        client_name: None,
+        client_version: None,
+        principal: None,
+        confirmed: false,
+        verdict,
+        created_id: None,
+        correlation_id: None,
+        http_status: None,
+        error_code: None,
+        note: None,
+        target_id: None,
+    }
+}
+
+/// An unknown outcome repeated with its key, and answered 201: the money moved once, so
+/// the journal holds one applied operation for that capture id — the first, settled by
+/// the repeat, which is recorded as replayed of it. Two calls racing with one key, both
+/// answered with the same capture id, end the same way.
+#[tokio::test]
+async fn one_capture_id_is_one_applied_operation() {
+    use klarna_mcp::journal::Verdict;
+    let journal = Journal::open(&JournalLocation::Memory, Duration::from_secs(900))
+        .await
+        .unwrap();
+    let applied_with = |id: &str| {
+        let id = id.to_string();
+        move |op: &klarna_mcp::journal::Operation| {
+            op.verdict() == Verdict::Applied && op.latest.record.created_id.as_deref() == Some(&id)
+        }
+    };
+    // The first attempt: sent, no verdict.
+    assert!(
+        journal
+            .begin(bare_record("a", "k1", Verdict::Pending))
+            .await
+            .unwrap()
+            .is_none()
+    );
+    journal
+        .finish(bare_record("a", "k1", Verdict::OutcomeUnknown))
+        .await
+        .unwrap();
+    // The repeat with its key is applied now.
+    assert!(
+        journal
+            .begin(bare_record("b", "k1", Verdict::Pending))
+            .await
+            .unwrap()
+            .is_none()
+    );
+    let mut answer = bare_record("b", "k1", Verdict::Applied);
+    answer.created_id = Some("cap-1".into());
+    let finished = journal.finish(answer).await.unwrap();
+    assert_eq!(finished.verdict, Verdict::Replayed);
+    assert_eq!(finished.counted_under.as_deref(), Some("a"));
+    let ops = journal
+        .operations(&klarna_mcp::journal::OperationFilter {
+            limit: 10,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        ops.iter().filter(|op| applied_with("cap-1")(op)).count(),
+        1,
+        "{ops:#?}"
+    );
+    let a = ops.iter().find(|op| op.first.op_id == "a").unwrap();
+    assert_eq!(a.verdict(), Verdict::Applied);
+    // A race: c and d with one key, both answered with cap-2.
+    for op in ["c", "d"] {
+        assert!(
+            journal
+                .begin(bare_record(op, "k2", Verdict::Pending))
+                .await
+                .unwrap()
+                .is_none()
+        );
+    }
+    for op in ["c", "d"] {
+        let mut answer = bare_record(op, "k2", Verdict::Applied);
+        answer.created_id = Some("cap-2".into());
+        journal.finish(answer).await.unwrap();
+    }
+    let ops = journal
+        .operations(&klarna_mcp::journal::OperationFilter {
+            limit: 10,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        ops.iter().filter(|op| applied_with("cap-2")(op)).count(),
+        1,
+        "{ops:#?}"
+    );
+    // Whichever answer came first settled the other call's pending operation: one of the
+    // two is applied, the other replayed of it.
+    let replayed: Vec<_> = ops
+        .iter()
+        .filter(|op| op.first.idempotency_key == "k2" && op.verdict() == Verdict::Replayed)
+        .collect();
+    assert_eq!(replayed.len(), 1, "{ops:#?}");
+    let owner = if replayed[0].first.op_id == "c" {
+        "d"
+    } else {
+        "c"
+    };
+    let note = replayed[0].latest.record.note.as_deref().unwrap();
+    assert!(
+        note.contains(&format!("counted under operation {owner}")),
+        "{note}"
+    );
+    assert!(matches!(
+        journal.verify().await.unwrap(),
+        Verification::Intact { .. }
+    ));
 }
