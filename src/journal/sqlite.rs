@@ -134,6 +134,55 @@ fn from_row(row: &SqliteRow) -> Result<Record, sqlx::Error> {
     record_from_row!(row, i64)
 }
 
+impl SqliteJournal {
+    /// `decide_and_append` on one connection of the pool.
+    async fn append_on(
+        &self,
+        conn: &mut sqlx::pool::PoolConnection<sqlx::Sqlite>,
+        order_id: &str,
+        idempotency_key: &str,
+        decide: Decide<'_, Outcome>,
+    ) -> Result<Outcome, JournalError> {
+        let fail = |e: sqlx::Error| JournalError::new(&self.describe, e);
+        let mut tx = sqlx::Connection::begin_with(&mut **conn, "BEGIN IMMEDIATE")
+            .await
+            .map_err(fail)?;
+        let rows = sqlx::query(SELECT_ORDER_OR_KEY)
+            .bind(order_id)
+            .bind(idempotency_key)
+            .fetch_all(&mut *tx)
+            .await
+            .map_err(fail)?;
+        let records = rows
+            .iter()
+            .map(from_row)
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(fail)?;
+        let decision = decide(&records);
+        if !decision.append.is_empty() {
+            let last = sqlx::query("SELECT seq, hash FROM journal ORDER BY seq DESC LIMIT 1")
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(fail)?;
+            let (mut seq, mut prev): (i64, String) = match last {
+                Some(row) => (
+                    row.try_get("seq").map_err(fail)?,
+                    row.try_get("hash").map_err(fail)?,
+                ),
+                None => (0, GENESIS.to_string()),
+            };
+            for new in decision.append {
+                seq += 1;
+                let chained = Record::chain(seq, new, &prev);
+                insert(&mut tx, &chained).await.map_err(fail)?;
+                prev = chained.hash;
+            }
+        }
+        tx.commit().await.map_err(fail)?;
+        Ok(decision.outcome)
+    }
+}
+
 impl JournalStore for SqliteJournal {
     fn describe(&self) -> String {
         self.describe.clone()
@@ -147,44 +196,17 @@ impl JournalStore for SqliteJournal {
     ) -> BoxFuture<'a, Result<Outcome, JournalError>> {
         Box::pin(async move {
             let fail = |e: sqlx::Error| JournalError::new(&self.describe, e);
-            let mut tx = self
-                .pool
-                .begin_with("BEGIN IMMEDIATE")
-                .await
-                .map_err(fail)?;
-            let rows = sqlx::query(SELECT_ORDER_OR_KEY)
-                .bind(order_id)
-                .bind(idempotency_key)
-                .fetch_all(&mut *tx)
-                .await
-                .map_err(fail)?;
-            let records = rows
-                .iter()
-                .map(from_row)
-                .collect::<Result<Vec<_>, _>>()
-                .map_err(fail)?;
-            let decision = decide(&records);
-            if !decision.append.is_empty() {
-                let last = sqlx::query("SELECT seq, hash FROM journal ORDER BY seq DESC LIMIT 1")
-                    .fetch_optional(&mut *tx)
-                    .await
-                    .map_err(fail)?;
-                let (mut seq, mut prev): (i64, String) = match last {
-                    Some(row) => (
-                        row.try_get("seq").map_err(fail)?,
-                        row.try_get("hash").map_err(fail)?,
-                    ),
-                    None => (0, GENESIS.to_string()),
-                };
-                for new in decision.append {
-                    seq += 1;
-                    let chained = Record::chain(seq, new, &prev);
-                    insert(&mut tx, &chained).await.map_err(fail)?;
-                    prev = chained.hash;
-                }
+            let mut conn = self.pool.acquire().await.map_err(fail)?;
+            let appended = self
+                .append_on(&mut conn, order_id, idempotency_key, decide)
+                .await;
+            if appended.is_err() {
+                // A commit that failed (a full disk) can leave the connection inside its
+                // transaction; back in the pool it would refuse every later append. It goes,
+                // and the pool opens a fresh one, so the next write works once there is room.
+                conn.close_on_drop();
             }
-            tx.commit().await.map_err(fail)?;
-            Ok(decision.outcome)
+            appended
         })
     }
 
