@@ -21,7 +21,8 @@ pub struct AuditLine<'a> {
     pub confirmed: Option<bool>,
     /// Who called, on a team server.
     pub principal: Option<&'a str>,
-    /// ok, invalid_input, refused, declined, klarna_error, local_error, outcome_unknown.
+    /// ok, invalid_input, refused, declined, klarna_error, local_error, outcome_unknown,
+    /// forbidden, internal_error, config_error.
     pub outcome: &'static str,
     /// Last HTTP status from Klarna.
     pub http_status: Option<u16>,
@@ -46,6 +47,18 @@ impl<'a> AuditLine<'a> {
             http_status: None,
             correlation_id: None,
             duration_ms: 0,
+        }
+    }
+}
+
+impl<'a> AuditLine<'a> {
+    /// A call answered with the configuration error, in a server whose configuration cannot
+    /// be used: nothing else got that far.
+    pub fn unconfigured(tool: &'a str) -> Self {
+        Self {
+            outcome: "config_error",
+            principal: None,
+            ..Self::forbidden(tool, "")
         }
     }
 }

@@ -99,6 +99,9 @@ pub struct Config {
     pub dotenv: Option<DotEnvUse>,
     /// Demo mode: the built-in simulator, fake money, a notice on every result.
     pub demo: Option<DemoMode>,
+    /// What parses but is probably a mistake (an unknown `KLARNA_*` name, an incomplete
+    /// credential set, a placeholder), said at start-up; see [`warnings`].
+    pub warnings: Vec<String>,
 }
 
 /// What a `.env` contributed, for the startup log (names only, never values).
@@ -234,7 +237,20 @@ impl Config {
             Ok(dir) => DotEnv::load(&dir)?,
             Err(_) => None,
         };
-        Self::from_sources(|name| std::env::var(name).ok(), dotenv)
+        let mut config = Self::from_sources(|name| std::env::var(name).ok(), dotenv)?;
+        config.check_names(&environment_names());
+        Ok(config)
+    }
+
+    /// Adds a warning for every `KLARNA_*` name in `environment` (the real environment's
+    /// names) or in the `.env` read that the server does not read.
+    pub fn check_names(&mut self, environment: &[String]) {
+        let from_dotenv = self.dotenv.as_ref().map_or(&[][..], |d| &d.set[..]);
+        let given = environment
+            .iter()
+            .map(|n| (n.as_str(), "environment"))
+            .chain(from_dotenv.iter().map(|n| (n.as_str(), ".env")));
+        self.warnings.extend(warnings::unknown_variables(given));
     }
 
     /// Parses configuration from the real environment (`real`) and a `.env`. A variable the
@@ -333,6 +349,7 @@ impl Config {
             return Err(ConfigError::Conflict(format!("KLARNA_API_HOST: {e}")));
         }
         let credentials = parsed.credentials;
+        let warnings = parsed.warnings;
 
         let base_url = get("KLARNA_BASE_URL")
             .map(|v| parse_base_url(&v))
@@ -503,6 +520,7 @@ impl Config {
             log_filter: None,
             dotenv: None,
             demo: None,
+            warnings,
         })
     }
 
@@ -566,6 +584,14 @@ impl Config {
                 .map_or("none".to_string(), JournalLocation::describe),
         )
     }
+}
+
+/// The `KLARNA_*` names in the process environment (names only: values are read by name).
+pub fn environment_names() -> Vec<String> {
+    std::env::vars_os()
+        .filter_map(|(name, _)| name.into_string().ok())
+        .filter(|name| name.starts_with("KLARNA_"))
+        .collect()
 }
 
 /// The platform's place for saved reports: `<data dir>/klarna-mcp/reports` — on Linux
@@ -742,6 +768,7 @@ pub fn base_url_is_loopback(base: &BaseUrl) -> bool {
 
 pub mod credentials;
 pub mod dotenv;
+pub mod warnings;
 
 pub use dotenv::DotEnv;
 

@@ -50,6 +50,8 @@ struct State {
     /// Opened on first use (and again after a failure), so a journal that cannot be
     /// written refuses writes without stopping reads — and recovers when it can be.
     journal: tokio::sync::Mutex<Option<Journal>>,
+    /// Set when the configuration could not be used: every tool call answers with it.
+    config_error: Option<String>,
 }
 
 /// Why the server could not be built.
@@ -78,6 +80,30 @@ impl KlarnaServer {
         Self::build(config, Some(journal))
     }
 
+    /// A server for a configuration that cannot be used, so that a desktop client shows the
+    /// problem instead of a disconnected server: it lists the default tools, and answers
+    /// every tool call with `problem` (the variable and the fix) as an `isError` result.
+    /// Nothing is ever sent to Klarna, and no journal is opened.
+    pub fn unconfigured(problem: String) -> Result<Self, StartError> {
+        let mut config = Config::from_vars(|_| None)?;
+        config.journal = None;
+        config.reports_dir = None;
+        let mut server = Self::build(config, None)?;
+        if let Some(state) = Arc::get_mut(&mut server.state) {
+            state.instructions = format!(
+                "klarna-mcp cannot work until its configuration is fixed: {problem}. Every tool call answers with \
+                 this; tell the user what to change and that the server needs a restart afterwards."
+            );
+            state.config_error = Some(problem);
+        }
+        Ok(server)
+    }
+
+    /// Why the configuration cannot be used, when it cannot.
+    pub fn config_error(&self) -> Option<&str> {
+        self.state.config_error.as_deref()
+    }
+
     fn build(config: Config, journal: Option<Journal>) -> Result<Self, StartError> {
         let client = KlarnaClient::new(config.client.clone())?;
         let tool_router = tools::router_for(&config)?;
@@ -101,6 +127,7 @@ impl KlarnaServer {
                 confirmations,
                 in_flight: Arc::new(InFlightWrites::default()),
                 journal: tokio::sync::Mutex::new(journal),
+                config_error: None,
             }),
             tool_router,
             prompt_router: Self::prompt_router(),
@@ -303,6 +330,15 @@ impl ServerHandler for KlarnaServer {
         context: RequestContext<RoleServer>,
     ) -> Result<CallToolResponse, McpError> {
         let name = request.name.clone();
+        if let Some(problem) = &self.state.config_error {
+            crate::audit::record(&crate::audit::AuditLine::unconfigured(&name));
+            return Ok(CallToolResult::error(vec![ContentBlock::text(format!(
+                "klarna-mcp cannot run `{name}`: its configuration has an error. {problem}. Nothing was sent to \
+                 Klarna. Fix that variable in the MCP client's \"env\" block (or in the .env file of the directory \
+                 the server starts in), then restart the server."
+            ))])
+            .into());
+        }
         // A principal that may only read never reaches a write tool (nor learns more than
         // that it lacks the role); the HTTP layer has usually answered 403 already.
         if let Some(principal) = principal_of(&context)

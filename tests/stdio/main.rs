@@ -5,6 +5,7 @@
 
 mod cli;
 mod closed_pipe;
+mod config_errors;
 mod hardening;
 mod journal;
 mod packaging;
