@@ -65,6 +65,11 @@ impl<'a> AuditLine<'a> {
 
 /// Writes the line through `tracing` (stderr).
 pub fn record(line: &AuditLine<'_>) {
+    crate::telemetry::metrics::tool_call(
+        line.tool,
+        line.outcome,
+        std::time::Duration::from_millis(line.duration_ms),
+    );
     tracing::info!(
         target: "audit",
         tool = line.tool,

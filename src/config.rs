@@ -91,6 +91,9 @@ pub struct Config {
     /// `KLARNA_STATE_KEY`: the key that seals confirmation `requestState`, shared by the
     /// replicas of a team server; `None` = a random key per process.
     pub state_key: Option<SecretSlice<u8>>,
+    /// `KLARNA_METRICS_LISTEN`: where Prometheus metrics are served, on a listener of their
+    /// own; `None` = no metrics.
+    pub metrics_listen: Option<std::net::SocketAddr>,
     /// `KLARNA_LOG_FORMAT`.
     pub log_format: LogFormat,
     /// `RUST_LOG`, from the environment or `.env`.
@@ -296,6 +299,13 @@ impl Config {
                     dotenv.path.display()
                 )));
             }
+            if given("KLARNA_METRICS_LISTEN") {
+                return Err(ConfigError::Conflict(format!(
+                    "KLARNA_METRICS_LISTEN is set in {}. Whether this server opens a listener, and where, is decided \
+                     by whoever runs it, not by a file in the directory it starts in: set it in the real environment",
+                    dotenv.path.display()
+                )));
+            }
             if given("KLARNA_STATE_KEY") {
                 return Err(ConfigError::Conflict(format!(
                     "KLARNA_STATE_KEY is set in {}. The key that seals confirmations must stay unknown to the \
@@ -461,6 +471,9 @@ impl Config {
                     )
                 })?,
         };
+        let metrics_listen = get("KLARNA_METRICS_LISTEN")
+            .map(|v| parse_listen_address("KLARNA_METRICS_LISTEN", &v))
+            .transpose()?;
         let log_format = match get("KLARNA_LOG_FORMAT").map(|v| v.to_ascii_lowercase()) {
             None => LogFormat::Text,
             Some(v) => match v.as_str() {
@@ -516,6 +529,7 @@ impl Config {
             duplicate_window,
             reports_dir,
             state_key,
+            metrics_listen,
             log_format,
             log_filter: None,
             dotenv: None,
@@ -584,6 +598,23 @@ impl Config {
                 .map_or("none".to_string(), JournalLocation::describe),
         )
     }
+}
+
+/// A listener address: `HOST:PORT`, or a port alone for that port on 127.0.0.1.
+fn parse_listen_address(
+    var: &'static str,
+    value: &str,
+) -> Result<std::net::SocketAddr, ConfigError> {
+    if let Ok(port) = value.parse::<u16>() {
+        return Ok(std::net::SocketAddr::from(([127, 0, 0, 1], port)));
+    }
+    value.parse().map_err(|_| {
+        invalid(
+            var,
+            value,
+            "use an address and port such as 127.0.0.1:9464 (or a port alone, on 127.0.0.1)",
+        )
+    })
 }
 
 /// The `KLARNA_*` names in the process environment (names only: values are read by name).

@@ -97,6 +97,12 @@ async fn prepare(demo: bool, on_error: OnConfigError) -> Result<Prepared, ExitCo
         (config, None)
     };
     tracing::info!("{}", config.describe());
+    if let Some(addr) = config.metrics_listen
+        && let Err(e) = telemetry::metrics::start(addr).await
+    {
+        tracing::error!("{e}");
+        return Err(ExitCode::FAILURE);
+    }
 
     let server = match KlarnaServer::new(config) {
         Ok(s) => s,

@@ -341,6 +341,7 @@ impl Journal {
         let window = self.window;
         let order_id = attempt.order_id.clone();
         let key = attempt.idempotency_key.clone();
+        let started = std::time::Instant::now();
         let outcome = self
             .store
             .decide_and_append(
@@ -378,8 +379,9 @@ impl Journal {
                     }
                 }),
             )
-            .await?;
-        Ok(match outcome {
+            .await;
+        crate::telemetry::metrics::journal_append("begin", started.elapsed(), outcome.is_ok());
+        Ok(match outcome? {
             Outcome::Refused(refusal) => Some(refusal),
             _ => None,
         })
@@ -395,6 +397,7 @@ impl Journal {
     pub async fn finish(&self, verdict: NewRecord) -> Result<Finished, JournalError> {
         let order_id = verdict.order_id.clone();
         let key = verdict.idempotency_key.clone();
+        let started = std::time::Instant::now();
         let outcome = self
             .store
             .decide_and_append(
@@ -432,8 +435,9 @@ impl Journal {
                     }
                 }),
             )
-            .await?;
-        Ok(match outcome {
+            .await;
+        crate::telemetry::metrics::journal_append("finish", started.elapsed(), outcome.is_ok());
+        Ok(match outcome? {
             Outcome::Finished(finished) => finished,
             _ => Finished::default(),
         })

@@ -528,9 +528,20 @@ impl Transport {
                     .header(reqwest::header::CONTENT_TYPE, "application/json")
                     .body(bytes.clone());
             }
+            let sent_at = Instant::now();
             let outcome =
                 tokio::time::timeout(policy.attempt_timeout.min(remaining), exchange(builder))
                     .await;
+            crate::telemetry::metrics::klarna_request(
+                request.host.as_str(),
+                method.as_str(),
+                &match &outcome {
+                    Ok(Ok(raw)) => raw.status.as_u16().to_string(),
+                    Ok(Err(error)) => error.kind().to_string(),
+                    Err(_elapsed) => "timeout".to_string(),
+                },
+                sent_at.elapsed(),
+            );
             let (error, retry_after) = match outcome {
                 Err(_elapsed) => (
                     KlarnaError::Transport {

@@ -8,6 +8,7 @@ mod closed_pipe;
 mod config_errors;
 mod hardening;
 mod journal;
+mod metrics;
 mod packaging;
 mod regions;
 mod stdio;

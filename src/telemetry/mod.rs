@@ -1,6 +1,7 @@
-//! Telemetry: where the server's own account of itself goes. Today that is logging — lines on
-//! stderr (stdout belongs to MCP over stdio), as text or JSON; metrics and traces will join
-//! it here.
+//! Telemetry: where the server's own account of itself goes — logging (lines on stderr, as
+//! text or JSON: stdout belongs to MCP over stdio) and, when configured, [`metrics`].
+
+pub mod metrics;
 
 use tracing_subscriber::EnvFilter;
 
