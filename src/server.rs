@@ -329,6 +329,25 @@ impl ServerHandler for KlarnaServer {
         request: CallToolRequestParams,
         context: RequestContext<RoleServer>,
     ) -> Result<CallToolResponse, McpError> {
+        use tracing::Instrument;
+        let span = crate::telemetry::traces::tool_call_span(&request.name, &context);
+        let response = self
+            .answer_tool_call(request, context)
+            .instrument(span.clone())
+            .await;
+        crate::telemetry::traces::end_tool_call(&span, &response);
+        response
+    }
+}
+
+impl KlarnaServer {
+    /// Answers one tool call: the configuration error if there is one, a refusal for a
+    /// reader calling a write tool, else the tool — with a panic caught.
+    async fn answer_tool_call(
+        &self,
+        request: CallToolRequestParams,
+        context: RequestContext<RoleServer>,
+    ) -> Result<CallToolResponse, McpError> {
         let name = request.name.clone();
         if let Some(problem) = &self.state.config_error {
             crate::audit::record(&crate::audit::AuditLine::unconfigured(&name));

@@ -71,7 +71,20 @@ async fn prepare(demo: bool, on_error: OnConfigError) -> Result<Prepared, ExitCo
             return unusable(e.to_string(), on_error);
         }
     };
-    telemetry::init_logging(config.log_format, config.log_filter.as_deref());
+    let traces = start_traces();
+    telemetry::init_logging(
+        config.log_format,
+        config.log_filter.as_deref(),
+        traces.as_ref().ok().copied().flatten(),
+    );
+    match traces {
+        Ok(Some(_)) => tracing::info!(
+            endpoint = %otlp_endpoint(),
+            "traces: exporting spans over OTLP (http/protobuf), as the OTEL_* variables ask"
+        ),
+        Ok(None) => {}
+        Err(why) => tracing::warn!("traces are off: {why}"),
+    }
     for warning in &config.warnings {
         tracing::warn!("{warning}");
     }
@@ -121,6 +134,32 @@ async fn prepare(demo: bool, on_error: OnConfigError) -> Result<Prepared, ExitCo
     })
 }
 
+/// The OpenTelemetry exporter, when the real environment's `OTEL_*` variables ask for it
+/// (`Ok(None)` when they do not; `Err` says why what they ask cannot be done).
+fn start_traces() -> Result<Option<&'static opentelemetry_sdk::trace::SdkTracerProvider>, String> {
+    use telemetry::traces::{self, Wanted};
+    match traces::wanted(|name| std::env::var(name).ok()) {
+        Wanted::Off => Ok(None),
+        Wanted::Unsupported(why) => Err(why),
+        Wanted::Otlp => traces::start().map(Some),
+    }
+}
+
+/// Where spans go, as it may be logged (scheme, host and port).
+fn otlp_endpoint() -> String {
+    let endpoint = [
+        "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT",
+        "OTEL_EXPORTER_OTLP_ENDPOINT",
+    ]
+    .into_iter()
+    .find_map(|name| std::env::var(name).ok().filter(|v| !v.trim().is_empty()))
+    .unwrap_or_else(|| "http://localhost:4318".into());
+    url::Url::parse(endpoint.trim()).map_or_else(
+        |_| "(not a URL)".to_string(),
+        |u| crate::config::redacted_url(&u),
+    )
+}
+
 /// Logging for a configuration that could not be read: `RUST_LOG` and `KLARNA_LOG_FORMAT`
 /// from the environment as they are, text when the format is not `json`.
 fn init_fallback_logging() {
@@ -129,7 +168,7 @@ fn init_fallback_logging() {
         _ => crate::config::LogFormat::Text,
     };
     let filter = std::env::var("RUST_LOG").ok();
-    telemetry::init_logging(format, filter.as_deref());
+    telemetry::init_logging(format, filter.as_deref(), None);
 }
 
 /// A configuration that cannot be used: the team server stops (status 2); on stdio, a server
@@ -209,6 +248,7 @@ async fn serve_stdio(demo: bool) -> ExitCode {
         // Whether or not the stdin read can be interrupted (it cannot when stdin is a
         // terminal or a socket), writes in flight get their grace, then the process ends.
         settle_writes(&signal_in_flight, grace).await;
+        telemetry::traces::shutdown().await;
         std::process::exit(failed_code);
     });
 
@@ -235,6 +275,7 @@ async fn serve_stdio(demo: bool) -> ExitCode {
         }
     };
     settle_writes(&in_flight, grace).await;
+    telemetry::traces::shutdown().await;
     // Exit now rather than wait for the runtime to join a blocking stdin read that may never
     // return: tokio's stdin reads on a blocking thread that cannot be interrupted.
     std::process::exit(code)
@@ -282,6 +323,7 @@ async fn serve_http(addr: Option<SocketAddr>, demo: bool) -> ExitCode {
     )
     .await;
     settle_writes(&in_flight, grace).await;
+    telemetry::traces::shutdown().await;
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {

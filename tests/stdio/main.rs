@@ -12,6 +12,7 @@ mod metrics;
 mod packaging;
 mod regions;
 mod stdio;
+mod traces;
 
 /// A journal file of its own for one server process, so tests never share records.
 pub fn fresh_journal() -> std::path::PathBuf {
