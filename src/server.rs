@@ -1,7 +1,10 @@
 //! [`KlarnaServer`]: the MCP server — its tools, prompts, instructions, and the guard that
 //! keeps a panicking tool from leaving a client waiting forever.
 
-use std::{panic::AssertUnwindSafe, sync::Arc};
+use std::{
+    panic::AssertUnwindSafe,
+    sync::{Arc, atomic::Ordering},
+};
 
 use futures::FutureExt;
 use rmcp::{
@@ -25,6 +28,7 @@ use crate::{
     host::host_list,
     journal::{Journal, JournalError},
     klarna::KlarnaClient,
+    telemetry::client_log::NOTICE_TARGET,
     tools::{self, call::ToolCall, confirm::StateCodec, in_flight::InFlightWrites},
 };
 
@@ -52,6 +56,10 @@ struct State {
     journal: tokio::sync::Mutex<Option<Journal>>,
     /// Set when the configuration could not be used: every tool call answers with it.
     config_error: Option<String>,
+    /// The sessions that asked for the server's notices (`logging/setLevel`).
+    client_logs: crate::telemetry::client_log::Sessions,
+    /// Whether the journal's last opening failed, so that clients are told once per episode.
+    journal_failing: std::sync::atomic::AtomicBool,
 }
 
 /// Why the server could not be built.
@@ -128,6 +136,8 @@ impl KlarnaServer {
                 in_flight: Arc::new(InFlightWrites::default()),
                 journal: tokio::sync::Mutex::new(journal),
                 config_error: None,
+                client_logs: Default::default(),
+                journal_failing: Default::default(),
             }),
             tool_router,
             prompt_router: Self::prompt_router(),
@@ -165,7 +175,22 @@ impl KlarnaServer {
             location: "(none)".into(),
             detail: "no data directory was found for it; set KLARNA_JOURNAL to a file path".into(),
         })?;
-        let journal = Journal::open(location, config.duplicate_window).await?;
+        let journal = match Journal::open(location, config.duplicate_window).await {
+            Ok(journal) => journal,
+            Err(e) => {
+                if !self.state.journal_failing.swap(true, Ordering::AcqRel) {
+                    tracing::error!(
+                        target: NOTICE_TARGET,
+                        "the operation journal cannot be used, so writes are refused until it can (reads work); \
+                         the server's log says why"
+                    );
+                }
+                return Err(e);
+            }
+        };
+        if self.state.journal_failing.swap(false, Ordering::AcqRel) {
+            tracing::info!(target: NOTICE_TARGET, "the operation journal works again: writes are accepted");
+        }
         *slot = Some(journal.clone());
         Ok(journal)
     }
@@ -291,18 +316,43 @@ fn instructions(config: &Config, enabled: &[String]) -> String {
 #[prompt_handler(router = self.prompt_router)]
 impl ServerHandler for KlarnaServer {
     fn get_info(&self) -> ServerConfig {
-        ServerConfig::new(
-            ServerCapabilities::builder()
-                .enable_tools()
-                .enable_prompts()
-                .build(),
-        )
-        .with_server_info(
-            Implementation::new("klarna-mcp", env!("CARGO_PKG_VERSION"))
-                .with_title("Klarna Order Management")
-                .with_description("Look up, capture, refund, cancel and release Klarna orders."),
-        )
-        .with_instructions(self.state.instructions.clone())
+        // `logging` is deprecated in MCP in favour of OpenTelemetry, which the server also
+        // offers; clients still show these messages to their users.
+        #[allow(deprecated)]
+        let capabilities = ServerCapabilities::builder()
+            .enable_tools()
+            .enable_prompts()
+            .enable_logging()
+            .build();
+        ServerConfig::new(capabilities)
+            .with_server_info(
+                Implementation::new("klarna-mcp", env!("CARGO_PKG_VERSION"))
+                    .with_title("Klarna Order Management")
+                    .with_description(
+                        "Look up, capture, refund, cancel and release Klarna orders.",
+                    ),
+            )
+            .with_instructions(self.state.instructions.clone())
+    }
+
+    /// `logging/setLevel`: from now on this session receives the server's notices at `level`
+    /// and above (those of start-up first).
+    #[allow(deprecated)]
+    async fn set_level(
+        &self,
+        request: rmcp::model::SetLevelRequestParams,
+        context: RequestContext<RoleServer>,
+    ) -> Result<(), McpError> {
+        let session = context
+            .extensions
+            .get::<axum::http::request::Parts>()
+            .and_then(|p| p.headers.get("mcp-session-id"))
+            .and_then(|v| v.to_str().ok())
+            .map_or_else(|| "stdio".to_string(), str::to_string);
+        self.state
+            .client_logs
+            .set_level(session, request.level, context.peer.clone());
+        Ok(())
     }
 
     /// The tools this caller may use: all of them, or on a team server only the read tools

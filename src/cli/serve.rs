@@ -18,6 +18,7 @@ use crate::{
     simulator::Simulator,
     stdio::StdioTransport,
     telemetry,
+    telemetry::client_log::{self, NOTICE_TARGET},
     tools::in_flight::InFlightWrites,
 };
 
@@ -66,7 +67,7 @@ async fn prepare(demo: bool, on_error: OnConfigError) -> Result<Prepared, ExitCo
             let mut names_only = Config::from_vars(|_| None).map_err(|_| ExitCode::from(2))?;
             names_only.check_names(&crate::config::environment_names());
             for warning in &names_only.warnings {
-                tracing::warn!("{warning}");
+                tracing::warn!(target: NOTICE_TARGET, "{warning}");
             }
             return unusable(e.to_string(), on_error);
         }
@@ -86,7 +87,7 @@ async fn prepare(demo: bool, on_error: OnConfigError) -> Result<Prepared, ExitCo
         Err(why) => tracing::warn!("traces are off: {why}"),
     }
     for warning in &config.warnings {
-        tracing::warn!("{warning}");
+        tracing::warn!(target: NOTICE_TARGET, "{warning}");
     }
     if let Some(dotenv) = &config.dotenv {
         tracing::info!(
@@ -178,7 +179,7 @@ fn unusable(problem: String, on_error: OnConfigError) -> Result<Prepared, ExitCo
         eprintln!("klarna-mcp: configuration error: {problem}");
         return Err(ExitCode::from(2));
     }
-    tracing::error!("klarna-mcp: configuration error: {problem}");
+    tracing::error!(target: NOTICE_TARGET, "klarna-mcp: configuration error: {problem}");
     match KlarnaServer::unconfigured(problem) {
         Ok(server) => {
             tracing::warn!(
@@ -229,6 +230,7 @@ async fn serve_stdio(demo: bool) -> ExitCode {
         Err(code) => return code,
     };
     let server = prepared.server.clone();
+    client_log::mark_serving();
     // A server that only reports a configuration error ends with status 2 however its
     // session ends, so a script or a supervisor still sees the configuration is unusable.
     let failed_code: i32 = if prepared.config_error { 2 } else { 0 };
@@ -302,6 +304,7 @@ async fn serve_http(addr: Option<SocketAddr>, demo: bool) -> ExitCode {
         Err(code) => return code,
     };
     let server = prepared.server.clone();
+    client_log::mark_serving();
     let mut http_config = http_config;
     http_config.write_tools = server.write_tool_names();
     let listener = match tokio::net::TcpListener::bind(http_config.listen).await {
@@ -362,7 +365,9 @@ async fn report_journal(server: &KlarnaServer) {
                 Err(e) => tracing::error!("{e}"),
             }
         }
-        Err(e) => tracing::error!("{e}; writes are refused until it can be used, reads work"),
+        Err(e) => {
+            tracing::error!("{e}; writes are refused until it can be used, reads work");
+        }
     }
 }
 

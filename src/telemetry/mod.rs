@@ -1,7 +1,9 @@
 //! Telemetry: where the server's own account of itself goes — logging (lines on stderr, as
-//! text or JSON: stdout belongs to MCP over stdio) and, each only when configured,
-//! [`metrics`] (Prometheus) and [`traces`] (OpenTelemetry over OTLP).
+//! text or JSON: stdout belongs to MCP over stdio), the notices among them told to MCP
+//! clients that ask ([`client_log`]), and, each only when configured, [`metrics`]
+//! (Prometheus) and [`traces`] (OpenTelemetry over OTLP).
 
+pub mod client_log;
 pub mod metrics;
 pub mod traces;
 
@@ -55,7 +57,9 @@ pub fn init_logging(
             .boxed(),
         LogFormat::Text => lines.with_filter(filter.and(ours_or_warn)).boxed(),
     };
-    let registry = tracing_subscriber::registry().with(lines);
+    let notices = client_log::layer()
+        .with_filter(filter_fn(|meta| meta.target() == client_log::NOTICE_TARGET));
+    let registry = tracing_subscriber::registry().with(lines).with(notices);
     // One `try_init` for either shape: a second start in one process keeps the first.
     let _ = match traces {
         Some(provider) => registry.with(traces::layer(provider)).try_init(),

@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod cli;
+mod client_log;
 mod closed_pipe;
 mod config_errors;
 mod hardening;
