@@ -1,6 +1,7 @@
 //! `klarna-mcp journal …`: read-only views of the operation journal for people and scripts —
 //! list, show, verify, export, and settlements (lined up with Klarna's settlement transactions) — from the file `KLARNA_JOURNAL` names, else the platform
-//! default.
+//! default; and `migrate`, which brings a PostgreSQL journal's schema up to date as its
+//! owner, so that the server itself can run as a role that may only append.
 
 use std::process::ExitCode;
 
@@ -52,6 +53,9 @@ enum Action {
         #[arg(long, required = true)]
         jsonl: bool,
     },
+    /// Create or update the journal's tables (run as the PostgreSQL role that owns them, so the
+    /// server can run as a role with only SELECT and INSERT), then say where it is.
+    Migrate,
     /// Write a consistent copy of the whole journal to a new file (while servers keep
     /// writing): an archive every journal command reads and verifies. Never overwrites.
     Backup {
@@ -99,6 +103,9 @@ pub async fn run(args: Args) -> ExitCode {
         eprintln!("klarna-mcp: no data directory was found for the journal; set KLARNA_JOURNAL");
         return ExitCode::from(2);
     };
+    if matches!(args.action, Action::Migrate) {
+        return migrate(&location, &config).await;
+    }
     match &location {
         JournalLocation::Memory => {
             eprintln!("klarna-mcp: KLARNA_JOURNAL=memory keeps nothing to read");
@@ -129,6 +136,30 @@ pub async fn run(args: Args) -> ExitCode {
             ExitCode::from(2)
         }
         Err(Failure::Output(stop)) => stop.exit_code(),
+    }
+}
+
+/// `journal migrate`: opens the journal for writing, which creates or updates its schema.
+async fn migrate(location: &JournalLocation, config: &Config) -> ExitCode {
+    if matches!(location, JournalLocation::Memory) {
+        eprintln!("klarna-mcp: KLARNA_JOURNAL=memory has no schema to migrate");
+        return ExitCode::from(2);
+    }
+    match Journal::open(location, config.duplicate_window).await {
+        Ok(journal) => {
+            let mut out = Output::stdout();
+            match out.line(&format!(
+                "journal schema up to date: {}",
+                journal.describe()
+            )) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(stop) => stop.exit_code(),
+            }
+        }
+        Err(e) => {
+            eprintln!("klarna-mcp: {e}");
+            ExitCode::FAILURE
+        }
     }
 }
 
@@ -213,6 +244,8 @@ async fn act(
                 }
             }
         },
+        // Run before the journal is opened read-only (see `run`).
+        Action::Migrate => Ok(ExitCode::SUCCESS),
         Action::Backup { to } => {
             journal.backup_to(&to).await.map_err(|e| e.to_string())?;
             out.line(format_args!(

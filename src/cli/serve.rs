@@ -344,6 +344,9 @@ async fn report_journal(server: &KlarnaServer) {
     match server.journal().await {
         Ok(journal) => {
             tracing::info!(journal = %journal.describe(), "operation journal");
+            for warning in journal.warnings() {
+                tracing::warn!(target: NOTICE_TARGET, "{warning}");
+            }
             match journal.unresolved(None).await {
                 Ok(unresolved) => {
                     for op in &unresolved {

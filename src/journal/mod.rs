@@ -305,6 +305,11 @@ impl Journal {
         self.store.describe()
     }
 
+    /// What is unsafe about how this journal is kept (see [`JournalStore::warnings`]).
+    pub fn warnings(&self) -> Vec<String> {
+        self.store.warnings()
+    }
+
     /// Whether `attempt` would pass the guards now (nothing is recorded): checked before a
     /// human is asked, so nobody confirms a write that will be refused.
     pub async fn precheck(

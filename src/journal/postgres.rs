@@ -34,6 +34,7 @@ pub struct PostgresJournal {
     pool: PgPool,
     describe: String,
     password: Option<String>,
+    warnings: Vec<String>,
 }
 
 /// Query parameters a journal URL may carry: TLS settings and an application name, none
@@ -113,19 +114,72 @@ impl PostgresJournal {
             .connect_with(options)
             .await
             .map_err(|e| fail(&e))?;
-        if migrate {
-            MIGRATOR.run(&pool).await.map_err(|e| fail(&e))?;
+        // A server role with only the rights to append (no CREATE) cannot run a migration,
+        // and needs none once the owner has run them all: it only checks they are there.
+        if migrate && !migrations_applied(&pool).await {
+            MIGRATOR.run(&pool).await.map_err(|e| {
+                let mut error = fail(&e);
+                error.detail.push_str(
+                    "; if this role may not create tables, let the tables' owner bring the schema up to date first \
+                     (`klarna-mcp journal migrate` with the owner's KLARNA_JOURNAL)",
+                );
+                error
+            })?;
         }
+        let warnings = ownership_warning(&pool).await.into_iter().collect();
         Ok(Self {
             pool,
             describe,
             password,
+            warnings,
         })
     }
 
     fn fail(&self, e: &dyn std::fmt::Display) -> JournalError {
         scrubbed(&self.describe, self.password.as_deref(), e)
     }
+}
+
+/// Whether every migration this build knows is recorded as applied (a role that cannot read
+/// the migrations table is treated as not knowing, and the migrator decides).
+async fn migrations_applied(pool: &PgPool) -> bool {
+    let applied: Result<Vec<i64>, _> =
+        sqlx::query_scalar("SELECT version FROM _sqlx_migrations WHERE success")
+            .fetch_all(pool)
+            .await;
+    applied.is_ok_and(|applied| MIGRATOR.iter().all(|m| applied.contains(&m.version)))
+}
+
+/// A warning when the role the server connects as could rewrite the journal: a superuser, or
+/// the owner of the journal table (or a member of the owner's role), can `ALTER TABLE …
+/// DISABLE TRIGGER` and then delete records the guards need, and `journal verify` would not
+/// see a record removed from the end.
+async fn ownership_warning(pool: &PgPool) -> Option<String> {
+    let row = sqlx::query(
+        "SELECT current_user::TEXT AS role, r.rolsuper AS superuser, \
+                pg_has_role(current_user, c.relowner, 'MEMBER') AS owns \
+         FROM pg_roles r, pg_class c \
+         WHERE r.rolname = current_user AND c.oid = to_regclass('journal')",
+    )
+    .fetch_optional(pool)
+    .await
+    .ok()??;
+    let role: String = row.try_get("role").ok()?;
+    let superuser: bool = row.try_get("superuser").ok()?;
+    let owns: bool = row.try_get("owns").ok()?;
+    let why = if superuser {
+        "is a superuser"
+    } else if owns {
+        "owns the journal table"
+    } else {
+        return None;
+    };
+    let role = crate::klarna::sanitize::bound(&crate::klarna::sanitize::escape(&role), 64);
+    Some(format!(
+        "the PostgreSQL role this server connects as ({role}) {why}: it could disable the table's append-only \
+         triggers and erase records the duplicate guards need. Run the server as a role with only SELECT and \
+         INSERT on the journal (README: the journal on PostgreSQL)"
+    ))
 }
 
 fn placeholder(n: usize) -> String {
@@ -165,6 +219,10 @@ fn from_row(row: &PgRow) -> Result<Record, sqlx::Error> {
 impl JournalStore for PostgresJournal {
     fn describe(&self) -> String {
         self.describe.clone()
+    }
+
+    fn warnings(&self) -> Vec<String> {
+        self.warnings.clone()
     }
 
     fn decide_and_append<'a>(

@@ -36,6 +36,12 @@ pub trait JournalStore: Send + Sync {
     /// Where, for messages (a path, or a database URL without its password).
     fn describe(&self) -> String;
 
+    /// What is unsafe about how this journal is kept, found when it was opened (e.g. a
+    /// database role that could rewrite it), to be said at start-up.
+    fn warnings(&self) -> Vec<String> {
+        Vec::new()
+    }
+
     /// In one atomic section — no other writer in between, in this process or another —
     /// reads every record of `order_id` and of `idempotency_key`, lets `decide` choose what
     /// to append, and appends it, chained after the last record. Nothing is appended unless

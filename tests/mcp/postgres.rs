@@ -28,6 +28,7 @@ use sqlx::Executor;
 use crate::common::{config_for, connect, order_args};
 
 const TESTS: &str = "postgres::the_journal_on_postgres_guards_repeats_and_verifies, \
+     postgres::the_server_role_may_only_append_and_the_owner_is_warned_about, \
      postgres::two_replicas_send_one_write_for_identical_calls, \
      postgres::a_confirmation_sealed_by_one_replica_is_honoured_by_the_other";
 
@@ -254,4 +255,122 @@ async fn a_confirmation_sealed_by_one_replica_is_honoured_by_the_other() {
         sim.requests().iter().filter(|r| r.method == "POST").count(),
         1
     );
+}
+
+/// The set-up the README gives: the owner migrates, the server's role may only read and
+/// append. As that role writes work, no warning is given, and neither a DELETE nor disabling
+/// the append-only triggers is possible; as the owner (or a superuser), the server warns.
+#[tokio::test]
+async fn the_server_role_may_only_append_and_the_owner_is_warned_about() {
+    let Some(db) = fresh_database().await else {
+        return;
+    };
+    // The owner (here the test server's superuser) brings the schema up to date, and is
+    // warned about: it could rewrite the journal.
+    let as_owner = Journal::open(
+        &JournalLocation::Postgres(db.clone()),
+        std::time::Duration::ZERO,
+    )
+    .await
+    .unwrap();
+    let warnings = as_owner.warnings().join("\n");
+    assert!(
+        warnings.contains("superuser")
+            && warnings.contains("SELECT and")
+            && warnings.contains("INSERT"),
+        "{warnings}"
+    );
+
+    let role = format!("klarna_server_{}", uuid::Uuid::new_v4().simple());
+    let owner = sqlx::PgPool::connect(&db).await.unwrap();
+    for statement in [
+        format!("CREATE ROLE {role} LOGIN PASSWORD 'append-only-pw'"),
+        format!("GRANT USAGE ON SCHEMA public TO {role}"),
+        format!("GRANT SELECT, INSERT ON journal TO {role}"),
+        format!("GRANT SELECT, INSERT, UPDATE ON operations TO {role}"),
+        format!("GRANT SELECT ON _sqlx_migrations TO {role}"),
+    ] {
+        owner.execute(sqlx::AssertSqlSafe(statement)).await.unwrap();
+    }
+    let mut url = url::Url::parse(&db).unwrap();
+    url.set_username(&role).unwrap();
+    url.set_password(Some("append-only-pw")).unwrap();
+    let server_url = url.to_string();
+
+    let as_server = Journal::open(
+        &JournalLocation::Postgres(server_url.clone()),
+        std::time::Duration::ZERO,
+    )
+    .await
+    .expect("a role that may only append opens a migrated journal");
+    assert!(
+        as_server.warnings().is_empty(),
+        "{:?}",
+        as_server.warnings()
+    );
+
+    // A capture through a server on that role is recorded.
+    let sim = Simulator::start(SimulatorConfig::demo()).await.unwrap();
+    let mut config = config_for(&sim);
+    on_postgres(&mut config, &server_url);
+    let client = connect(KlarnaServer::new(config).unwrap()).await;
+    let id = sim.seed(SeedOrder::new(10000, "EUR"));
+    let capture =
+        client
+            .call_tool(CallToolRequestParams::new("capture_order").with_arguments(
+                rmcp::model::object(order_args(&id, json!({ "amount": 1000 }))),
+            ))
+            .await
+            .unwrap();
+    assert_eq!(
+        capture.is_error,
+        Some(false),
+        "{}",
+        crate::common::text(&capture)
+    );
+    assert!(matches!(
+        as_server.verify().await.unwrap(),
+        Verification::Intact { records: 2, .. }
+    ));
+
+    // What the attacker did as the owner is out of this role's reach.
+    let server = sqlx::PgPool::connect(&server_url).await.unwrap();
+    for attack in [
+        "ALTER TABLE journal DISABLE TRIGGER ALL",
+        "DELETE FROM journal",
+        "DROP TABLE journal",
+    ] {
+        let err = server.execute(attack).await.unwrap_err().to_string();
+        assert!(
+            err.contains("must be owner") || err.contains("permission denied"),
+            "{attack}: {err}"
+        );
+    }
+    server.close().await;
+
+    // A role that is no superuser but owns the table is warned about too.
+    let table_owner = format!("klarna_owner_{}", uuid::Uuid::new_v4().simple());
+    for statement in [
+        format!("CREATE ROLE {table_owner} LOGIN PASSWORD 'owner-pw'"),
+        format!("GRANT USAGE ON SCHEMA public TO {table_owner}"),
+        format!("GRANT SELECT ON _sqlx_migrations, operations TO {table_owner}"),
+        format!("ALTER TABLE journal OWNER TO {table_owner}"),
+    ] {
+        owner.execute(sqlx::AssertSqlSafe(statement)).await.unwrap();
+    }
+    url.set_username(&table_owner).unwrap();
+    url.set_password(Some("owner-pw")).unwrap();
+    let as_table_owner = Journal::open(
+        &JournalLocation::Postgres(url.to_string()),
+        std::time::Duration::ZERO,
+    )
+    .await
+    .unwrap();
+    let warnings = as_table_owner.warnings().join("\n");
+    assert!(
+        warnings.contains(&table_owner) && warnings.contains("owns the journal table"),
+        "{warnings}"
+    );
+    assert!(!warnings.contains("owner-pw"), "{warnings}");
+    owner.close().await;
 }
