@@ -344,3 +344,36 @@ async fn journal_commands_read_archives_without_changing_them_and_refuse_other_f
             .unwrap();
     assert_eq!(tables, ["notes"]);
 }
+
+/// `journal migrate` creates the journal (the owner's step before a server role that may
+/// only append), then the read-only commands find it.
+#[tokio::test]
+async fn journal_migrate_creates_the_schema_the_other_commands_read() {
+    let journal = crate::fresh_journal();
+    let run = |args: &[&str]| {
+        std::process::Command::new(BIN)
+            .args(args)
+            .env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .env("KLARNA_JOURNAL", &journal)
+            .current_dir(std::env::temp_dir())
+            .output()
+            .unwrap()
+    };
+    let before = run(&["journal", "verify"]);
+    assert_eq!(
+        before.status.code(),
+        Some(2),
+        "nothing there yet: {before:?}"
+    );
+    let migrated = run(&["journal", "migrate"]);
+    assert!(migrated.status.success(), "{migrated:?}");
+    let out = String::from_utf8_lossy(&migrated.stdout);
+    assert!(
+        out.contains("journal schema up to date") && out.contains(&journal.display().to_string()),
+        "{out}"
+    );
+    let verified = run(&["journal", "verify"]);
+    assert!(verified.status.success(), "{verified:?}");
+    std::fs::remove_dir_all(journal.parent().unwrap()).unwrap();
+}
