@@ -14,6 +14,7 @@ use clap::{Parser, Subcommand};
 pub mod config;
 pub mod journal;
 mod output;
+pub mod probe;
 pub mod serve;
 mod signals;
 pub mod simulator;
@@ -49,6 +50,8 @@ enum Command {
     Config(config::Args),
     /// Read the operation journal: the file KLARNA_JOURNAL names, else the platform default.
     Journal(journal::Args),
+    /// Ask a running team server whether it is up (GET /healthz): exit 0 if it is.
+    Probe(probe::Args),
 }
 
 /// Runs the command line: without a subcommand, `serve` on stdio.
@@ -61,5 +64,6 @@ pub async fn run(cli: Cli) -> ExitCode {
         Some(Command::Simulator(args)) => simulator::run(args).await,
         Some(Command::Config(args)) => config::run(args, demo),
         Some(Command::Journal(args)) => journal::run(args).await,
+        Some(Command::Probe(args)) => probe::run(args).await,
     }
 }

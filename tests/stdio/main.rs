@@ -11,6 +11,7 @@ mod hardening;
 mod journal;
 mod metrics;
 mod packaging;
+mod probe;
 mod regions;
 mod stdio;
 mod traces;
