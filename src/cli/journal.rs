@@ -148,10 +148,7 @@ async fn migrate(location: &JournalLocation, config: &Config) -> ExitCode {
     match Journal::open(location, config.duplicate_window).await {
         Ok(journal) => {
             let mut out = Output::stdout();
-            match out.line(&format!(
-                "journal schema up to date: {}",
-                journal.describe()
-            )) {
+            match out.line(format!("journal schema up to date: {}", journal.describe())) {
                 Ok(()) => ExitCode::SUCCESS,
                 Err(stop) => stop.exit_code(),
             }
