@@ -12,7 +12,7 @@
 //! - `store.rs` — what a store must do; `sqlite.rs` (the default) and `postgres.rs` (several
 //!   servers sharing one journal: `KLARNA_JOURNAL=postgres://…`) implement it.
 
-mod guards;
+pub mod guards;
 mod postgres;
 pub mod record;
 mod row;
@@ -182,6 +182,10 @@ pub struct OperationFilter {
     pub verdict: Option<Verdict>,
     /// Only operations with this key.
     pub idempotency_key: Option<String>,
+    /// Only operations of this write tool.
+    pub tool: Option<String>,
+    /// Only operations this person asked for (the principal as recorded).
+    pub principal: Option<String>,
     /// At most this many, newest first.
     pub limit: usize,
 }
@@ -300,9 +304,22 @@ impl Journal {
         Self { store, window }
     }
 
-    /// Where it lives.
+    /// Where it lives (a path or a URL without its password): for logs and the operator.
     pub fn describe(&self) -> String {
         self.store.describe()
+    }
+
+    /// What kind of journal it is, without its location: for tool results, which never
+    /// carry the server's file paths.
+    pub fn kind(&self) -> String {
+        let describe = self.store.describe();
+        if describe.starts_with("postgres") {
+            "PostgreSQL database (shared by the server's replicas)".into()
+        } else if describe.starts_with("in memory") {
+            describe
+        } else {
+            "SQLite file on the server".into()
+        }
     }
 
     /// Whether `attempt` would pass the guards now (nothing is recorded): checked before a
@@ -358,7 +375,8 @@ impl Journal {
                         Err(refusal) => {
                             let note = match &refusal {
                                 GuardRefusal::Repeat(earlier) => format!(
-                                    "refused: repeats operation {} without an idempotency key",
+                                    "{} {} without an idempotency key",
+                                    crate::journal::guards::REFUSED_REPEAT_NOTE,
                                     earlier.first.op_id
                                 ),
                                 GuardRefusal::KeyReuse(earlier) => format!(

@@ -147,6 +147,35 @@ async fn list_operations_reports_every_write_with_its_verdict() {
     assert_eq!(ops[2]["currency"], "EUR");
     assert_eq!(ops[2]["idempotencyKey"], capture["idempotencyKey"]);
     assert_eq!(ops[2]["client"], "rmcp 3.11.0");
+    // Totals of what was applied, per kind and currency; the clock; no file path.
+    assert_eq!(
+        all["totals"],
+        json!([
+            { "tool": "cancel_order", "currency": "SEK", "count": 1, "amount": 5000 },
+            { "tool": "capture_order", "currency": "EUR", "count": 1, "amount": 4000 }
+        ]),
+        "{all}"
+    );
+    assert_eq!(all["unresolved"], 0);
+    assert!(all["serverTime"].as_str().unwrap().ends_with('Z'), "{all}");
+    assert!(!all["journal"].as_str().unwrap().contains('/'), "{all}");
+    let by_tool = h
+        .ok("list_operations", json!({ "tool": "capture_order" }))
+        .await;
+    let captures = by_tool["operations"].as_array().unwrap();
+    assert_eq!(captures.len(), 2, "{by_tool}");
+    assert!(captures.iter().all(|op| op["tool"] == "capture_order"));
+    let nobody = h
+        .ok("list_operations", json!({ "principal": "alice" }))
+        .await;
+    assert_eq!(nobody["operations"].as_array().unwrap().len(), 0);
+    let text = h
+        .err("list_operations", json!({ "tool": "refund_everything" }))
+        .await;
+    assert!(
+        text.contains("`tool`") && text.contains("capture_order"),
+        "{text}"
+    );
 
     let applied_here = h
         .ok(

@@ -137,7 +137,8 @@ pub(crate) fn guard_message(refusal: &GuardRefusal, kind: &KindSpec, currency: &
 pub(crate) fn guard_note(refusal: &GuardRefusal) -> String {
     match refusal {
         GuardRefusal::Repeat(earlier) => format!(
-            "refused: repeats operation {} without an idempotency key",
+            "{} {} without an idempotency key",
+            crate::journal::guards::REFUSED_REPEAT_NOTE,
             earlier.first.op_id
         ),
         GuardRefusal::KeyReuse(earlier) => format!(
