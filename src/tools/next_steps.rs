@@ -3,14 +3,19 @@
 //! leaving it to infer Klarna's rules. Each write kind says when Klarna allows it (its
 //! spec's `availability`); this module lists the kinds this server serves, and keeps every
 //! hint honest: a "do this instead" is shown only when that tool is served and allowed now,
-//! so a blocked action never points at another blocked one.
+//! so a blocked action never points at another blocked one. The money writes are always
+//! listed; the others only when the order calls for them (an authorization that lapses
+//! within a week → `extend_authorization_time`, a capture without tracking →
+//! `add_shipping_info`), and only when their toolset is served.
 
 use std::collections::BTreeSet;
 
 use schemars::JsonSchema;
 use serde::Serialize;
 
-use super::write::kind::{self, Availability, OrderState, WayOn};
+use time::OffsetDateTime;
+
+use super::write::kind::{self, Availability, Listed, OrderState, WayOn};
 
 /// A write that Klarna would accept now.
 #[derive(Debug, Clone, Serialize, JsonSchema, PartialEq, Eq)]
@@ -58,22 +63,40 @@ impl Served {
 
 /// What may be done now and what not, for the served write tools.
 pub(crate) fn actions(s: &OrderState, served: &Served) -> (Vec<AllowedAction>, Vec<BlockedAction>) {
-    let judged: Vec<(&str, Availability)> = kind::ALL
+    actions_at(s, served, OffsetDateTime::now_utc())
+}
+
+/// [`actions`] as of `now` (which decides whether an authorization lapses soon).
+pub(crate) fn actions_at(
+    s: &OrderState,
+    served: &Served,
+    now: OffsetDateTime,
+) -> (Vec<AllowedAction>, Vec<BlockedAction>) {
+    // Every served kind is judged (a way on may name one that is not listed), and those the
+    // order calls for are listed.
+    let judged: Vec<(&str, bool, Availability)> = kind::ALL
         .iter()
         .filter(|k| served.has(k.tool))
-        .map(|k| (k.tool, (k.availability)(s, None)))
+        .map(|k| {
+            let listed = match k.listed {
+                Listed::Always => true,
+                Listed::WhenDue(due) => due(s, now),
+                Listed::OnRequest => false,
+            };
+            (k.tool, listed, (k.availability)(s, None))
+        })
         .collect();
     let is_allowed = |tool: &str| {
         judged
             .iter()
-            .any(|(t, a)| *t == tool && matches!(a, Availability::Allowed { .. }))
+            .any(|(t, _, a)| *t == tool && matches!(a, Availability::Allowed { .. }))
     };
     let usable = |way: &WayOn| {
         way.tools.iter().all(|t| served.has(t)) && way.tools.first().is_some_and(|t| is_allowed(t))
     };
     let mut allowed = Vec::new();
     let mut blocked = Vec::new();
-    for (tool, availability) in &judged {
+    for (tool, _, availability) in judged.iter().filter(|(_, listed, _)| *listed) {
         match availability {
             Availability::Allowed { max_amount, note } => allowed.push(AllowedAction {
                 tool: (*tool).to_string(),

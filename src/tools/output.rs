@@ -158,7 +158,7 @@ impl LineView {
         )
     }
 
-    fn of(line: &OrderLine) -> Self {
+    pub(crate) fn of(line: &OrderLine) -> Self {
         Self {
             name: line.name.clone(),
             reference: line.reference.clone().filter(|r| !r.is_empty()),
@@ -216,7 +216,7 @@ impl ShippingView {
         }
     }
 
-    fn of(s: &ShippingInfo) -> Self {
+    pub(crate) fn of(s: &ShippingInfo) -> Self {
         Self {
             shipping_company: s.shipping_company.clone(),
             shipping_method: s.shipping_method.as_ref().map(|m| m.as_str().to_string()),
@@ -320,7 +320,7 @@ pub struct RefundView {
 }
 
 impl RefundView {
-    fn of(r: &Refund) -> Self {
+    pub(crate) fn of(r: &Refund) -> Self {
         Self {
             refund_id: r.refund_id.clone(),
             refunded_amount: r.refunded_amount.unwrap_or(0),

@@ -19,13 +19,15 @@ pub(crate) fn acted_on(kind: &KindSpec, order_id: &str, target_id: Option<&str>)
 }
 
 /// The question put to the human: "Capture 105.00 EUR on order … at api.klarna.com?" —
-/// `on` is what the write acts on ([`acted_on`]).
+/// `on` is what the write acts on ([`acted_on`]), `detail` what it sets, in a few words (the
+/// body's [`detail`](super::WriteBody::detail)).
 pub(crate) fn question(
     kind: &KindSpec,
     amount: i64,
     currency: &str,
     on: &str,
     host: ApiHost,
+    detail: Option<&str>,
 ) -> String {
     let plain = format_major(amount, currency);
     match kind.amount {
@@ -35,10 +37,14 @@ pub(crate) fn question(
         AmountRule::UpToRemaining | AmountRule::UpToRefundable => {
             format!("{} {plain} on {on} at {host}?", kind.noun)
         }
-        AmountRule::Unmoved => format!("{} on {on} at {host}?", kind.noun),
-        AmountRule::NewTotal => {
-            format!("{} on {on} at {host}: new order total {plain}?", kind.noun)
-        }
+        AmountRule::Unmoved => match detail {
+            Some(detail) => format!("{} {on} at {host}: {detail}?", kind.noun),
+            None => format!("{} {on} at {host}?", kind.noun),
+        },
+        AmountRule::NewTotal => match detail {
+            Some(detail) => format!("{} {on} at {host} to {plain} ({detail})?", kind.noun),
+            None => format!("{} {on} at {host} to {plain}?", kind.noun),
+        },
     }
 }
 
@@ -57,12 +63,11 @@ pub(crate) fn attempted(
             format_money(amount, currency)
         ),
         AmountRule::NewTotal => format!(
-            "{} on {on} at {host} (new order total {})",
+            "{} {on} at {host} to {}",
             kind.noun,
             format_money(amount, currency)
         ),
-        AmountRule::EndsRemaining => format!("{} {on} at {host}", kind.noun),
-        AmountRule::Unmoved => format!("{} on {on} at {host}", kind.noun),
+        AmountRule::EndsRemaining | AmountRule::Unmoved => format!("{} {on} at {host}", kind.noun),
     }
 }
 
@@ -193,9 +198,9 @@ mod tests {
 
     #[test]
     fn questions_name_the_amount_the_order_and_the_host() {
-        let q = question(&CAPTURE, 10500, "EUR", "order o-1", ApiHost::Eu);
+        let q = question(&CAPTURE, 10500, "EUR", "order o-1", ApiHost::Eu, None);
         assert_eq!(q, "Capture 105.00 EUR on order o-1 at api.klarna.com?");
-        let q = question(&RELEASE, 700, "SEK", "order o-1", ApiHost::Eu);
+        let q = question(&RELEASE, 700, "SEK", "order o-1", ApiHost::Eu, None);
         assert_eq!(
             q,
             "Release the remaining authorization of order o-1 at api.klarna.com (7.00 SEK still authorized)?"

@@ -59,6 +59,11 @@ pub(crate) trait WriteBody: Send + Sync {
     fn reference(&self) -> Option<&str> {
         None
     }
+    /// What the write sets, in a few words, for the question put to the human ("carrier
+    /// \"DHL\", tracking number \"1Z…\""); never personal data.
+    fn detail(&self) -> Option<String> {
+        None
+    }
 }
 
 /// A write without a body (cancel, release).
@@ -103,8 +108,16 @@ pub(crate) struct Written {
     pub reference: Option<String>,
     /// Set when Klarna answered with an earlier call's result for this key.
     pub earlier: Option<EarlierWrite>,
+    /// Set when the journal already held this key for this write, so this call repeated it:
+    /// for a kind whose replay cannot be told, Klarna applied it once, by this call or the
+    /// earlier one.
+    pub repeated_key: bool,
     /// The order afterwards.
     pub after: After,
+    /// The order as read before the write.
+    pub before: Order,
+    /// The order as read afterwards, when it could be.
+    pub order_after: Option<Order>,
 }
 
 impl KlarnaServer {
@@ -116,6 +129,12 @@ impl KlarnaServer {
         asker: &Asker,
     ) -> Result<Written, ToolError> {
         let kind = request.kind;
+        if (kind.target == kind::Target::Order) != request.target_id.is_none() {
+            return Err(ToolError::Refused(format!(
+                "Internal error: {} was described without the capture or refund it acts on.",
+                kind.tool
+            )));
+        }
         let order_id = request.order_id.as_str();
         call.order_id = Some(request.order_id.clone());
         call.amount = request.amount;
@@ -151,10 +170,10 @@ impl KlarnaServer {
         // A repeat under a key the journal already holds for this write is let through to
         // Klarna whatever the order shows now: Klarna answers it with the first result, which
         // is how an unknown outcome is settled (the first attempt may be why nothing remains).
-        if !self
+        let repeated_key = self
             .is_repeat_of_known_key(&journal, &key, call.limits.deadline)
-            .await
-        {
+            .await;
+        if !repeated_key {
             let served = self.served();
             rules::check_available(kind, amount, request.target_id.as_deref(), &state, |way| {
                 way.tools.iter().all(|t| served.has(t))
@@ -167,6 +186,9 @@ impl KlarnaServer {
             .body
             .json(amount)
             .map_err(|e| ToolError::Refused(format!("Internal error: {}.", e.error)))?;
+        // The confirmation is bound to the exact body; the journal keeps no digest of a body
+        // that is personal data (a digest of an address can be matched against guesses).
+        let digest = body.as_deref().map(body_digest).unwrap_or_default();
         let attempt = NewRecord {
             op_id: uuid::Uuid::new_v4().to_string(),
             recorded_at: journal::now(),
@@ -179,7 +201,11 @@ impl KlarnaServer {
             currency: state.currency.clone(),
             idempotency_key: key.clone(),
             key_from_caller: request.idempotency_key.is_some(),
-            body_digest: body.as_deref().map(body_digest).unwrap_or_default(),
+            body_digest: if kind.personal_data {
+                String::new()
+            } else {
+                digest.clone()
+            },
             client_name: call.client.as_ref().map(|c| c.0.clone()),
             client_version: call.client.as_ref().map(|c| c.1.clone()),
             principal: call.principal.clone(),
@@ -211,14 +237,21 @@ impl KlarnaServer {
         }
 
         let on = messages::acted_on(kind, order_id, request.target_id.as_deref());
-        let question = messages::question(kind, amount, &state.currency, &on, host);
+        let question = messages::question(
+            kind,
+            amount,
+            &state.currency,
+            &on,
+            host,
+            request.body.detail().as_deref(),
+        );
         let identity = WriteIdentity::new(
             kind.tool,
             order_id,
             host.as_str(),
             amount,
             &key,
-            &attempt.body_digest,
+            &digest,
             call.principal.as_deref(),
         );
         let consent = confirm(
@@ -405,14 +438,17 @@ impl KlarnaServer {
             created_id,
             reference: request.body.reference().map(str::to_string),
             earlier,
+            repeated_key,
             after,
+            before,
+            order_after,
         })
     }
 
     /// Whether the journal already holds an operation under `key` (the caller repeats it):
     /// then the write goes to Klarna, which answers with the first result. A journal that
     /// cannot answer in time says no — the checks then run as for a new write.
-    async fn is_repeat_of_known_key(
+    pub(crate) async fn is_repeat_of_known_key(
         &self,
         journal: &Journal,
         key: &str,

@@ -93,6 +93,17 @@ pub(crate) fn check_available(
                 }
             ))
         }
+        Availability::Allowed { .. }
+            if kind.amount == AmountRule::NewTotal && amount < state.captured =>
+        {
+            Err(format!(
+                "Refused: a new order total of {} is below what was already captured, {}: Klarna never lowers a total \
+                 below that. Use at least {} (to give captured money back, refund_order).",
+                format_money(amount, &state.currency),
+                format_money(state.captured, &state.currency),
+                format_money(state.captured, &state.currency),
+            ))
+        }
         Availability::Allowed { .. } => Ok(()),
     }
 }
