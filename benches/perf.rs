@@ -162,6 +162,7 @@ fn bench_record(i: usize) -> NewRecord {
         http_status: None,
         error_code: None,
         note: None,
+        target_id: None,
     }
 }
 

@@ -3,12 +3,13 @@
 //! store's atomic section.
 //!
 //! - **Repeated intent.** A write without a caller-chosen idempotency key that matches an
-//!   earlier one — same tool, host and order, and the same amount unless either asked for
+//!   earlier one — same tool, host, order and target inside it (two tracking numbers for two
+//!   captures are two intents), and the same amount unless either asked for
 //!   "everything remaining" — is refused when the earlier one was applied within the window,
 //!   or is still pending or of unknown outcome within Klarna's 24-hour key lifetime. A model
 //!   that repeats a capture (the client timed out, the conversation was retried) would
 //!   otherwise mint a fresh key and move the money twice.
-//! - **Key reuse.** A key the journal has seen for a different tool, order, host or amount
+//! - **Key reuse.** A key the journal has seen for a different tool, order, target, host or amount
 //!   is refused: Klarna would answer it with that other operation's result.
 
 use std::time::Duration;
@@ -33,15 +34,24 @@ pub enum GuardRefusal {
 }
 
 /// Folds records (in chain order) into operations: first and latest record of each.
+/// One pass, with an index by operation id: linear in the records.
 pub fn operations(records: &[Record]) -> Vec<Operation> {
     let mut ops: Vec<Operation> = Vec::new();
+    let mut position: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
     for r in records {
-        match ops.iter_mut().find(|o| o.first.op_id == r.record.op_id) {
-            Some(op) => op.latest = r.clone(),
-            None => ops.push(Operation {
-                first: r.record.clone(),
-                latest: r.clone(),
-            }),
+        match position.get(r.record.op_id.as_str()) {
+            Some(&i) => {
+                if let Some(op) = ops.get_mut(i) {
+                    op.latest = r.clone();
+                }
+            }
+            None => {
+                position.insert(r.record.op_id.as_str(), ops.len());
+                ops.push(Operation {
+                    first: r.record.clone(),
+                    latest: r.clone(),
+                });
+            }
         }
     }
     ops
@@ -86,6 +96,7 @@ pub fn check(
         let everything = o.amount_was_everything && attempt.amount_was_everything;
         let other = o.tool != attempt.tool
             || o.order_id != attempt.order_id
+            || o.target_id != attempt.target_id
             || o.api_host != attempt.api_host
             || (!everything && o.amount != attempt.amount);
         if other {
@@ -100,6 +111,7 @@ pub fn check(
         let o = &op.first;
         let same = o.tool == attempt.tool
             && o.order_id == attempt.order_id
+            && o.target_id == attempt.target_id
             && o.api_host == attempt.api_host
             && o.idempotency_key != attempt.idempotency_key
             && !different_amount(o, attempt);
@@ -155,6 +167,19 @@ pub fn settlements(verdict_record: &NewRecord, records: &[Record]) -> Vec<NewRec
         .collect()
 }
 
+/// Another operation on the same order that already holds the capture or refund id
+/// `verdict_record` names as applied: the same money, answered twice (two calls raced with
+/// one key). Klarna's ids are unique within an order, so applied records' ids are too.
+pub fn applied_elsewhere(verdict_record: &NewRecord, records: &[Record]) -> Option<Operation> {
+    let id = verdict_record.created_id.as_deref()?;
+    operations(records).into_iter().find(|op| {
+        op.first.op_id != verdict_record.op_id
+            && op.first.order_id == verdict_record.order_id
+            && op.latest.record.verdict == Verdict::Applied
+            && op.latest.record.created_id.as_deref() == Some(id)
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -186,6 +211,7 @@ mod tests {
             http_status: None,
             error_code: None,
             note: None,
+            target_id: None,
         }
     }
 
@@ -329,6 +355,34 @@ mod tests {
         assert!(matches!(
             check(&fresh, &all, WINDOW, OffsetDateTime::now_utc()),
             Err(GuardRefusal::Repeat(_))
+        ));
+    }
+
+    #[test]
+    fn two_captures_of_one_order_are_two_targets_and_two_intents() {
+        let now = OffsetDateTime::now_utc();
+        let mut first = record("a", "k1", 0, Verdict::Applied, 1);
+        first.tool = "add_shipping_info".into();
+        first.target_id = Some("cap-1".into());
+        let existing = chained(vec![first.clone()]);
+        let mut other_capture = record("b", "k2", 0, Verdict::Pending, 0);
+        other_capture.tool = first.tool.clone();
+        other_capture.target_id = Some("cap-2".into());
+        assert_eq!(check(&other_capture, &existing, WINDOW, now), Ok(()));
+        let mut same_capture = other_capture.clone();
+        same_capture.target_id = Some("cap-1".into());
+        assert!(matches!(
+            check(&same_capture, &existing, WINDOW, now),
+            Err(GuardRefusal::Repeat(_))
+        ));
+        // The first operation's key, for the other capture: Klarna would answer with the
+        // first capture's result.
+        let mut reused = other_capture.clone();
+        reused.idempotency_key = "k1".into();
+        reused.key_from_caller = true;
+        assert!(matches!(
+            check(&reused, &existing, WINDOW, now),
+            Err(GuardRefusal::KeyReuse(_))
         ));
     }
 }

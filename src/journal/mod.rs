@@ -15,6 +15,7 @@
 mod guards;
 mod postgres;
 pub mod record;
+mod row;
 mod sqlite;
 mod store;
 
@@ -156,6 +157,18 @@ pub enum Outcome {
     Refused(GuardRefusal),
     /// Records were appended.
     Recorded,
+    /// A verdict was recorded.
+    Finished(Finished),
+}
+
+/// How a verdict was recorded.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Finished {
+    /// The verdict as recorded (`replayed` where the money is counted under another
+    /// operation with the same key).
+    pub verdict: Verdict,
+    /// The operation the money is counted under, when not this one.
+    pub counted_under: Option<String>,
 }
 
 /// Which operations to list.
@@ -348,24 +361,56 @@ impl Journal {
 
     /// Records an operation's verdict; one that carries Klarna's answer also settles earlier
     /// operations with the same key that were left pending or of unknown outcome.
-    pub async fn finish(&self, verdict: NewRecord) -> Result<(), JournalError> {
+    ///
+    /// A capture or refund id is applied once in the journal, as it is at Klarna: when this
+    /// answer settles an earlier operation with the same key, or names an id another
+    /// operation already holds as applied (two calls raced with one key), the money is
+    /// counted there, and this operation is recorded as `replayed` of it.
+    pub async fn finish(&self, verdict: NewRecord) -> Result<Finished, JournalError> {
         let order_id = verdict.order_id.clone();
         let key = verdict.idempotency_key.clone();
-        self.store
+        let outcome = self
+            .store
             .decide_and_append(
                 &order_id,
                 &key,
                 Box::new(move |records| {
-                    let mut append = vec![verdict.clone()];
-                    append.extend(guards::settlements(&verdict, records));
+                    let settled = guards::settlements(&verdict, records);
+                    let owner = settled.first().map(|s| s.op_id.clone()).or_else(|| {
+                        guards::applied_elsewhere(&verdict, records).map(|op| op.first.op_id)
+                    });
+                    let recorded = match &owner {
+                        Some(owner) if verdict.verdict == Verdict::Applied => NewRecord {
+                            verdict: Verdict::Replayed,
+                            note: Some(format!(
+                                "applied once, counted under operation {owner} (same idempotency key{})",
+                                verdict
+                                    .created_id
+                                    .as_deref()
+                                    .map(|id| format!(", id {id}"))
+                                    .unwrap_or_default()
+                            )),
+                            ..verdict
+                        },
+                        _ => verdict,
+                    };
+                    let finished = Finished {
+                        verdict: recorded.verdict,
+                        counted_under: owner,
+                    };
+                    let mut append = vec![recorded];
+                    append.extend(settled);
                     Decision {
                         append,
-                        outcome: Outcome::Recorded,
+                        outcome: Outcome::Finished(finished),
                     }
                 }),
             )
-            .await
-            .map(|_| ())
+            .await?;
+        Ok(match outcome {
+            Outcome::Finished(finished) => finished,
+            _ => Finished::default(),
+        })
     }
 
     /// Operations matching `filter`, newest first.
@@ -373,39 +418,24 @@ impl Journal {
         &self,
         filter: &OperationFilter,
     ) -> Result<Vec<Operation>, JournalError> {
-        let records = self
-            .store
-            .records(&RecordFilter {
-                order_id: filter.order_id.clone(),
-                idempotency_key: filter.idempotency_key.clone(),
-                since: filter.since.clone(),
-            })
-            .await?;
-        let mut ops: Vec<Operation> = guards::operations(&records)
-            .into_iter()
-            .filter(|op| {
-                filter
-                    .since
-                    .as_deref()
-                    .is_none_or(|since| op.first.recorded_at.as_str() >= since)
-            })
-            .filter(|op| filter.verdict.is_none_or(|v| op.verdict() == v))
-            .collect();
-        ops.reverse();
-        ops.truncate(filter.limit);
-        Ok(ops)
+        self.store.operations(filter).await
     }
 
     /// Operations left pending or of unknown outcome (of one order, or all), newest first.
     pub async fn unresolved(&self, order_id: Option<&str>) -> Result<Vec<Operation>, JournalError> {
-        let mut ops = self
-            .operations(&OperationFilter {
-                order_id: order_id.map(str::to_string),
-                limit: usize::MAX,
-                ..OperationFilter::default()
-            })
-            .await?;
-        ops.retain(|op| op.verdict().is_unresolved());
+        let mut ops = Vec::new();
+        for verdict in [Verdict::Pending, Verdict::OutcomeUnknown] {
+            ops.extend(
+                self.operations(&OperationFilter {
+                    order_id: order_id.map(str::to_string),
+                    verdict: Some(verdict),
+                    limit: usize::MAX,
+                    ..OperationFilter::default()
+                })
+                .await?,
+            );
+        }
+        ops.sort_by(|a, b| b.first.recorded_at.cmp(&a.first.recorded_at));
         Ok(ops)
     }
 
@@ -414,9 +444,21 @@ impl Journal {
         self.store.records(&RecordFilter::default()).await
     }
 
-    /// Recomputes the chain: an edited, removed or reordered record breaks it.
+    /// Recomputes the chain — an edited, removed or reordered record breaks it — and holds
+    /// the operations index against it (an index that disagrees would hide or invent
+    /// operations in listings and the guards' view of what is unresolved).
     pub async fn verify(&self) -> Result<Verification, JournalError> {
-        Ok(verify_chain(&self.all_records().await?))
+        let records = self.all_records().await?;
+        let verification = verify_chain(&records);
+        if !matches!(verification, Verification::Intact { .. }) {
+            return Ok(verification);
+        }
+        if let Some(index) = self.store.operation_index().await?
+            && let Some((seq, problem)) = index_disagreement(&records, &index)
+        {
+            return Ok(Verification::Broken { seq, problem });
+        }
+        Ok(verification)
     }
 }
 
@@ -454,4 +496,70 @@ pub fn verify_chain(records: &[Record]) -> Verification {
         records: records.len(),
         head: prev,
     }
+}
+
+/// Where the operations index disagrees with the chain's records, if it does: the record
+/// number to look at and what is wrong.
+fn index_disagreement(records: &[Record], index: &[store::IndexRow]) -> Option<(i64, String)> {
+    // One pass: each operation's first record makes its row, later ones move it on.
+    let mut expected: Vec<store::IndexRow> = Vec::new();
+    let mut position: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+    for r in records {
+        match position.get(r.record.op_id.as_str()).copied() {
+            Some(i) => {
+                if let Some(row) = expected.get_mut(i) {
+                    row.latest_seq = r.seq;
+                    row.verdict = r.record.verdict.as_str().to_string();
+                }
+            }
+            None => {
+                position.insert(r.record.op_id.as_str(), expected.len());
+                expected.push(store::IndexRow {
+                    op_id: r.record.op_id.clone(),
+                    first_seq: r.seq,
+                    latest_seq: r.seq,
+                    verdict: r.record.verdict.as_str().to_string(),
+                });
+            }
+        }
+    }
+    let mut index: Vec<&store::IndexRow> = index.iter().collect();
+    index.sort_by_key(|row| row.first_seq);
+    for (i, want) in expected.iter().enumerate() {
+        match index.get(i) {
+            Some(got) if *got == want => {}
+            Some(got) => {
+                return Some((
+                    want.first_seq,
+                    format!(
+                        "the operations index says operation {} stands at record {} ({}), the chain says {} at record {} ({})",
+                        got.op_id,
+                        got.latest_seq,
+                        got.verdict,
+                        want.op_id,
+                        want.latest_seq,
+                        want.verdict
+                    ),
+                ));
+            }
+            None => {
+                return Some((
+                    want.first_seq,
+                    format!(
+                        "operation {} is missing from the operations index",
+                        want.op_id
+                    ),
+                ));
+            }
+        }
+    }
+    index.get(expected.len()).map(|extra| {
+        (
+            extra.first_seq,
+            format!(
+                "the operations index lists operation {}, which the chain does not hold",
+                extra.op_id
+            ),
+        )
+    })
 }

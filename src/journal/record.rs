@@ -10,11 +10,14 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 /// Where an operation stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Verdict {
     /// Recorded, about to be sent (or being sent); no answer yet. Left so by a process
     /// that died mid-write.
+    #[default]
     Pending,
     /// Klarna applied it (its answer proves it).
     Applied,
@@ -122,6 +125,12 @@ pub struct NewRecord {
     pub error_code: Option<String>,
     /// Why, in a few words (a guard's reason, "settled by …").
     pub note: Option<String>,
+    /// What the write acted on inside the order: the capture's or refund's id (shipping
+    /// information for one capture, a due date); `None` when it acted on the order itself.
+    /// Last, and left out of the hashed content when `None`, so records written before it
+    /// existed still verify.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target_id: Option<String>,
 }
 
 /// A chained record as stored.
@@ -170,4 +179,57 @@ impl Record {
             hash,
         }
     }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample() -> NewRecord {
+        NewRecord {
+            op_id: "3f0c1a9e-0000-4000-8000-000000000001".into(),
+            recorded_at: "2026-11-26T09:00:00.000Z".into(),
+            tool: "capture_order".into(),
+            api_host: "api.klarna.com".into(),
+            order_id: "o-1".into(),
+            amount: 3500,
+            amount_was_everything: false,
+            currency: "EUR".into(),
+            idempotency_key: "k1".into(),
+            key_from_caller: true,
+            body_digest: String::new(),
+            client_name: None,
+            client_version: None,
+            principal: None,
+            confirmed: false,
+            verdict: Verdict::Applied,
+            created_id: Some("cap-1".into()),
+            correlation_id: None,
+            http_status: Some(201),
+            error_code: None,
+            note: None,
+            target_id: None,
+        }
+    }
+
+    /// Records written before `target_id` existed were hashed without it: a record without a
+    /// target must hash exactly as they did (this constant is the hash the code before the
+    /// column computed for `sample()`), or every old chain would read as tampered.
+    #[test]
+    fn a_record_without_a_target_hashes_as_before_the_column_existed() {
+        let record = sample();
+        let json = serde_json::to_string(&record).unwrap();
+        assert!(!json.contains("target_id"), "{json}");
+        assert_eq!(chain_hash(1, &record, GENESIS), PRE_TARGET_HASH);
+        let targeted = NewRecord {
+            target_id: Some("cap-1".into()),
+            ..sample()
+        };
+        assert_ne!(chain_hash(1, &targeted, GENESIS), PRE_TARGET_HASH);
+    }
+
+    // Computed independently of this code: SHA-256 of the genesis hash, "\n1\n" and the
+    // record as the JSON the old struct serialized (its 21 fields, in order).
+    const PRE_TARGET_HASH: &str =
+        "88cb764b0a4480526ce022747ed44b90f190485b3726b209848d9b1168af77ae";
 }

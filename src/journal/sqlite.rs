@@ -18,9 +18,13 @@ use sqlx::{
 };
 
 use super::{
-    JournalError, Outcome,
-    record::{GENESIS, NewRecord, Record, Verdict},
-    store::{Decide, JournalStore, RecordFilter},
+    JournalError, Operation, OperationFilter, Outcome,
+    record::{GENESIS, Record},
+    row::{
+        self, Param, SQLITE_INSERT, SQLITE_UPSERT_OPERATION, bind_operation, bind_record, columns,
+        record_from_row,
+    },
+    store::{Decide, IndexRow, JournalStore, RecordFilter},
 };
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("src/journal/migrations/sqlite");
@@ -107,15 +111,6 @@ fn restrict_file(path: &Path) {
     let _ = path;
 }
 
-/// Every column, in table order.
-macro_rules! columns {
-    () => {
-        "seq, op_id, recorded_at, tool, api_host, order_id, amount, amount_was_everything, currency, \
-         idempotency_key, key_from_caller, body_digest, client_name, client_version, principal, confirmed, \
-         verdict, created_id, correlation_id, http_status, error_code, note, prev_hash, hash"
-    };
-}
-
 /// The records of one order and one key: what the guards decide on.
 const SELECT_ORDER_OR_KEY: &str = concat!(
     "SELECT ",
@@ -136,39 +131,56 @@ const SELECT_FILTERED: &str = concat!(
 );
 
 fn from_row(row: &SqliteRow) -> Result<Record, sqlx::Error> {
-    let verdict: String = row.try_get("verdict")?;
-    let http_status: Option<i64> = row.try_get("http_status")?;
-    Ok(Record {
-        seq: row.try_get("seq")?,
-        record: NewRecord {
-            op_id: row.try_get("op_id")?,
-            recorded_at: row.try_get("recorded_at")?,
-            tool: row.try_get("tool")?,
-            api_host: row.try_get("api_host")?,
-            order_id: row.try_get("order_id")?,
-            amount: row.try_get("amount")?,
-            amount_was_everything: row.try_get("amount_was_everything")?,
-            currency: row.try_get("currency")?,
-            idempotency_key: row.try_get("idempotency_key")?,
-            key_from_caller: row.try_get("key_from_caller")?,
-            body_digest: row.try_get("body_digest")?,
-            client_name: row.try_get("client_name")?,
-            client_version: row.try_get("client_version")?,
-            principal: row.try_get("principal")?,
-            confirmed: row.try_get("confirmed")?,
-            verdict: Verdict::parse(&verdict).ok_or_else(|| sqlx::Error::ColumnDecode {
-                index: "verdict".into(),
-                source: format!("unknown verdict {verdict:?}").into(),
-            })?,
-            created_id: row.try_get("created_id")?,
-            correlation_id: row.try_get("correlation_id")?,
-            http_status: http_status.and_then(|s| u16::try_from(s).ok()),
-            error_code: row.try_get("error_code")?,
-            note: row.try_get("note")?,
-        },
-        prev_hash: row.try_get("prev_hash")?,
-        hash: row.try_get("hash")?,
-    })
+    record_from_row!(row, i64)
+}
+
+impl SqliteJournal {
+    /// `decide_and_append` on one connection of the pool.
+    async fn append_on(
+        &self,
+        conn: &mut sqlx::pool::PoolConnection<sqlx::Sqlite>,
+        order_id: &str,
+        idempotency_key: &str,
+        decide: Decide<'_, Outcome>,
+    ) -> Result<Outcome, JournalError> {
+        let fail = |e: sqlx::Error| JournalError::new(&self.describe, e);
+        let mut tx = sqlx::Connection::begin_with(&mut **conn, "BEGIN IMMEDIATE")
+            .await
+            .map_err(fail)?;
+        let rows = sqlx::query(SELECT_ORDER_OR_KEY)
+            .bind(order_id)
+            .bind(idempotency_key)
+            .fetch_all(&mut *tx)
+            .await
+            .map_err(fail)?;
+        let records = rows
+            .iter()
+            .map(from_row)
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(fail)?;
+        let decision = decide(&records);
+        if !decision.append.is_empty() {
+            let last = sqlx::query("SELECT seq, hash FROM journal ORDER BY seq DESC LIMIT 1")
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(fail)?;
+            let (mut seq, mut prev): (i64, String) = match last {
+                Some(row) => (
+                    row.try_get("seq").map_err(fail)?,
+                    row.try_get("hash").map_err(fail)?,
+                ),
+                None => (0, GENESIS.to_string()),
+            };
+            for new in decision.append {
+                seq += 1;
+                let chained = Record::chain(seq, new, &prev);
+                insert(&mut tx, &chained).await.map_err(fail)?;
+                prev = chained.hash;
+            }
+        }
+        tx.commit().await.map_err(fail)?;
+        Ok(decision.outcome)
+    }
 }
 
 impl JournalStore for SqliteJournal {
@@ -184,44 +196,17 @@ impl JournalStore for SqliteJournal {
     ) -> BoxFuture<'a, Result<Outcome, JournalError>> {
         Box::pin(async move {
             let fail = |e: sqlx::Error| JournalError::new(&self.describe, e);
-            let mut tx = self
-                .pool
-                .begin_with("BEGIN IMMEDIATE")
-                .await
-                .map_err(fail)?;
-            let rows = sqlx::query(SELECT_ORDER_OR_KEY)
-                .bind(order_id)
-                .bind(idempotency_key)
-                .fetch_all(&mut *tx)
-                .await
-                .map_err(fail)?;
-            let records = rows
-                .iter()
-                .map(from_row)
-                .collect::<Result<Vec<_>, _>>()
-                .map_err(fail)?;
-            let decision = decide(&records);
-            if !decision.append.is_empty() {
-                let last = sqlx::query("SELECT seq, hash FROM journal ORDER BY seq DESC LIMIT 1")
-                    .fetch_optional(&mut *tx)
-                    .await
-                    .map_err(fail)?;
-                let (mut seq, mut prev): (i64, String) = match last {
-                    Some(row) => (
-                        row.try_get("seq").map_err(fail)?,
-                        row.try_get("hash").map_err(fail)?,
-                    ),
-                    None => (0, GENESIS.to_string()),
-                };
-                for new in decision.append {
-                    seq += 1;
-                    let chained = Record::chain(seq, new, &prev);
-                    insert(&mut tx, &chained).await.map_err(fail)?;
-                    prev = chained.hash;
-                }
+            let mut conn = self.pool.acquire().await.map_err(fail)?;
+            let appended = self
+                .append_on(&mut conn, order_id, idempotency_key, decide)
+                .await;
+            if appended.is_err() {
+                // A commit that failed (a full disk) can leave the connection inside its
+                // transaction; back in the pool it would refuse every later append. It goes,
+                // and the pool opens a fresh one, so the next write works once there is room.
+                conn.close_on_drop();
             }
-            tx.commit().await.map_err(fail)?;
-            Ok(decision.outcome)
+            appended
         })
     }
 
@@ -244,44 +229,87 @@ impl JournalStore for SqliteJournal {
                 .map_err(fail)
         })
     }
+
+    fn operations<'a>(
+        &'a self,
+        filter: &'a OperationFilter,
+    ) -> BoxFuture<'a, Result<Vec<Operation>, JournalError>> {
+        Box::pin(async move {
+            let fail = |e: sqlx::Error| JournalError::new(&self.describe, e);
+            let (sql, params) = row::list_operations(filter, placeholder);
+            let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+            for param in params {
+                query = match param {
+                    Param::Text(text) => query.bind(text),
+                    Param::Int(n) => query.bind(n),
+                };
+            }
+            let wanted: Vec<(i64, i64)> = query
+                .fetch_all(&self.pool)
+                .await
+                .map_err(fail)?
+                .iter()
+                .map(|r| Ok((r.try_get("first_seq")?, r.try_get("latest_seq")?)))
+                .collect::<Result<_, sqlx::Error>>()
+                .map_err(fail)?;
+            let mut seqs: Vec<i64> = wanted.iter().flat_map(|(f, l)| [*f, *l]).collect();
+            seqs.sort_unstable();
+            seqs.dedup();
+            let mut records = Vec::with_capacity(seqs.len());
+            for batch in seqs.chunks(row::SEQ_BATCH) {
+                let mut query = sqlx::query(sqlx::AssertSqlSafe(row::records_by_seq(
+                    batch.len(),
+                    placeholder,
+                )));
+                for seq in batch {
+                    query = query.bind(seq);
+                }
+                for r in query.fetch_all(&self.pool).await.map_err(fail)? {
+                    records.push(from_row(&r).map_err(fail)?);
+                }
+            }
+            row::assemble(&wanted, records).map_err(|e| JournalError::new(&self.describe, e))
+        })
+    }
+
+    fn operation_index(&self) -> BoxFuture<'_, Result<Option<Vec<IndexRow>>, JournalError>> {
+        Box::pin(async move {
+            let fail = |e: sqlx::Error| JournalError::new(&self.describe, e);
+            sqlx::query(
+                "SELECT op_id, first_seq, latest_seq, verdict FROM operations ORDER BY first_seq",
+            )
+            .fetch_all(&self.pool)
+            .await
+            .map_err(fail)?
+            .iter()
+            .map(|r| {
+                Ok(IndexRow {
+                    op_id: r.try_get("op_id")?,
+                    first_seq: r.try_get("first_seq")?,
+                    latest_seq: r.try_get("latest_seq")?,
+                    verdict: r.try_get("verdict")?,
+                })
+            })
+            .collect::<Result<Vec<_>, sqlx::Error>>()
+            .map(Some)
+            .map_err(fail)
+        })
+    }
 }
 
 async fn insert(
     tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
     r: &Record,
 ) -> Result<(), sqlx::Error> {
-    let n = &r.record;
-    sqlx::query(
-        "INSERT INTO journal (seq, op_id, recorded_at, tool, api_host, order_id, amount, amount_was_everything, \
-         currency, idempotency_key, key_from_caller, body_digest, client_name, client_version, principal, confirmed, \
-         verdict, created_id, correlation_id, http_status, error_code, note, prev_hash, hash) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24)",
-    )
-    .bind(r.seq)
-    .bind(&n.op_id)
-    .bind(&n.recorded_at)
-    .bind(&n.tool)
-    .bind(&n.api_host)
-    .bind(&n.order_id)
-    .bind(n.amount)
-    .bind(n.amount_was_everything)
-    .bind(&n.currency)
-    .bind(&n.idempotency_key)
-    .bind(n.key_from_caller)
-    .bind(&n.body_digest)
-    .bind(&n.client_name)
-    .bind(&n.client_version)
-    .bind(&n.principal)
-    .bind(n.confirmed)
-    .bind(n.verdict.as_str())
-    .bind(&n.created_id)
-    .bind(&n.correlation_id)
-    .bind(n.http_status.map(i64::from))
-    .bind(&n.error_code)
-    .bind(&n.note)
-    .bind(&r.prev_hash)
-    .bind(&r.hash)
-    .execute(&mut **tx)
-    .await
-    .map(|_| ())
+    bind_record!(sqlx::query(SQLITE_INSERT.as_str()), r, i64)
+        .execute(&mut **tx)
+        .await?;
+    bind_operation!(sqlx::query(SQLITE_UPSERT_OPERATION.as_str()), r)
+        .execute(&mut **tx)
+        .await
+        .map(|_| ())
+}
+
+fn placeholder(n: usize) -> String {
+    format!("?{n}")
 }

@@ -5,7 +5,7 @@
 use futures::future::BoxFuture;
 
 use super::{
-    JournalError,
+    JournalError, Operation, OperationFilter, guards,
     record::{NewRecord, Record},
 };
 
@@ -52,4 +52,54 @@ pub trait JournalStore: Send + Sync {
         &'a self,
         filter: &'a RecordFilter,
     ) -> BoxFuture<'a, Result<Vec<Record>, JournalError>>;
+
+    /// The operations `filter` selects, newest first, at most `filter.limit`. The stores of
+    /// this crate answer from their `operations` index, at a cost that follows what is
+    /// returned; a store without one folds the records its filter reads.
+    fn operations<'a>(
+        &'a self,
+        filter: &'a OperationFilter,
+    ) -> BoxFuture<'a, Result<Vec<Operation>, JournalError>> {
+        Box::pin(async move {
+            let records = self
+                .records(&RecordFilter {
+                    order_id: filter.order_id.clone(),
+                    idempotency_key: filter.idempotency_key.clone(),
+                    since: filter.since.clone(),
+                })
+                .await?;
+            let mut ops: Vec<Operation> = guards::operations(&records)
+                .into_iter()
+                .filter(|op| {
+                    filter
+                        .since
+                        .as_deref()
+                        .is_none_or(|since| op.first.recorded_at.as_str() >= since)
+                })
+                .filter(|op| filter.verdict.is_none_or(|v| op.verdict() == v))
+                .collect();
+            ops.reverse();
+            ops.truncate(filter.limit);
+            Ok(ops)
+        })
+    }
+
+    /// Every row of the `operations` index, for `journal verify` to hold against the chain;
+    /// `None` for a store that keeps no index.
+    fn operation_index(&self) -> BoxFuture<'_, Result<Option<Vec<IndexRow>>, JournalError>> {
+        Box::pin(async { Ok(None) })
+    }
+}
+
+/// One row of the `operations` index.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IndexRow {
+    /// The operation.
+    pub op_id: String,
+    /// Its first record.
+    pub first_seq: i64,
+    /// Its latest record.
+    pub latest_seq: i64,
+    /// The latest record's verdict, as stored.
+    pub verdict: String,
 }

@@ -56,6 +56,9 @@ pub struct WriteIdentity {
     pub tool: String,
     /// Klarna order id.
     pub order_id: String,
+    /// The capture or refund it acts on inside the order (`None`: the order itself).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target_id: Option<String>,
     /// Host name.
     pub host: String,
     /// Amount in minor units (for cancel and release: what was still authorized).
@@ -70,25 +73,18 @@ pub struct WriteIdentity {
 }
 
 impl WriteIdentity {
-    /// The identity of a write about to be confirmed.
-    pub fn new(
-        tool: &str,
-        order_id: &str,
-        host: &str,
-        amount: i64,
-        key: &str,
-        body_digest: &str,
-        principal: Option<&str>,
-    ) -> Self {
+    /// The identity of the write `attempt` records, about to be confirmed.
+    pub fn of(attempt: &crate::journal::record::NewRecord) -> Self {
         Self {
             v: STATE_VERSION,
-            tool: tool.to_string(),
-            order_id: order_id.to_string(),
-            host: host.to_string(),
-            amount,
-            key: key.to_string(),
-            body_digest: body_digest.to_string(),
-            principal: principal.map(str::to_string),
+            tool: attempt.tool.clone(),
+            order_id: attempt.order_id.clone(),
+            target_id: attempt.target_id.clone(),
+            host: attempt.api_host.clone(),
+            amount: attempt.amount,
+            key: attempt.idempotency_key.clone(),
+            body_digest: attempt.body_digest.clone(),
+            principal: attempt.principal.clone(),
         }
     }
 }

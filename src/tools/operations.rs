@@ -21,6 +21,7 @@ use crate::{
     journal::{self, Operation, OperationFilter, Verdict},
     money::format_money,
     server::KlarnaServer,
+    tools::write::kind::{AmountRule, Target},
 };
 
 /// Most operations one call lists.
@@ -111,12 +112,16 @@ pub struct OperationView {
     pub recorded_at: String,
     /// When its current state was recorded.
     pub updated_at: String,
-    /// The tool: capture_order, refund_order, cancel_order or release_remaining_authorization.
+    /// The write tool that attempted it: capture_order, refund_order, cancel_order,
+    /// release_remaining_authorization, or one of the opt-in fulfilment and amendment tools.
     pub tool: String,
     /// Klarna host.
     pub api_host: String,
     /// Klarna order id.
     pub order_id: String,
+    /// The capture or refund the write acted on, when it acted on one inside the order.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub target_id: Option<String>,
     /// Amount moved, or for cancel and release the amount that was still authorized.
     pub amount: i64,
     /// ISO 4217 currency of `amount`.
@@ -163,6 +168,7 @@ impl OperationView {
             tool: o.tool.clone(),
             api_host: o.api_host.clone(),
             order_id: o.order_id.clone(),
+            target_id: o.target_id.clone(),
             amount: o.amount,
             currency: o.currency.clone(),
             idempotency_key: o.idempotency_key.clone(),
@@ -183,11 +189,30 @@ impl OperationView {
 
     /// One line: when, what, where, how it ended.
     pub fn line(&self) -> String {
-        let what = match self.tool.as_str() {
-            "capture_order" => format!("capture of {}", format_money(self.amount, &self.currency)),
-            "refund_order" => format!("refund of {}", format_money(self.amount, &self.currency)),
-            "cancel_order" => "cancel".to_string(),
-            _ => "release of the remaining authorization".to_string(),
+        let money = format_money(self.amount, &self.currency);
+        let kind = crate::tools::write::kind::by_tool(&self.tool);
+        let what = match kind {
+            Some(kind) => match kind.amount {
+                AmountRule::UpToRemaining | AmountRule::UpToRefundable => {
+                    format!("{} of {money}", kind.label())
+                }
+                // Cancel and release: the amount is what was still authorized, which it ended.
+                AmountRule::EndsRemaining => format!("{} ({money} authorized)", kind.label()),
+                AmountRule::NewTotal => format!("{} to a total of {money}", kind.label()),
+                AmountRule::Unmoved => kind.label().to_string(),
+            },
+            // A tool this build does not know (a newer server wrote the journal).
+            None => self.tool.clone(),
+        };
+        let on = match (&self.target_id, kind.map(|k| k.target)) {
+            (Some(target), Some(Target::Capture)) => {
+                format!("capture {target} of order {}", self.order_id)
+            }
+            (Some(target), Some(Target::Refund)) => {
+                format!("refund {target} of order {}", self.order_id)
+            }
+            (Some(target), _) => format!("{target} of order {}", self.order_id),
+            (None, _) => format!("order {}", self.order_id),
         };
         let mut facts = vec![format!("key {}", self.idempotency_key)];
         if let Some(id) = &self.created_id {
@@ -200,9 +225,8 @@ impl OperationView {
             facts.push(note.clone());
         }
         format!(
-            "{} {what} on order {} at {}: {} ({})",
+            "{} {what} on {on} at {}: {} ({})",
             self.recorded_at,
-            self.order_id,
             self.api_host,
             self.verdict,
             facts.join(", ")

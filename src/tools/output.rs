@@ -575,16 +575,21 @@ fn settle_line(op: &OperationView) -> String {
         let cutoff = time::OffsetDateTime::now_utc() - crate::journal::KEY_LIFETIME;
         at < crate::journal::format_time(cutoff)
     });
-    let repeat = match op.tool.as_str() {
-        "capture_order" | "refund_order" => format!(
-            "repeat {} with amount {} and idempotencyKey \"{}\"",
-            op.tool, op.amount, op.idempotency_key
-        ),
-        tool => format!(
-            "repeat {tool} with idempotencyKey \"{}\"",
-            op.idempotency_key
-        ),
-    };
+    // The arguments that make the repeat the same write: its amount where the tool takes one,
+    // the capture it acted on, and the key.
+    let mut with = Vec::new();
+    match super::write::kind::by_tool(&op.tool) {
+        Some(k) if k.moves_money() => with.push(format!("amount {}", op.amount)),
+        Some(k) if k.amount == super::write::kind::AmountRule::NewTotal => {
+            with.push(format!("newOrderAmount {}", op.amount));
+        }
+        _ => {}
+    }
+    if let Some(target) = &op.target_id {
+        with.push(format!("captureId \"{target}\""));
+    }
+    with.push(format!("idempotencyKey \"{}\"", op.idempotency_key));
+    let repeat = format!("repeat {} with {}", op.tool, with.join(" and "));
     let how = if expired {
         "its key is older than Klarna's 24 hours, so compare with the captures and refunds above to see whether it was applied".to_string()
     } else {

@@ -250,6 +250,16 @@ async fn verify_detects_an_edited_a_removed_and_a_swapped_record() {
             vec!["UPDATE journal SET amount = 99 WHERE seq = 2"],
         ),
         ("removed", vec!["DELETE FROM journal WHERE seq = 3"]),
+        // The operations index is derived from the chain; one that disagrees would hide an
+        // unresolved write from the guards' listings.
+        (
+            "index edited",
+            vec!["UPDATE operations SET verdict = 'refused' WHERE first_seq = 1"],
+        ),
+        (
+            "index row removed",
+            vec!["DELETE FROM operations WHERE first_seq = 3"],
+        ),
         (
             "swapped",
             vec![
@@ -350,12 +360,16 @@ async fn a_refused_repeat_leaves_an_unknown_write_unresolved() {
 struct StallingStore {
     inner: klarna_mcp::journal::SqliteJournal,
     mode: Stall,
+    /// For `Stall::LockedForAWhile`: how many verdict writes fail before one succeeds.
+    refusals_left: std::sync::atomic::AtomicUsize,
 }
 
 #[derive(Clone, Copy, PartialEq)]
 enum Stall {
     Everything,
     Verdicts,
+    /// Verdict writes fail (a foreign lock: "database is locked") a few times, then work.
+    LockedForAWhile,
 }
 
 impl klarna_mcp::journal::JournalStore for StallingStore {
@@ -383,7 +397,20 @@ impl klarna_mcp::journal::JournalStore for StallingStore {
                 .await?
                 .iter()
                 .any(|r| r.record.verdict == klarna_mcp::journal::Verdict::Pending);
-            if self.mode == Stall::Everything || pending {
+            if self.mode == Stall::LockedForAWhile {
+                use std::sync::atomic::Ordering;
+                if pending
+                    && self
+                        .refusals_left
+                        .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+                        .is_ok()
+                {
+                    return Err(klarna_mcp::journal::JournalError {
+                        location: "a locked test journal".into(),
+                        detail: "database is locked".into(),
+                    });
+                }
+            } else if self.mode == Stall::Everything || pending {
                 std::future::pending::<()>().await;
             }
             self.inner
@@ -415,6 +442,7 @@ async fn start_stalling(mode: Stall) -> (Harness, Journal) {
             .await
             .unwrap(),
         mode,
+        refusals_left: std::sync::atomic::AtomicUsize::new(3),
     };
     let journal = Journal::with_store(Arc::new(store), config.duplicate_window);
     let server = klarna_mcp::KlarnaServer::with_journal(config, journal.clone()).unwrap();
@@ -479,4 +507,273 @@ async fn a_journal_that_does_not_answer_refuses_writes_without_sending() {
     );
     assert_eq!(posts(&h), 0);
     h.ok("get_order", json!({ "orderId": id })).await;
+}
+
+/// A journal written before records carried a target (only the first migration applied,
+/// records hashed without the field) opens, gains the column, still verifies intact, and
+/// takes new writes chained after the old ones.
+#[tokio::test]
+async fn a_journal_from_before_targets_migrates_and_still_verifies() {
+    let dir = std::env::temp_dir().join(format!("klarna-mcp-old-{}", uuid::Uuid::new_v4()));
+    let migrations = dir.join("migrations");
+    std::fs::create_dir_all(&migrations).unwrap();
+    std::fs::copy(
+        concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/src/journal/migrations/sqlite/0001_journal.sql"
+        ),
+        migrations.join("0001_journal.sql"),
+    )
+    .unwrap();
+    let path = dir.join("journal.sqlite3");
+    let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}?mode=rwc", path.display()))
+        .await
+        .unwrap();
+    sqlx::migrate::Migrator::new(migrations.as_path())
+        .await
+        .unwrap()
+        .run(&pool)
+        .await
+        .unwrap();
+    // Two records as the code before targets wrote them: the columns it knew, and the hash
+    // over the JSON it serialized (verified against an independent computation in the
+    // record module's tests).
+    let mut prev = klarna_mcp::journal::record::GENESIS.to_string();
+    for (seq, verdict) in [(1i64, "pending"), (2, "applied")] {
+        let record = klarna_mcp::journal::record::NewRecord {
+            op_id: "3f0c1a9e-0000-4000-8000-000000000001".into(),
+            recorded_at: "2026-11-26T09:00:00.000Z".into(),
+            tool: "capture_order".into(),
+            api_host: "api.klarna.com".into(),
+            order_id: "o-1".into(),
+            amount: 3500,
+            amount_was_everything: false,
+            currency: "EUR".into(),
+            idempotency_key: "k1".into(),
+            key_from_caller: true,
+            body_digest: String::new(),
+            client_name: None,
+            client_version: None,
+            principal: None,
+            confirmed: false,
+            verdict: klarna_mcp::journal::Verdict::parse(verdict).unwrap(),
+            created_id: None,
+            correlation_id: None,
+            http_status: None,
+            error_code: None,
+            note: None,
+            target_id: None,
+        };
+        let hash = klarna_mcp::journal::record::chain_hash(seq, &record, &prev);
+        sqlx::query(
+            "INSERT INTO journal (seq, op_id, recorded_at, tool, api_host, order_id, amount, \
+             amount_was_everything, currency, idempotency_key, key_from_caller, body_digest, confirmed, \
+             verdict, prev_hash, hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
+        )
+        .bind(seq)
+        .bind(&record.op_id)
+        .bind(&record.recorded_at)
+        .bind(&record.tool)
+        .bind(&record.api_host)
+        .bind(&record.order_id)
+        .bind(record.amount)
+        .bind(record.amount_was_everything)
+        .bind(&record.currency)
+        .bind(&record.idempotency_key)
+        .bind(record.key_from_caller)
+        .bind(&record.body_digest)
+        .bind(record.confirmed)
+        .bind(verdict)
+        .bind(&prev)
+        .bind(&hash)
+        .execute(&pool)
+        .await
+        .unwrap();
+        prev = hash;
+    }
+    pool.close().await;
+    let location = JournalLocation::Sqlite(path.clone());
+    let journal = Journal::open(&location, Duration::ZERO).await.unwrap();
+    assert!(matches!(
+        journal.verify().await.unwrap(),
+        Verification::Intact { records: 2, .. }
+    ));
+    // New writes chain after the old records, and the whole chain verifies.
+    let h = start_with(|c| c.journal = Some(location.clone())).await;
+    let id = h.seed(SeedOrder::new(10000, "EUR"));
+    h.ok("capture_order", order_args(&id, json!({ "amount": 1000 })))
+        .await;
+    let records = journal.all_records().await.unwrap();
+    assert_eq!(records.len(), 4, "{records:?}");
+    assert!(matches!(
+        journal.verify().await.unwrap(),
+        Verification::Intact { records: 4, .. }
+    ));
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// A verdict the journal cannot take while another process holds it (three refusals, then
+/// it works): the call returns its result at once, and the verdict is written in the
+/// background, so the applied capture does not stay pending.
+#[tokio::test]
+async fn a_verdict_blocked_by_a_foreign_lock_is_recorded_when_the_lock_goes() {
+    let (h, journal) = start_stalling(Stall::LockedForAWhile).await;
+    let id = h.seed(SeedOrder::new(10000, "EUR"));
+    h.ok("capture_order", order_args(&id, json!({ "amount": 3000 })))
+        .await;
+    assert_eq!(h.sim.snapshot(&id).unwrap().captured_amount, 3000);
+    // Bounded wait for the background writer (not a timing assertion: any pace passes).
+    let mut verdict = None;
+    for _ in 0..600 {
+        let ops = journal
+            .operations(&klarna_mcp::journal::OperationFilter {
+                limit: 1,
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+        verdict = ops.first().map(|op| op.verdict());
+        if verdict != Some(klarna_mcp::journal::Verdict::Pending) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(verdict, Some(klarna_mcp::journal::Verdict::Applied));
+    assert!(journal.unresolved(None).await.unwrap().is_empty());
+}
+
+fn bare_record(
+    op: &str,
+    key: &str,
+    verdict: klarna_mcp::journal::Verdict,
+) -> klarna_mcp::journal::NewRecord {
+    klarna_mcp::journal::NewRecord {
+        op_id: op.into(),
+        recorded_at: klarna_mcp::journal::now(),
+        tool: "capture_order".into(),
+        api_host: "api.klarna.com".into(),
+        order_id: "o-1".into(),
+        amount: 1000,
+        amount_was_everything: false,
+        currency: "EUR".into(),
+        idempotency_key: key.into(),
+        key_from_caller: true,
+        body_digest: String::new(),
+        client_name: None,
+        client_version: None,
+        principal: None,
+        confirmed: false,
+        verdict,
+        created_id: None,
+        correlation_id: None,
+        http_status: None,
+        error_code: None,
+        note: None,
+        target_id: None,
+    }
+}
+
+/// An unknown outcome repeated with its key, and answered 201: the money moved once, so
+/// the journal holds one applied operation for that capture id — the first, settled by
+/// the repeat, which is recorded as replayed of it. Two calls racing with one key, both
+/// answered with the same capture id, end the same way.
+#[tokio::test]
+async fn one_capture_id_is_one_applied_operation() {
+    use klarna_mcp::journal::Verdict;
+    let journal = Journal::open(&JournalLocation::Memory, Duration::from_secs(900))
+        .await
+        .unwrap();
+    let applied_with = |id: &str| {
+        let id = id.to_string();
+        move |op: &klarna_mcp::journal::Operation| {
+            op.verdict() == Verdict::Applied && op.latest.record.created_id.as_deref() == Some(&id)
+        }
+    };
+    // The first attempt: sent, no verdict.
+    assert!(
+        journal
+            .begin(bare_record("a", "k1", Verdict::Pending))
+            .await
+            .unwrap()
+            .is_none()
+    );
+    journal
+        .finish(bare_record("a", "k1", Verdict::OutcomeUnknown))
+        .await
+        .unwrap();
+    // The repeat with its key is applied now.
+    assert!(
+        journal
+            .begin(bare_record("b", "k1", Verdict::Pending))
+            .await
+            .unwrap()
+            .is_none()
+    );
+    let mut answer = bare_record("b", "k1", Verdict::Applied);
+    answer.created_id = Some("cap-1".into());
+    let finished = journal.finish(answer).await.unwrap();
+    assert_eq!(finished.verdict, Verdict::Replayed);
+    assert_eq!(finished.counted_under.as_deref(), Some("a"));
+    let ops = journal
+        .operations(&klarna_mcp::journal::OperationFilter {
+            limit: 10,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        ops.iter().filter(|op| applied_with("cap-1")(op)).count(),
+        1,
+        "{ops:#?}"
+    );
+    let a = ops.iter().find(|op| op.first.op_id == "a").unwrap();
+    assert_eq!(a.verdict(), Verdict::Applied);
+    // A race: c and d with one key, both answered with cap-2.
+    for op in ["c", "d"] {
+        assert!(
+            journal
+                .begin(bare_record(op, "k2", Verdict::Pending))
+                .await
+                .unwrap()
+                .is_none()
+        );
+    }
+    for op in ["c", "d"] {
+        let mut answer = bare_record(op, "k2", Verdict::Applied);
+        answer.created_id = Some("cap-2".into());
+        journal.finish(answer).await.unwrap();
+    }
+    let ops = journal
+        .operations(&klarna_mcp::journal::OperationFilter {
+            limit: 10,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        ops.iter().filter(|op| applied_with("cap-2")(op)).count(),
+        1,
+        "{ops:#?}"
+    );
+    // Whichever answer came first settled the other call's pending operation: one of the
+    // two is applied, the other replayed of it.
+    let replayed: Vec<_> = ops
+        .iter()
+        .filter(|op| op.first.idempotency_key == "k2" && op.verdict() == Verdict::Replayed)
+        .collect();
+    assert_eq!(replayed.len(), 1, "{ops:#?}");
+    let owner = if replayed[0].first.op_id == "c" {
+        "d"
+    } else {
+        "c"
+    };
+    let note = replayed[0].latest.record.note.as_deref().unwrap();
+    assert!(
+        note.contains(&format!("counted under operation {owner}")),
+        "{note}"
+    );
+    assert!(matches!(
+        journal.verify().await.unwrap(),
+        Verification::Intact { .. }
+    ));
 }

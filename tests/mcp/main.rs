@@ -8,6 +8,7 @@ mod common;
 
 mod captures;
 mod client;
+mod disk_full;
 mod docs;
 mod faults;
 mod finance;

@@ -674,6 +674,7 @@ mod tests {
             http_status: None,
             error_code: None,
             note: None,
+            target_id: None,
         };
         let latest = NewRecord {
             verdict,

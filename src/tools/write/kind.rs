@@ -321,6 +321,13 @@ impl KindSpec {
         )
     }
 
+    /// What it is, without the article: "capture", "release of the remaining authorization".
+    pub fn label(&self) -> &'static str {
+        self.article
+            .split_once(' ')
+            .map_or(self.article, |(_, rest)| rest)
+    }
+
     /// The path below the order, with the target's id in its place.
     pub fn path_with(&self, target_id: Option<&str>) -> Vec<String> {
         self.path
@@ -552,7 +559,7 @@ pub static ACKNOWLEDGE: KindSpec = KindSpec {
 pub static UPDATE_AMOUNT: KindSpec = KindSpec {
     tool: "update_order_amount",
     noun: "Change the total of",
-    article: "a new order total",
+    article: "an update of the order total",
     method: HttpMethod::Patch,
     path: &[Segment::Fixed("authorization")],
     proof: Proof::NoContent,

@@ -77,19 +77,25 @@ pub(crate) fn described(op: &journal::Operation, currency: &str) -> String {
     let o = &op.first;
     let spec = kind::by_tool(&o.tool);
     let what = spec.map_or("a write", |k| k.article);
+    let money = || {
+        format_money(
+            o.amount,
+            if o.currency.is_empty() {
+                currency
+            } else {
+                &o.currency
+            },
+        )
+    };
     let amount = match spec {
-        Some(k) if k.moves_money() || !o.amount_was_everything => format!(
-            " of {}",
-            format_money(
-                o.amount,
-                if o.currency.is_empty() {
-                    currency
-                } else {
-                    &o.currency
-                }
-            )
-        ),
+        Some(k) if k.amount == AmountRule::NewTotal => format!(" to a total of {}", money()),
+        Some(k) if k.amount == AmountRule::Unmoved => String::new(),
+        Some(k) if k.moves_money() || !o.amount_was_everything => format!(" of {}", money()),
         _ => String::new(),
+    };
+    let on = match spec {
+        Some(k) => acted_on(k, &o.order_id, o.target_id.as_deref()),
+        None => format!("order {}", o.order_id),
     };
     let latest = &op.latest.record;
     let mut facts = vec![
@@ -101,8 +107,7 @@ pub(crate) fn described(op: &journal::Operation, currency: &str) -> String {
     }
     facts.push(format!("idempotency key {}", o.idempotency_key));
     format!(
-        "{what}{amount} on order {} at {} ({})",
-        o.order_id,
+        "{what}{amount} on {on} at {} ({})",
         o.api_host,
         facts.join(", ")
     )
@@ -183,6 +188,7 @@ mod tests {
             http_status: None,
             error_code: None,
             note: None,
+            target_id: None,
         };
         let latest = Record::chain(
             2,

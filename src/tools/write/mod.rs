@@ -49,6 +49,13 @@ const MIN_TIME_FOR_READ_AFTER: Duration = Duration::from_millis(500);
 /// call must not wait on them.
 const JOURNAL_VERDICT_GRACE: Duration = Duration::from_secs(1);
 
+/// How long a verdict the journal could not take during the call is retried in the
+/// background (a foreign lock, a disk that was full for a moment).
+const VERDICT_RETRY_FOR: Duration = Duration::from_secs(120);
+
+/// How long one background attempt may take.
+const VERDICT_ATTEMPT: Duration = Duration::from_secs(15);
+
 /// The body of a write, as its tool built it: the JSON sent once the pipeline has settled
 /// the amount (a capture of "everything" learns it from the order).
 pub(crate) trait WriteBody: Send + Sync {
@@ -216,6 +223,8 @@ impl KlarnaServer {
             http_status: None,
             error_code: None,
             note: None,
+            // One spelling per capture, as per order.
+            target_id: request.target_id.as_deref().map(str::to_ascii_lowercase),
         };
         // The guards first, so nobody is asked to confirm a write that will be refused.
         let prechecked =
@@ -245,15 +254,9 @@ impl KlarnaServer {
             host,
             request.body.detail().as_deref(),
         );
-        let identity = WriteIdentity::new(
-            kind.tool,
-            order_id,
-            host.as_str(),
-            amount,
-            &key,
-            &digest,
-            call.principal.as_deref(),
-        );
+        // Bound to the exact body, also when the journal keeps no digest of it.
+        let mut identity = WriteIdentity::of(&attempt);
+        identity.body_digest = digest;
         let consent = confirm(
             self.config().confirm_writes,
             asker,
@@ -614,10 +617,11 @@ fn check_readable(order: &Order, order_id: &str) -> Result<(), ToolError> {
 /// repeat under a new key, and a repeat with its key settles it.
 async fn record(journal: &Journal, record: NewRecord, deadline: Instant) {
     let until = deadline.max(Instant::now() + JOURNAL_VERDICT_GRACE);
-    let failure = match tokio::time::timeout_at(until.into(), journal.finish(record.clone())).await {
-        Ok(Ok(())) => return,
+    let failure = match tokio::time::timeout_at(until.into(), journal.finish(record.clone())).await
+    {
+        Ok(Ok(_)) => return,
         Ok(Err(e)) => e.to_string(),
-        Err(_) => "it did not answer in time (another process may hold it); the operation stays pending there".to_string(),
+        Err(_) => "it did not answer in time (another process may hold it)".to_string(),
     };
     tracing::error!(
         op_id = %record.op_id,
@@ -625,8 +629,42 @@ async fn record(journal: &Journal, record: NewRecord, deadline: Instant) {
         order_id = %record.order_id,
         idempotency_key = %record.idempotency_key,
         verdict = record.verdict.as_str(),
-        "the operation journal could not record a verdict: {failure}"
+        retry_secs = VERDICT_RETRY_FOR.as_secs(),
+        "the operation journal could not record a verdict yet: {failure}; retrying in the background"
     );
+    // The call does not wait any longer (its result already says what happened), but the
+    // verdict must not be lost: a write left `pending` blocks repeats for a day and reads as
+    // unresolved. Bounded, so a journal that never comes back does not keep a task forever.
+    let journal = journal.clone();
+    tokio::spawn(async move {
+        let started = Instant::now();
+        let mut pause = Duration::from_millis(250);
+        loop {
+            tokio::time::sleep(pause).await;
+            let attempt =
+                tokio::time::timeout(VERDICT_ATTEMPT, journal.finish(record.clone())).await;
+            if matches!(attempt, Ok(Ok(_))) {
+                tracing::info!(
+                    op_id = %record.op_id,
+                    verdict = record.verdict.as_str(),
+                    "the operation journal recorded the verdict it could not take before"
+                );
+                return;
+            }
+            if started.elapsed() >= VERDICT_RETRY_FOR {
+                tracing::error!(
+                    op_id = %record.op_id,
+                    tool = %record.tool,
+                    order_id = %record.order_id,
+                    idempotency_key = %record.idempotency_key,
+                    verdict = record.verdict.as_str(),
+                    "the operation journal never took this verdict: the operation stays pending there; check the order and repeat with the same idempotency key"
+                );
+                return;
+            }
+            pause = (pause * 2).min(Duration::from_secs(5));
+        }
+    });
 }
 
 /// The journal did not answer before the write was sent: nothing went to Klarna. The pending
