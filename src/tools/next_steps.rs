@@ -274,4 +274,108 @@ mod tests {
             "{r}"
         );
     }
+
+    fn at(text: &str) -> OffsetDateTime {
+        OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339).unwrap()
+    }
+
+    fn named(allowed: &[AllowedAction], tool: &str) -> Option<String> {
+        allowed
+            .iter()
+            .find(|a| a.tool == tool)
+            .map(|a| a.note.clone())
+    }
+
+    #[test]
+    fn an_authorization_lapsing_within_a_week_names_extend_authorization_time_when_served() {
+        let now = at("2026-12-01T12:00:00Z");
+        let mut s = state("AUTHORIZED", Some("ACCEPTED"), 0, 0, 14900);
+        s.expires_at = Some("2026-12-06T00:00:00Z".into());
+        let (allowed, _) = actions_at(&s, &Served::all(), now);
+        let note = named(&allowed, "extend_authorization_time").unwrap();
+        assert!(note.contains("2026-12-06T00:00:00Z"), "{note}");
+        // Not served (the fulfilment toolset is off): never named.
+        let orders_only =
+            Served::only(["capture_order", "refund_order", "cancel_order"].map(String::from));
+        let (allowed, blocked) = actions_at(&s, &orders_only, now);
+        assert!(named(&allowed, "extend_authorization_time").is_none());
+        assert!(
+            blocked
+                .iter()
+                .all(|b| b.tool != "extend_authorization_time")
+        );
+        // Three weeks away, or already lapsed: not named.
+        s.expires_at = Some("2026-12-22T00:00:00Z".into());
+        assert!(
+            named(
+                &actions_at(&s, &Served::all(), now).0,
+                "extend_authorization_time"
+            )
+            .is_none()
+        );
+        s.expires_at = Some("2026-11-30T00:00:00Z".into());
+        assert!(
+            named(
+                &actions_at(&s, &Served::all(), now).0,
+                "extend_authorization_time"
+            )
+            .is_none()
+        );
+        // Nothing left to capture: not named either.
+        let mut captured = state("CAPTURED", Some("ACCEPTED"), 14900, 14900, 0);
+        captured.expires_at = Some("2026-12-06T00:00:00Z".into());
+        assert!(
+            named(
+                &actions_at(&captured, &Served::all(), now).0,
+                "extend_authorization_time"
+            )
+            .is_none()
+        );
+    }
+
+    #[test]
+    fn a_capture_without_tracking_names_add_shipping_info_with_its_id() {
+        use crate::tools::write::kind::CaptureState;
+        let now = at("2026-12-01T12:00:00Z");
+        let mut s = state("CAPTURED", Some("ACCEPTED"), 34900, 34900, 0);
+        s.captures = vec![
+            CaptureState {
+                id: "cap-tracked".into(),
+                has_tracking: true,
+            },
+            CaptureState {
+                id: "cap-bare".into(),
+                has_tracking: false,
+            },
+        ];
+        let (allowed, _) = actions_at(&s, &Served::all(), now);
+        let note = named(&allowed, "add_shipping_info").unwrap();
+        assert!(
+            note.contains("cap-bare") && !note.contains("cap-tracked"),
+            "{note}"
+        );
+        s.captures[1].has_tracking = true;
+        let (allowed, blocked) = actions_at(&s, &Served::all(), now);
+        assert!(named(&allowed, "add_shipping_info").is_none());
+        assert!(blocked.iter().all(|b| b.tool != "add_shipping_info"));
+    }
+
+    #[test]
+    fn changes_the_user_asks_for_are_never_listed() {
+        let now = at("2026-12-01T12:00:00Z");
+        let s = state("AUTHORIZED", Some("ACCEPTED"), 0, 0, 5000);
+        let (allowed, blocked) = actions_at(&s, &Served::all(), now);
+        for tool in [
+            "add_order_shipping_info",
+            "resend_customer_communication",
+            "update_merchant_references",
+            "acknowledge_order",
+            "update_order_amount",
+            "extend_due_date",
+            "update_customer_details",
+        ] {
+            assert!(named(&allowed, tool).is_none(), "{tool}");
+            assert!(blocked.iter().all(|b| b.tool != tool), "{tool}");
+        }
+    }
 }
