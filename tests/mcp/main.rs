@@ -12,6 +12,7 @@ mod disk_full;
 mod docs;
 mod faults;
 mod finance;
+mod fulfilment;
 mod hardening;
 mod hostile_input;
 mod journal;
