@@ -63,6 +63,7 @@ fn hint(path: &str) -> String {
         ),
         "numberOfDays" => "use one of the numbers of days get_due_date_extension_options offers for this capture (a whole number)".into(),
         "merchantReference1" | "merchantReference2" => format!("use at most {MAX_TEXT} characters of plain text, \"\" to clear it, or leave it out to keep it"),
+        "billingAddress" => "leave it out: Klarna no longer lets the billing address change (only the shipping address)".into(),
         "shippingAddress" => "pass an object with the address fields to change (givenName, familyName, streetAddress, postalCode, city, country, …)".into(),
         "amount" => format!(
             "use a whole number of minor units (cents), e.g. 10500 for 105.00 EUR: no decimals, no quotes, between 1 and {MAX_AMOUNT}; \

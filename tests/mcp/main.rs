@@ -6,6 +6,7 @@
 
 mod common;
 
+mod amendments;
 mod captures;
 mod client;
 mod disk_full;
