@@ -17,6 +17,7 @@ mod fulfilment;
 mod hardening;
 mod hostile_input;
 mod journal;
+mod om_faults;
 mod orders;
 mod postgres;
 mod proxy_faults;
