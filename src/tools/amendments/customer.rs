@@ -37,7 +37,8 @@ use crate::{
     },
 };
 
-/// Arguments of `update_customer_details`. Personal data: no `Debug`.
+/// Arguments of `update_customer_details`.
+// Personal data: deliberately without `Debug`.
 #[derive(Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct UpdateCustomerParams {
@@ -56,48 +57,62 @@ pub struct UpdateCustomerParams {
     pub api_host: Option<String>,
 }
 
-/// A shipping address, field by field. Personal data: no `Debug`.
+/// The shipping address fields to change; each is optional.
+// Personal data: deliberately without `Debug`.
 #[derive(Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct AddressArg {
     /// Given name (at most 100 characters; cannot be cleared).
     #[serde(default)]
+    #[schemars(with = "String")]
     pub given_name: Option<String>,
     /// Family name (at most 100 characters; cannot be cleared).
     #[serde(default)]
+    #[schemars(with = "String")]
     pub family_name: Option<String>,
     /// Title, e.g. "Mr" or "Ms" (at most 20 characters).
     #[serde(default)]
+    #[schemars(with = "String")]
     pub title: Option<String>,
     /// First street line, e.g. "Sveavägen 46" (at most 100 characters; cannot be cleared).
     #[serde(default)]
+    #[schemars(with = "String")]
     pub street_address: Option<String>,
     /// Second street line, e.g. "Apartment 10" (at most 100 characters).
     #[serde(default)]
+    #[schemars(with = "String")]
     pub street_address2: Option<String>,
     /// Postal code (at most 10 characters; cannot be cleared).
     #[serde(default)]
+    #[schemars(with = "String")]
     pub postal_code: Option<String>,
     /// City (at most 200 characters; cannot be cleared).
     #[serde(default)]
+    #[schemars(with = "String")]
     pub city: Option<String>,
     /// State or region, e.g. "TN" (at most 200 characters; required for US addresses).
     #[serde(default)]
+    #[schemars(with = "String")]
     pub region: Option<String>,
     /// Country, ISO 3166-1 alpha-2 (e.g. "SE"). Klarna declines a country other than the purchase country. Cannot be cleared.
     #[serde(default)]
+    #[schemars(with = "String")]
     pub country: Option<String>,
     /// E-mail address (at most 100 characters).
     #[serde(default)]
+    #[schemars(with = "String")]
     pub email: Option<String>,
     /// Phone number (at most 100 characters).
     #[serde(default)]
+    #[schemars(with = "String")]
     pub phone: Option<String>,
     /// "Attn." line (at most 255 characters).
     #[serde(default)]
+    #[schemars(with = "String")]
     pub attention: Option<String>,
     /// Organization name, for business customers (at most 255 characters).
     #[serde(default)]
+    #[schemars(with = "String")]
     pub organization_name: Option<String>,
 }
 

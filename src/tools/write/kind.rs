@@ -559,7 +559,7 @@ pub static ACKNOWLEDGE: KindSpec = KindSpec {
 pub static UPDATE_AMOUNT: KindSpec = KindSpec {
     tool: "update_order_amount",
     noun: "Change the total of",
-    article: "an update of the order total",
+    article: "an order amount update",
     method: HttpMethod::Patch,
     path: &[Segment::Fixed("authorization")],
     proof: Proof::NoContent,

@@ -125,13 +125,19 @@ pub(crate) fn guard_message(refusal: &GuardRefusal, kind: &KindSpec, currency: &
                 }
                 _ => "has an unknown outcome",
             };
+            // A write that moves no money is still not to be done twice (a second fee, a second
+            // message to the customer, tracking listed twice).
+            let twice = match kind.amount {
+                AmountRule::Unmoved | AmountRule::NewTotal => "be applied twice",
+                _ => "move the money twice",
+            };
             format!(
                 "Refused: this repeats {} — which {state} — and no idempotencyKey was given, so it could \
-                 move the money twice. To repeat that same operation safely, pass idempotencyKey \"{key}\" \
+                 {twice}. To repeat that same operation safely, pass idempotencyKey \"{key}\" \
                  (Klarna then answers with the first result instead of acting twice). If you really mean a \
                  second {}, pass a new idempotencyKey of your own choosing.",
                 described(earlier, currency),
-                kind.article.trim_start_matches("a "),
+                kind.label(),
             )
         }
         GuardRefusal::KeyReuse(earlier) => format!(
