@@ -45,6 +45,19 @@ async fn the_toolset_is_opt_in_and_read_only_mode_keeps_only_its_reads() {
     assert!(NEW_TOOLS.iter().all(|t| !default.contains(&t.to_string())));
     let all = tool_names(&start_all().await).await;
     assert!(NEW_TOOLS.iter().all(|t| all.contains(&t.to_string())));
+    // The instructions say which served writes change the order, and what two of them cost.
+    let instructions = |h: &crate::common::Harness| {
+        h.client
+            .peer_info()
+            .and_then(|i| i.instructions.clone())
+            .unwrap_or_default()
+    };
+    let text = instructions(&start_all().await);
+    assert!(
+        text.contains("add_shipping_info") && text.contains("whose fee the merchant pays"),
+        "{text}"
+    );
+    assert!(!instructions(&start().await).contains("whose fee the merchant pays"));
     let read_only = tool_names(&start_all_with(|c| c.read_only = true).await).await;
     for tool in NEW_TOOLS {
         assert_eq!(

@@ -328,6 +328,12 @@ impl KindSpec {
             .map_or(self.article, |(_, rest)| rest)
     }
 
+    /// Whether it changes the order (tracking, references, a new total, …) rather than
+    /// capturing, refunding or ending the authorization.
+    pub fn changes_the_order(&self) -> bool {
+        matches!(self.amount, AmountRule::Unmoved | AmountRule::NewTotal)
+    }
+
     /// The path below the order, with the target's id in its place.
     pub fn path_with(&self, target_id: Option<&str>) -> Vec<String> {
         self.path
