@@ -28,6 +28,15 @@ pub fn quoted(text: &str) -> String {
     serde_json::to_string(text).unwrap_or_else(|_| "\"\"".to_string())
 }
 
+/// An amount in the order's currency when it is known, else as bare minor units (a capture
+/// or refund carries no currency; the order read beside it may have failed).
+pub fn money_in(amount: i64, currency: Option<&str>) -> String {
+    currency.map_or_else(
+        || format!("{amount} minor units"),
+        |c| format_money(amount, c),
+    )
+}
+
 /// Status and totals of an order. Amounts are integers in minor units of `currency`.
 #[derive(Debug, Clone, Serialize, JsonSchema, PartialEq)]
 #[serde(rename_all = "camelCase")]

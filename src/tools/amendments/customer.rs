@@ -289,16 +289,14 @@ impl KlarnaServer {
             .collect();
         let shown = self.config().include_personal_data;
         let sent = shown.then(|| serde_json::to_value(&address).ok()).flatten();
-        let request = WriteRequest {
-            kind: &kind::UPDATE_CUSTOMER,
-            order_id: p.order_id,
-            target_id: None,
-            api_host: p.api_host,
-            amount: None,
-            currency: None,
-            idempotency_key: p.idempotency_key,
-            body: Box::new(CustomerBody(address)),
-        };
+        let request = WriteRequest::change(
+            &kind::UPDATE_CUSTOMER,
+            p.order_id,
+            None,
+            p.api_host,
+            p.idempotency_key,
+            Box::new(CustomerBody(address)),
+        );
         let written = self.write(call, request, asker).await?;
         let f = &written.facts;
         let values = match sent.as_ref().and_then(serde_json::Value::as_object) {

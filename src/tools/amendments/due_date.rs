@@ -375,22 +375,21 @@ impl KlarnaServer {
         // A repeat of a known key goes through whatever is offered now (the first attempt may
         // be why nothing is): Klarna answers it with the first result.
         let fee_amount = chosen.and_then(|o| o.fee_amount);
-        let request = WriteRequest {
-            kind: &kind::EXTEND_DUE_DATE,
-            order_id: p.order_id,
-            target_id: Some(p.capture_id.clone()),
-            api_host: p.api_host,
-            amount: None,
-            currency: None,
-            idempotency_key: p.idempotency_key,
-            body: Box::new(DueDateBody {
-                days: p.number_of_days,
-                fee: match fee_amount {
-                    Some(_) => format!("a fee of {}", options.fee(fee_amount)),
-                    None => options.fee(None),
-                },
-            }),
+        let body = DueDateBody {
+            days: p.number_of_days,
+            fee: match fee_amount {
+                Some(_) => format!("a fee of {}", options.fee(fee_amount)),
+                None => options.fee(None),
+            },
         };
+        let request = WriteRequest::change(
+            &kind::EXTEND_DUE_DATE,
+            p.order_id,
+            Some(p.capture_id.clone()),
+            p.api_host,
+            p.idempotency_key,
+            Box::new(body),
+        );
         let written = self.write(call, request, asker).await?;
         let f = &written.facts;
         let fee = match fee_amount {

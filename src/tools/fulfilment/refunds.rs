@@ -12,14 +12,13 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::{
-    money::format_money,
     server::KlarnaServer,
     tools::{
         args::{self, Validate, api_host_schema, uuid_schema},
         call::{Success, ToolCall},
         errors::{FailedRequest, Op, ToolError},
         input_schema,
-        output::{LineView, RefundView, THIRD_PARTY_NOTICE, quoted},
+        output::{LineView, RefundView, THIRD_PARTY_NOTICE, money_in, quoted},
         output_schema,
     },
 };
@@ -125,11 +124,7 @@ impl KlarnaServer {
         })?;
         call.saw(reply.status, reply.correlation_id.as_deref());
         let currency = order.ok().and_then(|o| o.value.purchase_currency);
-        let m = |v| {
-            currency
-                .as_deref()
-                .map_or_else(|| format!("{v} minor units"), |c| format_money(v, c))
-        };
+        let m = |v| money_in(v, currency.as_deref());
         let refund = RefundView::of(&reply.value);
         let order_lines: Vec<LineView> = reply.value.order_lines.iter().map(LineView::of).collect();
         let mut text = format!(

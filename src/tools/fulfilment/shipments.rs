@@ -25,7 +25,6 @@ use crate::{
         CallError, json_body,
         types::{ShippingInfo, ShippingInfoRequest},
     },
-    money::format_money,
     server::KlarnaServer,
     tools::{
         args::{self, Validate, api_host_schema, change_key_schema, uuid_schema},
@@ -34,7 +33,7 @@ use crate::{
         errors::{FailedRequest, Op, ToolError},
         input_schema,
         lines::{self, ShippingInfoArg, required_shipping_schema},
-        output::{CaptureView, ShippingView, THIRD_PARTY_NOTICE},
+        output::{CaptureView, ShippingView, THIRD_PARTY_NOTICE, money_in},
         output_schema,
         receipts::{After, ChangeFacts},
         write::{KindSpec, NoBody, WriteBody, WriteRequest, kind},
@@ -331,11 +330,7 @@ impl KlarnaServer {
         })?;
         call.saw(reply.status, reply.correlation_id.as_deref());
         let currency = order.ok().and_then(|o| o.value.purchase_currency);
-        let m = |v| {
-            currency
-                .as_deref()
-                .map_or_else(|| format!("{v} minor units"), |c| format_money(v, c))
-        };
+        let m = |v| money_in(v, currency.as_deref());
         let captures: Vec<CaptureView> = reply.value.iter().map(CaptureView::of).collect();
         let total: i64 = captures.iter().map(|c| c.captured_amount).sum();
         let mut text = match captures.len() {
@@ -450,16 +445,14 @@ impl KlarnaServer {
     ) -> Result<Success, ToolError> {
         let added: Vec<ShippingView> = infos.iter().map(ShippingView::of).collect();
         let shipments = shipments_text(&infos);
-        let request = WriteRequest {
+        let request = WriteRequest::change(
             kind,
             order_id,
-            target_id: capture_id.clone(),
+            capture_id.clone(),
             api_host,
-            amount: None,
-            currency: None,
             idempotency_key,
-            body: Box::new(ShippingBody(infos)),
-        };
+            Box::new(ShippingBody(infos)),
+        );
         let written = self.write(call, request, asker).await?;
         let f = &written.facts;
         let tracking_entries_now = written.order_after.as_ref().map(|o| match &capture_id {
@@ -505,16 +498,14 @@ impl KlarnaServer {
     ) -> Result<Success, ToolError> {
         let p: CaptureWriteParams = args::parse(arguments)?;
         p.validate()?;
-        let request = WriteRequest {
-            kind: &kind::RESEND_COMMUNICATION,
-            order_id: p.order_id,
-            target_id: Some(p.capture_id.clone()),
-            api_host: p.api_host,
-            amount: None,
-            currency: None,
-            idempotency_key: p.idempotency_key,
-            body: Box::new(NoBody),
-        };
+        let request = WriteRequest::change(
+            &kind::RESEND_COMMUNICATION,
+            p.order_id,
+            Some(p.capture_id.clone()),
+            p.api_host,
+            p.idempotency_key,
+            Box::new(NoBody),
+        );
         let written = self.write(call, request, asker).await?;
         let done = format!(
             "Klarna sends the customer the communication of capture {} of order {} at {} again",

@@ -253,16 +253,14 @@ impl KlarnaServer {
     ) -> Result<Success, ToolError> {
         let p: OrderChangeParams = args::parse(arguments)?;
         p.validate()?;
-        let request = WriteRequest {
-            kind: &kind::EXTEND_AUTHORIZATION,
-            order_id: p.order_id,
-            target_id: None,
-            api_host: p.api_host,
-            amount: None,
-            currency: None,
-            idempotency_key: p.idempotency_key,
-            body: Box::new(NoBody),
-        };
+        let request = WriteRequest::change(
+            &kind::EXTEND_AUTHORIZATION,
+            p.order_id,
+            None,
+            p.api_host,
+            p.idempotency_key,
+            Box::new(NoBody),
+        );
         let written = self.write(call, request, asker).await?;
         let before = written.before.expires_at.clone();
         let now = written
@@ -307,16 +305,14 @@ impl KlarnaServer {
             merchant_reference1: p.merchant_reference1,
             merchant_reference2: p.merchant_reference2,
         };
-        let request = WriteRequest {
-            kind: &kind::UPDATE_REFERENCES,
-            order_id: p.order_id,
-            target_id: None,
-            api_host: p.api_host,
-            amount: None,
-            currency: None,
-            idempotency_key: p.idempotency_key,
-            body: Box::new(ReferencesBody(sent.clone())),
-        };
+        let request = WriteRequest::change(
+            &kind::UPDATE_REFERENCES,
+            p.order_id,
+            None,
+            p.api_host,
+            p.idempotency_key,
+            Box::new(ReferencesBody(sent.clone())),
+        );
         let written = self.write(call, request, asker).await?;
         let f = &written.facts;
         let (r1, r2) = match &written.order_after {
@@ -364,16 +360,14 @@ impl KlarnaServer {
     ) -> Result<Success, ToolError> {
         let p: OrderChangeParams = args::parse(arguments)?;
         p.validate()?;
-        let request = WriteRequest {
-            kind: &kind::ACKNOWLEDGE,
-            order_id: p.order_id,
-            target_id: None,
-            api_host: p.api_host,
-            amount: None,
-            currency: None,
-            idempotency_key: p.idempotency_key,
-            body: Box::new(NoBody),
-        };
+        let request = WriteRequest::change(
+            &kind::ACKNOWLEDGE,
+            p.order_id,
+            None,
+            p.api_host,
+            p.idempotency_key,
+            Box::new(NoBody),
+        );
         let written = self.write(call, request, asker).await?;
         let done = format!(
             "Acknowledged order {} at {}: Klarna knows it reached your system",

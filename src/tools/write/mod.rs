@@ -103,6 +103,30 @@ pub(crate) struct WriteRequest {
     pub body: Box<dyn WriteBody>,
 }
 
+impl WriteRequest {
+    /// A write whose kind takes no amount from the caller (tracking, references, an
+    /// acknowledgement, …), on the order or on the capture `target_id` names.
+    pub(crate) fn change(
+        kind: &'static KindSpec,
+        order_id: String,
+        target_id: Option<String>,
+        api_host: Option<String>,
+        idempotency_key: Option<String>,
+        body: Box<dyn WriteBody>,
+    ) -> Self {
+        Self {
+            kind,
+            order_id,
+            target_id,
+            api_host,
+            amount: None,
+            currency: None,
+            idempotency_key,
+            body,
+        }
+    }
+}
+
 /// A write Klarna applied (or replayed), with what the result shows.
 pub(crate) struct Written {
     /// Facts every write result carries.
