@@ -52,6 +52,12 @@ enum Action {
         #[arg(long, required = true)]
         jsonl: bool,
     },
+    /// Write a consistent copy of the whole journal to a new file (while servers keep
+    /// writing): an archive every journal command reads and verifies. Never overwrites.
+    Backup {
+        /// The new file.
+        to: std::path::PathBuf,
+    },
     /// Line up this server's captures and refunds with Klarna's settlement transactions:
     /// settled (in which payout), pending, and what Klarna shows that this server did not do,
     /// with totals per currency. Reads Klarna with the server's credentials. Exits 1 when an
@@ -107,7 +113,9 @@ pub async fn run(args: Args) -> ExitCode {
         }
         JournalLocation::Sqlite(_) | JournalLocation::Postgres(_) => {}
     }
-    let journal = match Journal::open(&location, config.duplicate_window).await {
+    // Read-only, whatever the command: reading must not change the file (its mode, its
+    // schema) and must work on an archive.
+    let journal = match Journal::open_read_only(&location, config.duplicate_window).await {
         Ok(j) => j,
         Err(e) => {
             eprintln!("klarna-mcp: {e}");
@@ -205,6 +213,15 @@ async fn act(
                 }
             }
         },
+        Action::Backup { to } => {
+            journal.backup_to(&to).await.map_err(|e| e.to_string())?;
+            out.line(format_args!(
+                "backed up to {} (check it with: KLARNA_JOURNAL={} klarna-mcp journal verify)",
+                to.display(),
+                to.display()
+            ))?;
+            Ok(ExitCode::SUCCESS)
+        }
         Action::Settlements(args) => {
             let done = crate::tools::finance::reconcile::command(config, journal, &args).await?;
             // One write of the whole text: the report ends with its own newline.

@@ -123,7 +123,7 @@ impl JournalError {
     fn new(location: &str, error: impl std::fmt::Display) -> Self {
         let detail: String = crate::klarna::sanitize::escape(&error.to_string())
             .chars()
-            .take(300)
+            .take(800)
             .collect();
         Self {
             location: location.to_string(),
@@ -265,6 +265,32 @@ impl Journal {
             JournalLocation::Sqlite(path) => Arc::new(SqliteJournal::open(path).await?),
             JournalLocation::Memory => Arc::new(SqliteJournal::in_memory().await?),
             JournalLocation::Postgres(url) => Arc::new(PostgresJournal::open(url).await?),
+        };
+        Ok(Self { store, window })
+    }
+
+    /// Opens the journal at `location` to read it only (`klarna-mcp journal …`): nothing is
+    /// created, migrated or re-permissioned, an archive on read-only media can be read, and
+    /// a file that is not a journal is refused.
+    pub async fn open_read_only(
+        location: &JournalLocation,
+        window: Duration,
+    ) -> Result<Self, JournalError> {
+        let store: Arc<dyn JournalStore> = match location {
+            JournalLocation::Sqlite(path) => Arc::new(SqliteJournal::open_read_only(path).await?),
+            JournalLocation::Memory => {
+                return Err(JournalError {
+                    location: location.describe(),
+                    detail: "an in-memory journal keeps nothing to read".into(),
+                });
+            }
+            JournalLocation::Postgres(url) => {
+                location.check().map_err(|detail| JournalError {
+                    location: location.describe(),
+                    detail,
+                })?;
+                Arc::new(PostgresJournal::open_read_only(url).await?)
+            }
         };
         Ok(Self { store, window })
     }
@@ -442,6 +468,12 @@ impl Journal {
     /// Every record, in chain order.
     pub async fn all_records(&self) -> Result<Vec<Record>, JournalError> {
         self.store.records(&RecordFilter::default()).await
+    }
+
+    /// Writes a consistent copy of the whole journal to the new file `target` (SQLite; a
+    /// PostgreSQL journal is backed up with the database's tools).
+    pub async fn backup_to(&self, target: &std::path::Path) -> Result<(), JournalError> {
+        self.store.backup_to(target).await
     }
 
     /// Recomputes the chain — an edited, removed or reordered record breaks it — and holds

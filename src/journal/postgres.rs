@@ -82,6 +82,16 @@ pub fn redact(url: &str) -> String {
 impl PostgresJournal {
     /// Connects to `url` and brings the schema up to date.
     pub async fn open(url: &str) -> Result<Self, JournalError> {
+        Self::connect(url, true).await
+    }
+
+    /// Connects to `url` to read only: no migration runs (a role that may only read can
+    /// use it, and nothing in the database changes).
+    pub async fn open_read_only(url: &str) -> Result<Self, JournalError> {
+        Self::connect(url, false).await
+    }
+
+    async fn connect(url: &str, migrate: bool) -> Result<Self, JournalError> {
         let describe = redact(url);
         let password = url::Url::parse(url)
             .ok()
@@ -103,7 +113,9 @@ impl PostgresJournal {
             .connect_with(options)
             .await
             .map_err(|e| fail(&e))?;
-        MIGRATOR.run(&pool).await.map_err(|e| fail(&e))?;
+        if migrate {
+            MIGRATOR.run(&pool).await.map_err(|e| fail(&e))?;
+        }
         Ok(Self {
             pool,
             describe,

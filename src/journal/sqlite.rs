@@ -8,6 +8,8 @@
 
 use std::{path::Path, str::FromStr, time::Duration};
 
+use time::OffsetDateTime;
+
 use futures::future::BoxFuture;
 use sqlx::{
     Row,
@@ -33,6 +35,11 @@ static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("src/journal/migration
 pub struct SqliteJournal {
     pool: SqlitePool,
     describe: String,
+    /// The witness file beside the journal (see [`Witness`]); `None` in memory and read-only.
+    witness: Option<std::path::PathBuf>,
+    /// Whether the file has the `operations` index (an archive written before it existed
+    /// has not: read-only views then fold its records).
+    has_index: bool,
 }
 
 impl SqliteJournal {
@@ -58,7 +65,142 @@ impl SqliteJournal {
             .run(&pool)
             .await
             .map_err(|e| JournalError::new(&describe, e))?;
-        Ok(Self { pool, describe })
+        let witness = Witness::path_for(path);
+        let held: Option<(i64, String)> =
+            sqlx::query_as("SELECT seq, recorded_at FROM journal ORDER BY seq DESC LIMIT 1")
+                .fetch_optional(&pool)
+                .await
+                .map_err(|e| JournalError::new(&describe, e))?;
+        if let Some(problem) = Witness::read(&witness).and_then(|w| {
+            w.missing_records(
+                held.as_ref().map_or(0, |(seq, _)| *seq),
+                OffsetDateTime::now_utc(),
+                &witness,
+            )
+        }) {
+            pool.close().await;
+            return Err(JournalError::new(&describe, problem));
+        }
+        Ok(Self {
+            pool,
+            describe,
+            witness: Some(witness),
+            has_index: true,
+        })
+    }
+
+    /// Opens the journal at `path` for reading only — a live journal, an archive, a copy on
+    /// read-only media: nothing is created, migrated, locked for writing or re-permissioned,
+    /// and a file that is not a journal is refused, never reported as an empty one.
+    pub async fn open_read_only(path: &Path) -> Result<Self, JournalError> {
+        let describe = path.display().to_string();
+        if !path.is_file() {
+            return Err(JournalError::new(
+                &describe,
+                "there is no journal file there",
+            ));
+        }
+        // Not a SQLite file at all: said at once (the driver would retry its connection).
+        let mut header = [0u8; 16];
+        let is_sqlite = std::fs::File::open(path)
+            .and_then(|mut f| std::io::Read::read_exact(&mut f, &mut header))
+            .is_ok()
+            && &header == b"SQLite format 3\0";
+        if !is_sqlite {
+            return Err(JournalError::new(
+                &describe,
+                "this file is not a klarna-mcp operation journal (it is not a SQLite database)",
+            ));
+        }
+        let options = SqliteConnectOptions::new()
+            .filename(path)
+            .read_only(true)
+            .create_if_missing(false)
+            .busy_timeout(Duration::from_secs(10));
+        let pool = SqlitePoolOptions::new()
+            .max_connections(1)
+            .acquire_timeout(Duration::from_secs(15))
+            .after_connect(|conn, _| {
+                Box::pin(async move {
+                    // An archive written before records carried a target: the view gives
+                    // its rows the column, empty (which is how their hashes were made). It
+                    // lives in the connection's temporary schema, which shadows the file's
+                    // table for unqualified names and needs no write to the file.
+                    let (columns, has_target): (i64, bool) = sqlx::query_as(
+                        "SELECT COUNT(*), COALESCE(SUM(name = 'target_id'), 0) > 0 FROM pragma_table_info('journal')",
+                    )
+                    .fetch_one(&mut *conn)
+                    .await?;
+                    if columns > 0 && !has_target {
+                        sqlx::query(
+                            "CREATE TEMP VIEW journal AS SELECT *, NULL AS target_id FROM main.journal",
+                        )
+                        .execute(&mut *conn)
+                        .await?;
+                    }
+                    Ok(())
+                })
+            })
+            .connect_with(options)
+            .await
+            .map_err(|e| JournalError::new(&describe, e))?;
+        let columns: Vec<String> =
+            sqlx::query_scalar("SELECT name FROM pragma_table_info('journal')")
+                .fetch_all(&pool)
+                .await
+                .map_err(|e| JournalError::new(&describe, e))?;
+        let required = [
+            "seq",
+            "op_id",
+            "verdict",
+            "prev_hash",
+            "hash",
+            "idempotency_key",
+        ];
+        if !required
+            .iter()
+            .all(|c| columns.iter().any(|have| have == c))
+        {
+            return Err(JournalError::new(
+                &describe,
+                "this file is not a klarna-mcp operation journal (it has no journal table of records)",
+            ));
+        }
+        let has_index: bool = sqlx::query_scalar(
+            "SELECT COUNT(*) > 0 FROM sqlite_master WHERE type = 'table' AND name = 'operations'",
+        )
+        .fetch_one(&pool)
+        .await
+        .map_err(|e| JournalError::new(&describe, e))?;
+        Ok(Self {
+            pool,
+            describe,
+            witness: None,
+            has_index,
+        })
+    }
+
+    /// Writes a consistent copy of the whole journal to `target` (a new file), while
+    /// writers go on: SQLite's `VACUUM INTO` reads one snapshot. The copy is a journal of its
+    /// own that every read-only command reads and verifies.
+    pub async fn backup_to(&self, target: &Path) -> Result<(), JournalError> {
+        let fail = |e: &dyn std::fmt::Display| JournalError::new(&self.describe, e);
+        if target.exists() {
+            return Err(fail(&format!(
+                "{} exists already; a backup never overwrites a file",
+                target.display()
+            )));
+        }
+        let target_text = target
+            .to_str()
+            .ok_or_else(|| fail(&"the backup's path is not valid UTF-8"))?;
+        sqlx::query("VACUUM INTO ?1")
+            .bind(target_text)
+            .execute(&self.pool)
+            .await
+            .map_err(|e| fail(&e))?;
+        restrict_file(target);
+        Ok(())
     }
 
     /// A journal that lives in memory and ends with the process (demo mode, tests).
@@ -79,7 +221,12 @@ impl SqliteJournal {
             .run(&pool)
             .await
             .map_err(|e| JournalError::new(&describe, e))?;
-        Ok(Self { pool, describe })
+        Ok(Self {
+            pool,
+            describe,
+            witness: None,
+            has_index: true,
+        })
     }
 }
 
@@ -158,6 +305,7 @@ impl SqliteJournal {
             .map(from_row)
             .collect::<Result<Vec<_>, _>>()
             .map_err(fail)?;
+        let mut last_written: Option<Record> = None;
         let decision = decide(&records);
         if !decision.append.is_empty() {
             let last = sqlx::query("SELECT seq, hash FROM journal ORDER BY seq DESC LIMIT 1")
@@ -175,10 +323,14 @@ impl SqliteJournal {
                 seq += 1;
                 let chained = Record::chain(seq, new, &prev);
                 insert(&mut tx, &chained).await.map_err(fail)?;
-                prev = chained.hash;
+                prev = chained.hash.clone();
+                last_written = Some(chained);
             }
         }
         tx.commit().await.map_err(fail)?;
+        if let (Some(path), Some(last)) = (&self.witness, last_written) {
+            Witness::write(path, &last);
+        }
         Ok(decision.outcome)
     }
 }
@@ -235,6 +387,9 @@ impl JournalStore for SqliteJournal {
         filter: &'a OperationFilter,
     ) -> BoxFuture<'a, Result<Vec<Operation>, JournalError>> {
         Box::pin(async move {
+            if !self.has_index {
+                return super::store::fold_operations(self, filter).await;
+            }
             let fail = |e: sqlx::Error| JournalError::new(&self.describe, e);
             let (sql, params) = row::list_operations(filter, placeholder);
             let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
@@ -272,8 +427,15 @@ impl JournalStore for SqliteJournal {
         })
     }
 
+    fn backup_to<'a>(&'a self, target: &'a Path) -> BoxFuture<'a, Result<(), JournalError>> {
+        Box::pin(SqliteJournal::backup_to(self, target))
+    }
+
     fn operation_index(&self) -> BoxFuture<'_, Result<Option<Vec<IndexRow>>, JournalError>> {
         Box::pin(async move {
+            if !self.has_index {
+                return Ok(None);
+            }
             let fail = |e: sqlx::Error| JournalError::new(&self.describe, e);
             sqlx::query(
                 "SELECT op_id, first_seq, latest_seq, verdict FROM operations ORDER BY first_seq",
@@ -312,4 +474,86 @@ async fn insert(
 
 fn placeholder(n: usize) -> String {
     format!("?{n}")
+}
+
+/// A small file beside the journal (`journal.sqlite3.witness`) that remembers how many
+/// records the journal held and when it last wrote one. The guards know only what the
+/// journal holds: a journal moved away (or replaced by an older copy) while its keys are
+/// still live at Klarna would let a keyless repeat of a write made minutes ago through. The
+/// witness stays behind when the file is moved, so a server that finds fewer records than
+/// the witness saw within Klarna's 24-hour key lifetime refuses writes instead of starting
+/// blind, and says how to go on.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct Witness {
+    /// How many records the journal held (the last record's number).
+    records: i64,
+    /// The last record's hash.
+    head: String,
+    /// When the last record was written (the journal's time format).
+    last_recorded_at: String,
+}
+
+impl Witness {
+    fn path_for(journal: &Path) -> std::path::PathBuf {
+        let mut name = journal.as_os_str().to_owned();
+        name.push(".witness");
+        std::path::PathBuf::from(name)
+    }
+
+    fn read(path: &Path) -> Option<Self> {
+        let text = std::fs::read_to_string(path).ok()?;
+        serde_json::from_str(&text).ok()
+    }
+
+    /// Best effort: a witness that cannot be written weakens only this check, never a write.
+    fn write(path: &Path, last: &Record) {
+        let witness = Self {
+            records: last.seq,
+            head: last.hash.clone(),
+            last_recorded_at: last.record.recorded_at.clone(),
+        };
+        let Ok(text) = serde_json::to_string(&witness) else {
+            return;
+        };
+        let mut temporary = path.as_os_str().to_owned();
+        temporary.push(".tmp");
+        let temporary = std::path::PathBuf::from(temporary);
+        if std::fs::write(&temporary, text).is_ok() {
+            restrict_file(&temporary);
+            let _ = std::fs::rename(&temporary, path);
+        }
+    }
+
+    /// Why a journal holding `held` records must not be written, if the witness saw more
+    /// within the key lifetime before `now`.
+    fn missing_records(&self, held: i64, now: OffsetDateTime, path: &Path) -> Option<String> {
+        if held >= self.records {
+            return None;
+        }
+        let last = OffsetDateTime::parse(
+            &self.last_recorded_at,
+            &time::format_description::well_known::Rfc3339,
+        )
+        .ok()?;
+        let recent = now - last <= super::KEY_LIFETIME;
+        if !recent {
+            tracing::warn!(
+                held,
+                witnessed = self.records,
+                last_recorded_at = %self.last_recorded_at,
+                "the operation journal holds fewer records than it once did (moved away or replaced); its last write is older than Klarna's 24-hour key lifetime, so the guards are not blind — keep the old file as the archive of those operations"
+            );
+            return None;
+        }
+        Some(format!(
+            "it holds {held} records, but the journal at this path held {} (the last written {}, \
+             within Klarna's 24-hour key lifetime): it was moved away or replaced by an older copy, \
+             and the guards would not see writes whose keys are still live. Put the journal back \
+             (an archive is made with `klarna-mcp journal backup FILE`, never by moving the file), \
+             or — once you have checked those orders — delete {} to start anew",
+            self.records,
+            self.last_recorded_at,
+            path.display()
+        ))
+    }
 }

@@ -60,27 +60,20 @@ pub trait JournalStore: Send + Sync {
         &'a self,
         filter: &'a OperationFilter,
     ) -> BoxFuture<'a, Result<Vec<Operation>, JournalError>> {
+        Box::pin(fold_operations(self, filter))
+    }
+
+    /// Writes a consistent copy of the whole journal to the new file `target`.
+    fn backup_to<'a>(
+        &'a self,
+        target: &'a std::path::Path,
+    ) -> BoxFuture<'a, Result<(), JournalError>> {
         Box::pin(async move {
-            let records = self
-                .records(&RecordFilter {
-                    order_id: filter.order_id.clone(),
-                    idempotency_key: filter.idempotency_key.clone(),
-                    since: filter.since.clone(),
-                })
-                .await?;
-            let mut ops: Vec<Operation> = guards::operations(&records)
-                .into_iter()
-                .filter(|op| {
-                    filter
-                        .since
-                        .as_deref()
-                        .is_none_or(|since| op.first.recorded_at.as_str() >= since)
-                })
-                .filter(|op| filter.verdict.is_none_or(|v| op.verdict() == v))
-                .collect();
-            ops.reverse();
-            ops.truncate(filter.limit);
-            Ok(ops)
+            let _ = target;
+            Err(JournalError {
+                location: self.describe(),
+                detail: "this journal is kept in a database: back it up with the database's own tools (pg_dump -t journal -t operations)".into(),
+            })
         })
     }
 
@@ -102,4 +95,32 @@ pub struct IndexRow {
     pub latest_seq: i64,
     /// The latest record's verdict, as stored.
     pub verdict: String,
+}
+
+/// The operations `filter` selects, folded from the records a [`RecordFilter`] reads: for
+/// stores (and archives) without an operations index.
+pub async fn fold_operations<S: JournalStore + ?Sized>(
+    store: &S,
+    filter: &OperationFilter,
+) -> Result<Vec<Operation>, JournalError> {
+    let records = store
+        .records(&RecordFilter {
+            order_id: filter.order_id.clone(),
+            idempotency_key: filter.idempotency_key.clone(),
+            since: filter.since.clone(),
+        })
+        .await?;
+    let mut ops: Vec<Operation> = guards::operations(&records)
+        .into_iter()
+        .filter(|op| {
+            filter
+                .since
+                .as_deref()
+                .is_none_or(|since| op.first.recorded_at.as_str() >= since)
+        })
+        .filter(|op| filter.verdict.is_none_or(|v| op.verdict() == v))
+        .collect();
+    ops.reverse();
+    ops.truncate(filter.limit);
+    Ok(ops)
 }

@@ -777,3 +777,81 @@ async fn one_capture_id_is_one_applied_operation() {
         Verification::Intact { .. }
     ));
 }
+
+/// The journal moved away a minute after a capture (what an archive by moving the file
+/// did): the fresh journal would not know the capture, so a keyless repeat would be sent.
+/// The witness beside it remembers: writes are refused, nothing is sent, and the message
+/// says how to go on; putting the file back (or deleting the witness) lets writes through.
+#[tokio::test]
+async fn a_journal_moved_away_within_the_key_lifetime_refuses_writes_instead_of_starting_blind() {
+    let dir = std::env::temp_dir().join(format!("klarna-mcp-moved-{}", uuid::Uuid::new_v4()));
+    let path = dir.join("journal.sqlite3");
+    let location = JournalLocation::Sqlite(path.clone());
+    let sim =
+        klarna_mcp::simulator::Simulator::start(klarna_mcp::simulator::SimulatorConfig::demo())
+            .await
+            .unwrap();
+    let id = sim.seed(SeedOrder::new(10000, "EUR"));
+    {
+        let config = crate::common::config_for(&sim);
+        let mut config = config;
+        config.journal = Some(location.clone());
+        let server = klarna_mcp::KlarnaServer::new(config).unwrap();
+        let client = crate::common::connect(server).await;
+        let h = Harness {
+            sim: sim.clone(),
+            client,
+        };
+        h.ok("capture_order", order_args(&id, json!({ "amount": 3000 })))
+            .await;
+        h.client.cancel().await.unwrap();
+    }
+    // "Archive" by moving the file (and SQLite's companions) away.
+    let moved = dir.join("moved");
+    std::fs::create_dir_all(&moved).unwrap();
+    for suffix in ["", "-wal", "-shm"] {
+        let from = dir.join(format!("journal.sqlite3{suffix}"));
+        if from.exists() {
+            std::fs::rename(&from, moved.join(format!("journal.sqlite3{suffix}"))).unwrap();
+        }
+    }
+    let mut config = crate::common::config_for(&sim);
+    config.journal = Some(location.clone());
+    let server = klarna_mcp::KlarnaServer::new(config).unwrap();
+    let h = Harness {
+        sim: sim.clone(),
+        client: crate::common::connect(server).await,
+    };
+    let text = h
+        .err("capture_order", order_args(&id, json!({ "amount": 3000 })))
+        .await;
+    assert!(
+        text.contains("moved away or replaced") && text.contains("journal backup"),
+        "{text}"
+    );
+    assert_eq!(
+        h.sim.snapshot(&id).unwrap().captured_amount,
+        3000,
+        "sent blind"
+    );
+    // Reads still work.
+    h.ok("get_order", json!({ "orderId": id })).await;
+    // Putting the journal back lets the guard see the capture: the keyless repeat is refused
+    // for what it is, a repeat.
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(dir.join(format!("journal.sqlite3{suffix}")));
+        let from = moved.join(format!("journal.sqlite3{suffix}"));
+        if from.exists() {
+            std::fs::rename(&from, dir.join(format!("journal.sqlite3{suffix}"))).unwrap();
+        }
+    }
+    let text = h
+        .err("capture_order", order_args(&id, json!({ "amount": 3000 })))
+        .await;
+    assert!(
+        text.contains("without an idempotency key") || text.contains("idempotencyKey"),
+        "{text}"
+    );
+    assert_eq!(h.sim.snapshot(&id).unwrap().captured_amount, 3000);
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -239,3 +239,108 @@ async fn the_journal_commands_list_show_verify_and_export() {
     let out = run(&["journal", "show", "no-such-key"]);
     assert_eq!(out.status.code(), Some(2));
 }
+
+/// `journal verify` (and every journal command) reads: an archive copy is verified without
+/// a byte or the file's mode changing, and a file that is not a journal — another SQLite
+/// database, a text file — is refused, never called intact.
+#[tokio::test]
+async fn journal_commands_read_archives_without_changing_them_and_refuse_other_files() {
+    let sim = Simulator::start(SimulatorConfig::demo()).await.unwrap();
+    let order = sim.seed(SeedOrder::new(10000, "EUR"));
+    let journal = crate::fresh_journal();
+    let (transport, _) = TokioChildProcess::builder(server(&sim, &journal))
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let client = ().serve(transport).await.unwrap();
+    let receipt = client
+        .call_tool(call(
+            "capture_order",
+            json!({ "orderId": order, "amount": 1000, "idempotencyKey": "archive-1" }),
+        ))
+        .await
+        .unwrap();
+    assert_eq!(receipt.is_error, Some(false));
+    client.cancel().await.unwrap();
+
+    let dir = journal.parent().unwrap().to_path_buf();
+    let archive = dir.join("archive-2026-12.sqlite3");
+    let run = |args: &[&str], file: &std::path::Path| {
+        std::process::Command::new(BIN)
+            .args(args)
+            .env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .env("KLARNA_JOURNAL", file)
+            .current_dir(std::env::temp_dir())
+            .output()
+            .unwrap()
+    };
+    let out = run(&["journal", "backup", archive.to_str().unwrap()], &journal);
+    assert!(out.status.success(), "{out:?}");
+    // A backup never overwrites.
+    let out = run(&["journal", "backup", archive.to_str().unwrap()], &journal);
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+    #[cfg(unix)]
+    use std::os::unix::fs::PermissionsExt;
+    #[cfg(unix)]
+    std::fs::set_permissions(&archive, std::fs::Permissions::from_mode(0o444)).unwrap();
+    let before = std::fs::read(&archive).unwrap();
+    let out = run(&["journal", "verify"], &archive);
+    assert!(
+        out.status.success()
+            && String::from_utf8_lossy(&out.stdout).starts_with("intact: 2 records"),
+        "{out:?}"
+    );
+    let out = run(&["journal", "list"], &archive);
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("archive-1"),
+        "{out:?}"
+    );
+    assert_eq!(
+        std::fs::read(&archive).unwrap(),
+        before,
+        "the archive changed"
+    );
+    #[cfg(unix)]
+    assert_eq!(
+        std::fs::metadata(&archive).unwrap().permissions().mode() & 0o777,
+        0o444,
+        "the archive's mode changed"
+    );
+
+    // Another SQLite database: no journal table.
+    let other = dir.join("other.sqlite3");
+    let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}?mode=rwc", other.display()))
+        .await
+        .unwrap();
+    sqlx::query("CREATE TABLE notes (body TEXT)")
+        .execute(&pool)
+        .await
+        .unwrap();
+    pool.close().await;
+    let text = dir.join("notes.txt");
+    std::fs::write(&text, "not a database at all\n".repeat(100)).unwrap();
+    for file in [&other, &text] {
+        let out = run(&["journal", "verify"], file);
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(!stdout.contains("intact"), "{}: {stdout}", file.display());
+        assert_ne!(out.status.code(), Some(0), "{}", file.display());
+    }
+    for file in [&other, &text] {
+        let out = run(&["journal", "verify"], file);
+        assert!(
+            String::from_utf8_lossy(&out.stderr).contains("not a klarna-mcp operation journal"),
+            "{out:?}"
+        );
+    }
+    // And nothing was added to them.
+    let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", other.display()))
+        .await
+        .unwrap();
+    let tables: Vec<String> =
+        sqlx::query_scalar("SELECT name FROM sqlite_master WHERE type = 'table'")
+            .fetch_all(&pool)
+            .await
+            .unwrap();
+    assert_eq!(tables, ["notes"]);
+}
