@@ -122,7 +122,8 @@ pub struct OperationView {
     /// The capture or refund the write acted on, when it acted on one inside the order.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub target_id: Option<String>,
-    /// Amount moved, or for cancel and release the amount that was still authorized.
+    /// Amount moved; for cancel and release the amount that was still authorized; for
+    /// update_order_amount the new order total; 0 for a write that moves no money.
     pub amount: i64,
     /// ISO 4217 currency of `amount`.
     pub currency: String,
