@@ -245,6 +245,21 @@ fn instructions(config: &Config, enabled: &[String]) -> String {
             }
         },
     ));
+    // The opt-in writes beyond the money writes, as far as they are served.
+    let changes: Vec<&str> = tools::write::kind::ALL
+        .iter()
+        .filter(|k| k.changes_the_order())
+        .map(|k| k.tool)
+        .filter(|t| enabled.iter().any(|e| e == t))
+        .collect();
+    if !changes.is_empty() {
+        text.push_str(&format!(
+            "\n- {} change the order without moving money — except extend_due_date, whose fee the merchant pays, \
+             and an increase by update_order_amount, which asks Klarna to authorize more of the customer's money: \
+             do them only when the user asked for that change on that order (each has an idempotencyKey too).",
+            changes.join(", ")
+        ));
+    }
     if config.read_only {
         text.push_str(" This server is read-only: it cannot capture, refund, cancel or release.");
     }

@@ -21,7 +21,7 @@ use crate::{
     journal::{self, Operation, OperationFilter, Verdict},
     money::format_money,
     server::KlarnaServer,
-    tools::write::kind::AmountRule,
+    tools::write::kind::{AmountRule, Target},
 };
 
 /// Most operations one call lists.
@@ -150,7 +150,8 @@ pub struct OperationView {
     /// The capture or refund the write acted on, when it acted on one inside the order.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub target_id: Option<String>,
-    /// Amount moved, or for cancel and release the amount that was still authorized.
+    /// Amount moved; for cancel and release the amount that was still authorized; for
+    /// update_order_amount the new order total; 0 for a write that moves no money.
     pub amount: i64,
     /// ISO 4217 currency of `amount`.
     pub currency: String,
@@ -220,7 +221,8 @@ impl OperationView {
     /// One line: when, what, where, how it ended.
     pub fn line(&self) -> String {
         let money = format_money(self.amount, &self.currency);
-        let what = match crate::tools::write::kind::by_tool(&self.tool) {
+        let kind = crate::tools::write::kind::by_tool(&self.tool);
+        let what = match kind {
             Some(kind) => match kind.amount {
                 AmountRule::UpToRemaining | AmountRule::UpToRefundable => {
                     format!("{} of {money}", kind.label())
@@ -233,9 +235,15 @@ impl OperationView {
             // A tool this build does not know (a newer server wrote the journal).
             None => self.tool.clone(),
         };
-        let on = match &self.target_id {
-            Some(target) => format!("{target} of order {}", self.order_id),
-            None => format!("order {}", self.order_id),
+        let on = match (&self.target_id, kind.map(|k| k.target)) {
+            (Some(target), Some(Target::Capture)) => {
+                format!("capture {target} of order {}", self.order_id)
+            }
+            (Some(target), Some(Target::Refund)) => {
+                format!("refund {target} of order {}", self.order_id)
+            }
+            (Some(target), _) => format!("{target} of order {}", self.order_id),
+            (None, _) => format!("order {}", self.order_id),
         };
         let mut facts = vec![format!("key {}", self.idempotency_key)];
         if let Some(who) = &self.principal {
@@ -294,31 +302,46 @@ pub struct OperationTotal {
     pub currency: String,
     /// How many were applied.
     pub count: usize,
-    /// Their amounts added up, in minor units (for cancel and release: what they ended).
+    /// Their amounts added up, in minor units (for cancel and release: what they ended; 0 for
+    /// kinds that move no money, such as shipping information or a new order total).
     pub amount: i64,
 }
 
+/// Whether a kind's amounts add up to money moved or ended (capture, refund, cancel,
+/// release) — not a new order total, not a change that moves nothing.
+fn sums_money(kind: &crate::tools::write::kind::KindSpec) -> bool {
+    matches!(
+        kind.amount,
+        AmountRule::UpToRemaining | AmountRule::UpToRefundable | AmountRule::EndsRemaining
+    )
+}
+
 /// Totals per kind and currency of the applied operations among `operations`, in the order
-/// each kind first appears.
+/// each kind first appears. Kinds that move no money are counted, with amount 0.
 pub fn totals(operations: &[OperationView]) -> Vec<OperationTotal> {
     let mut totals: Vec<OperationTotal> = Vec::new();
     for op in operations
         .iter()
         .filter(|op| op.verdict == Verdict::Applied)
     {
+        let amount = if crate::tools::write::kind::by_tool(&op.tool).is_some_and(sums_money) {
+            op.amount
+        } else {
+            0
+        };
         match totals
             .iter_mut()
             .find(|t| t.tool == op.tool && t.currency == op.currency)
         {
             Some(t) => {
                 t.count += 1;
-                t.amount = t.amount.saturating_add(op.amount);
+                t.amount = t.amount.saturating_add(amount);
             }
             None => totals.push(OperationTotal {
                 tool: op.tool.clone(),
                 currency: op.currency.clone(),
                 count: 1,
-                amount: op.amount,
+                amount,
             }),
         }
     }
@@ -329,14 +352,15 @@ pub fn totals(operations: &[OperationView]) -> Vec<OperationTotal> {
 pub fn totals_line(totals: &[OperationTotal]) -> String {
     totals
         .iter()
-        .map(|t| {
-            let kind =
-                crate::tools::write::kind::by_tool(&t.tool).map_or(t.tool.as_str(), |k| k.label());
-            format!(
-                "{kind} {} × {}",
+        .map(|t| match crate::tools::write::kind::by_tool(&t.tool) {
+            Some(kind) if sums_money(kind) => format!(
+                "{} {} × {}",
+                kind.label(),
                 t.count,
                 format_money(t.amount, &t.currency)
-            )
+            ),
+            Some(kind) => format!("{} × {}", kind.label(), t.count),
+            None => format!("{} × {}", t.tool, t.count),
         })
         .collect::<Vec<_>>()
         .join("; ")
