@@ -41,6 +41,23 @@ async fn a_reader_cannot_see_or_call_writes_and_a_writer_is_named_in_the_journal
             .collect();
         names.sort();
         assert_eq!(names, ["get_capture", "get_order", "list_operations"]);
+        // Only the prompts whose tools a reader may call.
+        let prompts: Vec<String> = reader
+            .list_all_prompts()
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|p| p.name.to_string())
+            .collect();
+        assert_eq!(prompts, ["summarize_order"]);
+        let refused = reader
+            .get_prompt(
+                rmcp::model::GetPromptRequestParams::new("capture_remaining").with_arguments(
+                    rmcp::model::object(json!({ "orderId": order, "shipmentReference": "s-1" })),
+                ),
+            )
+            .await;
+        assert!(refused.is_err(), "{refused:?}");
         let read = call(&reader, "get_order", json!({ "orderId": order })).await;
         assert_eq!(read.is_error, Some(false), "{}", text(&read));
         reader.cancel().await.unwrap();
