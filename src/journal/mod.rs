@@ -169,6 +169,10 @@ pub struct Finished {
     pub verdict: Verdict,
     /// The operation the money is counted under, when not this one.
     pub counted_under: Option<String>,
+    /// Whether that operation already had this answer (a same-key call answered first), so
+    /// this call's answer was Klarna's replay of it; false when this answer settled an
+    /// earlier operation that had none.
+    pub answered_before: bool,
 }
 
 /// Which operations to list.
@@ -420,10 +424,27 @@ impl Journal {
                 &key,
                 Box::new(move |records| {
                     let settled = guards::settlements(&verdict, records);
-                    let owner = settled.first().map(|s| s.op_id.clone()).or_else(|| {
-                        guards::applied_elsewhere(&verdict, records).map(|op| op.first.op_id)
-                    });
+                    let already_applied =
+                        guards::applied_elsewhere(&verdict, records).map(|op| op.first.op_id);
+                    // This operation was itself settled as applied, with this very id, by
+                    // the answer to another call with its key: that answer came first, and
+                    // this one is Klarna's replay of it (the money is counted here once).
+                    let settled_with_this_answer =
+                        verdict.verdict == Verdict::Applied
+                            && verdict.created_id.is_some()
+                            && guards::operations(records).iter().any(|op| {
+                                op.first.op_id == verdict.op_id
+                                    && op.latest.record.verdict == Verdict::Applied
+                                    && op.latest.record.created_id == verdict.created_id
+                            });
+                    let answered_before = settled_with_this_answer
+                        || (settled.is_empty() && already_applied.is_some());
+                    let owner = settled
+                        .first()
+                        .map(|s| s.op_id.clone())
+                        .or(already_applied);
                     let recorded = match &owner {
+                        _ if settled_with_this_answer => verdict,
                         Some(owner) if verdict.verdict == Verdict::Applied => NewRecord {
                             verdict: Verdict::Replayed,
                             note: Some(format!(
@@ -441,6 +462,7 @@ impl Journal {
                     let finished = Finished {
                         verdict: recorded.verdict,
                         counted_under: owner,
+                        answered_before,
                     };
                     let mut append = vec![recorded];
                     append.extend(settled);

@@ -450,7 +450,18 @@ impl KlarnaServer {
             http_status: Some(sent.status),
             ..attempt
         };
-        record(&journal, applied, call.limits.deadline).await;
+        let finished = record(&journal, applied, call.limits.deadline).await;
+        // The journal knows another call with this key already holds this capture or refund
+        // id as applied (it was answered first): the money moved once, counted there, and
+        // this call reports Klarna's answer as the replay it is.
+        let replay_of_a_racer = finished.is_some_and(|f| f.answered_before);
+        let earlier = match (earlier, replay_of_a_racer) {
+            (None, true) if kind.moves_money() => Some(rules::EarlierWrite {
+                amount: Some(amount),
+                reference: None,
+            }),
+            (earlier, _) => earlier,
+        };
         let facts = WriteFacts {
             notice: self.notice().map(str::to_string),
             order_id: order_id.to_string(),
@@ -639,11 +650,15 @@ fn check_readable(order: &Order, order_id: &str) -> Result<(), ToolError> {
 /// result, with its idempotency key, must reach the client before the client gives up. An
 /// operation whose verdict is lost stays `pending` in the journal — it keeps blocking a
 /// repeat under a new key, and a repeat with its key settles it.
-async fn record(journal: &Journal, record: NewRecord, deadline: Instant) {
+async fn record(
+    journal: &Journal,
+    record: NewRecord,
+    deadline: Instant,
+) -> Option<journal::Finished> {
     let until = deadline.max(Instant::now() + JOURNAL_VERDICT_GRACE);
     let failure = match tokio::time::timeout_at(until.into(), journal.finish(record.clone())).await
     {
-        Ok(Ok(_)) => return,
+        Ok(Ok(finished)) => return Some(finished),
         Ok(Err(e)) => e.to_string(),
         Err(_) => "it did not answer in time (another process may hold it)".to_string(),
     };
@@ -689,6 +704,7 @@ async fn record(journal: &Journal, record: NewRecord, deadline: Instant) {
             pause = (pause * 2).min(Duration::from_secs(5));
         }
     });
+    None
 }
 
 /// The journal did not answer before the write was sent: nothing went to Klarna. The pending
