@@ -21,7 +21,8 @@ pub struct AuditLine<'a> {
     pub confirmed: Option<bool>,
     /// Who called, on a team server.
     pub principal: Option<&'a str>,
-    /// ok, invalid_input, refused, declined, klarna_error, local_error, outcome_unknown.
+    /// ok, invalid_input, refused, declined, klarna_error, local_error, outcome_unknown,
+    /// forbidden, internal_error, config_error.
     pub outcome: &'static str,
     /// Last HTTP status from Klarna.
     pub http_status: Option<u16>,
@@ -50,8 +51,25 @@ impl<'a> AuditLine<'a> {
     }
 }
 
+impl<'a> AuditLine<'a> {
+    /// A call answered with the configuration error, in a server whose configuration cannot
+    /// be used: nothing else got that far.
+    pub fn unconfigured(tool: &'a str) -> Self {
+        Self {
+            outcome: "config_error",
+            principal: None,
+            ..Self::forbidden(tool, "")
+        }
+    }
+}
+
 /// Writes the line through `tracing` (stderr).
 pub fn record(line: &AuditLine<'_>) {
+    crate::telemetry::metrics::tool_call(
+        line.tool,
+        line.outcome,
+        std::time::Duration::from_millis(line.duration_ms),
+    );
     tracing::info!(
         target: "audit",
         tool = line.tool,

@@ -91,6 +91,9 @@ pub struct Config {
     /// `KLARNA_STATE_KEY`: the key that seals confirmation `requestState`, shared by the
     /// replicas of a team server; `None` = a random key per process.
     pub state_key: Option<SecretSlice<u8>>,
+    /// `KLARNA_METRICS_LISTEN`: where Prometheus metrics are served, on a listener of their
+    /// own; `None` = no metrics.
+    pub metrics_listen: Option<std::net::SocketAddr>,
     /// `KLARNA_LOG_FORMAT`.
     pub log_format: LogFormat,
     /// `RUST_LOG`, from the environment or `.env`.
@@ -99,6 +102,9 @@ pub struct Config {
     pub dotenv: Option<DotEnvUse>,
     /// Demo mode: the built-in simulator, fake money, a notice on every result.
     pub demo: Option<DemoMode>,
+    /// What parses but is probably a mistake (an unknown `KLARNA_*` name, an incomplete
+    /// credential set, a placeholder), said at start-up; see [`warnings`].
+    pub warnings: Vec<String>,
 }
 
 /// What a `.env` contributed, for the startup log (names only, never values).
@@ -234,7 +240,20 @@ impl Config {
             Ok(dir) => DotEnv::load(&dir)?,
             Err(_) => None,
         };
-        Self::from_sources(|name| std::env::var(name).ok(), dotenv)
+        let mut config = Self::from_sources(|name| std::env::var(name).ok(), dotenv)?;
+        config.check_names(&environment_names());
+        Ok(config)
+    }
+
+    /// Adds a warning for every `KLARNA_*` name in `environment` (the real environment's
+    /// names) or in the `.env` read that the server does not read.
+    pub fn check_names(&mut self, environment: &[String]) {
+        let from_dotenv = self.dotenv.as_ref().map_or(&[][..], |d| &d.set[..]);
+        let given = environment
+            .iter()
+            .map(|n| (n.as_str(), "environment"))
+            .chain(from_dotenv.iter().map(|n| (n.as_str(), ".env")));
+        self.warnings.extend(warnings::unknown_variables(given));
     }
 
     /// Parses configuration from the real environment (`real`) and a `.env`. A variable the
@@ -277,6 +296,13 @@ impl Config {
                     "{name} in {} would loosen a safeguard: {why}. A .env comes from whoever wrote the \
                      directory the server starts in, so it may only make the server stricter; set {name} in \
                      the real environment (the MCP client's \"env\" block) if you mean it",
+                    dotenv.path.display()
+                )));
+            }
+            if given("KLARNA_METRICS_LISTEN") {
+                return Err(ConfigError::Conflict(format!(
+                    "KLARNA_METRICS_LISTEN is set in {}. Whether this server opens a listener, and where, is decided \
+                     by whoever runs it, not by a file in the directory it starts in: set it in the real environment",
                     dotenv.path.display()
                 )));
             }
@@ -333,6 +359,7 @@ impl Config {
             return Err(ConfigError::Conflict(format!("KLARNA_API_HOST: {e}")));
         }
         let credentials = parsed.credentials;
+        let warnings = parsed.warnings;
 
         let base_url = get("KLARNA_BASE_URL")
             .map(|v| parse_base_url(&v))
@@ -444,6 +471,9 @@ impl Config {
                     )
                 })?,
         };
+        let metrics_listen = get("KLARNA_METRICS_LISTEN")
+            .map(|v| parse_listen_address("KLARNA_METRICS_LISTEN", &v))
+            .transpose()?;
         let log_format = match get("KLARNA_LOG_FORMAT").map(|v| v.to_ascii_lowercase()) {
             None => LogFormat::Text,
             Some(v) => match v.as_str() {
@@ -499,10 +529,12 @@ impl Config {
             duplicate_window,
             reports_dir,
             state_key,
+            metrics_listen,
             log_format,
             log_filter: None,
             dotenv: None,
             demo: None,
+            warnings,
         })
     }
 
@@ -566,6 +598,31 @@ impl Config {
                 .map_or("none".to_string(), JournalLocation::describe),
         )
     }
+}
+
+/// A listener address: `HOST:PORT`, or a port alone for that port on 127.0.0.1.
+fn parse_listen_address(
+    var: &'static str,
+    value: &str,
+) -> Result<std::net::SocketAddr, ConfigError> {
+    if let Ok(port) = value.parse::<u16>() {
+        return Ok(std::net::SocketAddr::from(([127, 0, 0, 1], port)));
+    }
+    value.parse().map_err(|_| {
+        invalid(
+            var,
+            value,
+            "use an address and port such as 127.0.0.1:9464 (or a port alone, on 127.0.0.1)",
+        )
+    })
+}
+
+/// The `KLARNA_*` names in the process environment (names only: values are read by name).
+pub fn environment_names() -> Vec<String> {
+    std::env::vars_os()
+        .filter_map(|(name, _)| name.into_string().ok())
+        .filter(|name| name.starts_with("KLARNA_"))
+        .collect()
 }
 
 /// The platform's place for saved reports: `<data dir>/klarna-mcp/reports` — on Linux
@@ -742,6 +799,7 @@ pub fn base_url_is_loopback(base: &BaseUrl) -> bool {
 
 pub mod credentials;
 pub mod dotenv;
+pub mod warnings;
 
 pub use dotenv::DotEnv;
 

@@ -37,6 +37,9 @@
 //!   [`auth::Principal`] with a read or write role.
 //! - [`journal`] — the operation journal: every write recorded before it is sent, the guards
 //!   that stop a repeat from moving money twice (SQLite, or PostgreSQL for a team).
+//! - [`telemetry`] — the server's account of itself: logs on stderr; Prometheus metrics on
+//!   a listener of their own (`KLARNA_METRICS_LISTEN`) and OpenTelemetry traces over OTLP
+//!   (the real environment's `OTEL_*`), each off unless configured.
 //! - [`simulator`] — a stateful Klarna OM and Settlements simulator (axum on loopback) for
 //!   tests and `--demo`; it shares no code with the rest on purpose.
 

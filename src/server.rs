@@ -1,7 +1,10 @@
 //! [`KlarnaServer`]: the MCP server — its tools, prompts, instructions, and the guard that
 //! keeps a panicking tool from leaving a client waiting forever.
 
-use std::{panic::AssertUnwindSafe, sync::Arc};
+use std::{
+    panic::AssertUnwindSafe,
+    sync::{Arc, atomic::Ordering},
+};
 
 use futures::FutureExt;
 use rmcp::{
@@ -24,6 +27,7 @@ use crate::{
     host::host_list,
     journal::{Journal, JournalError},
     klarna::KlarnaClient,
+    telemetry::client_log::NOTICE_TARGET,
     tools::{self, call::ToolCall, confirm::StateCodec, in_flight::InFlightWrites},
 };
 
@@ -49,6 +53,12 @@ struct State {
     /// Opened on first use (and again after a failure), so a journal that cannot be
     /// written refuses writes without stopping reads — and recovers when it can be.
     journal: tokio::sync::Mutex<Option<Journal>>,
+    /// Set when the configuration could not be used: every tool call answers with it.
+    config_error: Option<String>,
+    /// The sessions that asked for the server's notices (`logging/setLevel`).
+    client_logs: crate::telemetry::client_log::Sessions,
+    /// Whether the journal's last opening failed, so that clients are told once per episode.
+    journal_failing: std::sync::atomic::AtomicBool,
 }
 
 /// Why the server could not be built.
@@ -77,6 +87,30 @@ impl KlarnaServer {
         Self::build(config, Some(journal))
     }
 
+    /// A server for a configuration that cannot be used, so that a desktop client shows the
+    /// problem instead of a disconnected server: it lists the default tools, and answers
+    /// every tool call with `problem` (the variable and the fix) as an `isError` result.
+    /// Nothing is ever sent to Klarna, and no journal is opened.
+    pub fn unconfigured(problem: String) -> Result<Self, StartError> {
+        let mut config = Config::from_vars(|_| None)?;
+        config.journal = None;
+        config.reports_dir = None;
+        let mut server = Self::build(config, None)?;
+        if let Some(state) = Arc::get_mut(&mut server.state) {
+            state.instructions = format!(
+                "klarna-mcp cannot work until its configuration is fixed: {problem}. Every tool call answers with \
+                 this; tell the user what to change and that the server needs a restart afterwards."
+            );
+            state.config_error = Some(problem);
+        }
+        Ok(server)
+    }
+
+    /// Why the configuration cannot be used, when it cannot.
+    pub fn config_error(&self) -> Option<&str> {
+        self.state.config_error.as_deref()
+    }
+
     fn build(config: Config, journal: Option<Journal>) -> Result<Self, StartError> {
         let client = KlarnaClient::new(config.client.clone())?;
         let tool_router = tools::router_for(&config)?;
@@ -100,6 +134,9 @@ impl KlarnaServer {
                 confirmations,
                 in_flight: Arc::new(InFlightWrites::default()),
                 journal: tokio::sync::Mutex::new(journal),
+                config_error: None,
+                client_logs: Default::default(),
+                journal_failing: Default::default(),
             }),
             tool_router,
             prompt_router: Self::prompt_router(),
@@ -137,7 +174,22 @@ impl KlarnaServer {
             location: "(none)".into(),
             detail: "no data directory was found for it; set KLARNA_JOURNAL to a file path".into(),
         })?;
-        let journal = Journal::open(location, config.duplicate_window).await?;
+        let journal = match Journal::open(location, config.duplicate_window).await {
+            Ok(journal) => journal,
+            Err(e) => {
+                if !self.state.journal_failing.swap(true, Ordering::AcqRel) {
+                    tracing::error!(
+                        target: NOTICE_TARGET,
+                        "the operation journal cannot be used, so writes are refused until it can (reads work); \
+                         the server's log says why"
+                    );
+                }
+                return Err(e);
+            }
+        };
+        if self.state.journal_failing.swap(false, Ordering::AcqRel) {
+            tracing::info!(target: NOTICE_TARGET, "the operation journal works again: writes are accepted");
+        }
         *slot = Some(journal.clone());
         Ok(journal)
     }
@@ -287,18 +339,43 @@ fn instructions(config: &Config, enabled: &[String]) -> String {
 #[tool_handler(router = self.tool_router)]
 impl ServerHandler for KlarnaServer {
     fn get_info(&self) -> ServerConfig {
-        ServerConfig::new(
-            ServerCapabilities::builder()
-                .enable_tools()
-                .enable_prompts()
-                .build(),
-        )
-        .with_server_info(
-            Implementation::new("klarna-mcp", env!("CARGO_PKG_VERSION"))
-                .with_title("Klarna Order Management")
-                .with_description("Look up, capture, refund, cancel and release Klarna orders."),
-        )
-        .with_instructions(self.state.instructions.clone())
+        // `logging` is deprecated in MCP in favour of OpenTelemetry, which the server also
+        // offers; clients still show these messages to their users.
+        #[allow(deprecated)]
+        let capabilities = ServerCapabilities::builder()
+            .enable_tools()
+            .enable_prompts()
+            .enable_logging()
+            .build();
+        ServerConfig::new(capabilities)
+            .with_server_info(
+                Implementation::new("klarna-mcp", env!("CARGO_PKG_VERSION"))
+                    .with_title("Klarna Order Management")
+                    .with_description(
+                        "Look up, capture, refund, cancel and release Klarna orders.",
+                    ),
+            )
+            .with_instructions(self.state.instructions.clone())
+    }
+
+    /// `logging/setLevel`: from now on this session receives the server's notices at `level`
+    /// and above (those of start-up first).
+    #[allow(deprecated)]
+    async fn set_level(
+        &self,
+        request: rmcp::model::SetLevelRequestParams,
+        context: RequestContext<RoleServer>,
+    ) -> Result<(), McpError> {
+        let session = context
+            .extensions
+            .get::<axum::http::request::Parts>()
+            .and_then(|p| p.headers.get("mcp-session-id"))
+            .and_then(|v| v.to_str().ok())
+            .map_or_else(|| "stdio".to_string(), str::to_string);
+        self.state
+            .client_logs
+            .set_level(session, request.level, context.peer.clone());
+        Ok(())
     }
 
     /// The tools this caller may use: all of them, or on a team server only the read tools
@@ -368,7 +445,35 @@ impl ServerHandler for KlarnaServer {
         request: CallToolRequestParams,
         context: RequestContext<RoleServer>,
     ) -> Result<CallToolResponse, McpError> {
+        use tracing::Instrument;
+        let span = crate::telemetry::traces::tool_call_span(&request.name, &context);
+        let response = self
+            .answer_tool_call(request, context)
+            .instrument(span.clone())
+            .await;
+        crate::telemetry::traces::end_tool_call(&span, &response);
+        response
+    }
+}
+
+impl KlarnaServer {
+    /// Answers one tool call: the configuration error if there is one, a refusal for a
+    /// reader calling a write tool, else the tool — with a panic caught.
+    async fn answer_tool_call(
+        &self,
+        request: CallToolRequestParams,
+        context: RequestContext<RoleServer>,
+    ) -> Result<CallToolResponse, McpError> {
         let name = request.name.clone();
+        if let Some(problem) = &self.state.config_error {
+            crate::audit::record(&crate::audit::AuditLine::unconfigured(&name));
+            return Ok(CallToolResult::error(vec![ContentBlock::text(format!(
+                "klarna-mcp cannot run `{name}`: its configuration has an error. {problem}. Nothing was sent to \
+                 Klarna. Fix that variable in the MCP client's \"env\" block (or in the .env file of the directory \
+                 the server starts in), then restart the server."
+            ))])
+            .into());
+        }
         // A principal that may only read never reaches a write tool (nor learns more than
         // that it lacks the role); the HTTP layer has usually answered 403 already.
         if let Some(principal) = principal_of(&context)

@@ -14,9 +14,11 @@ use crate::{
     audit::{self, AuditLine},
     demo,
     http::{self, HttpConfig},
+    server::StartError,
     simulator::Simulator,
     stdio::StdioTransport,
     telemetry,
+    telemetry::client_log::{self, NOTICE_TARGET},
     tools::in_flight::InFlightWrites,
 };
 
@@ -37,17 +39,56 @@ pub async fn run(args: Args, demo: bool) -> ExitCode {
     }
 }
 
+/// How a transport treats a configuration that cannot be used.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum OnConfigError {
+    /// Stop: the team server does not start on a configuration it cannot use.
+    Exit,
+    /// Serve anyway, answering every tool call with the error: a desktop client that starts
+    /// the server shows a result, where an exit would show only a disconnected server.
+    Answer,
+}
+
+/// What [`prepare`] made: the server, the demo simulator to keep alive, and whether the
+/// server only answers a configuration error (then the process exits with status 2).
+struct Prepared {
+    server: KlarnaServer,
+    _simulator: Option<Simulator>,
+    config_error: bool,
+}
+
 /// What both transports need first: configuration, logging, the demo simulator when asked
 /// (returned, to be kept alive), the server, and the journal opened.
-async fn prepare(demo: bool) -> Result<(KlarnaServer, Option<Simulator>), ExitCode> {
+async fn prepare(demo: bool, on_error: OnConfigError) -> Result<Prepared, ExitCode> {
     let config = match Config::from_env() {
         Ok(c) => c,
         Err(e) => {
-            eprintln!("klarna-mcp: configuration error: {e}");
-            return Err(ExitCode::from(2));
+            init_fallback_logging();
+            let mut names_only = Config::from_vars(|_| None).map_err(|_| ExitCode::from(2))?;
+            names_only.check_names(&crate::config::environment_names());
+            for warning in &names_only.warnings {
+                tracing::warn!(target: NOTICE_TARGET, "{warning}");
+            }
+            return unusable(e.to_string(), on_error);
         }
     };
-    telemetry::init_logging(config.log_format, config.log_filter.as_deref());
+    let traces = start_traces();
+    telemetry::init_logging(
+        config.log_format,
+        config.log_filter.as_deref(),
+        traces.as_ref().ok().copied().flatten(),
+    );
+    match traces {
+        Ok(Some(_)) => tracing::info!(
+            endpoint = %otlp_endpoint(),
+            "traces: exporting spans over OTLP (http/protobuf), as the OTEL_* variables ask"
+        ),
+        Ok(None) => {}
+        Err(why) => tracing::warn!("traces are off: {why}"),
+    }
+    for warning in &config.warnings {
+        tracing::warn!(target: NOTICE_TARGET, "{warning}");
+    }
     if let Some(dotenv) = &config.dotenv {
         tracing::info!(
             path = %dotenv.path.display(),
@@ -70,9 +111,16 @@ async fn prepare(demo: bool) -> Result<(KlarnaServer, Option<Simulator>), ExitCo
         (config, None)
     };
     tracing::info!("{}", config.describe());
+    if let Some(addr) = config.metrics_listen
+        && let Err(e) = telemetry::metrics::start(addr).await
+    {
+        tracing::error!("{e}");
+        return Err(ExitCode::FAILURE);
+    }
 
     let server = match KlarnaServer::new(config) {
         Ok(s) => s,
+        Err(StartError::Config(e)) => return unusable(e.to_string(), on_error),
         Err(e) => {
             tracing::error!("{e}");
             return Err(ExitCode::from(2));
@@ -80,7 +128,75 @@ async fn prepare(demo: bool) -> Result<(KlarnaServer, Option<Simulator>), ExitCo
     };
     tracing::info!(tools = %server.tool_names().join(","), "serving");
     report_journal(&server).await;
-    Ok((server, simulator))
+    Ok(Prepared {
+        server,
+        _simulator: simulator,
+        config_error: false,
+    })
+}
+
+/// The OpenTelemetry exporter, when the real environment's `OTEL_*` variables ask for it
+/// (`Ok(None)` when they do not; `Err` says why what they ask cannot be done).
+fn start_traces() -> Result<Option<&'static opentelemetry_sdk::trace::SdkTracerProvider>, String> {
+    use telemetry::traces::{self, Wanted};
+    match traces::wanted(|name| std::env::var(name).ok()) {
+        Wanted::Off => Ok(None),
+        Wanted::Unsupported(why) => Err(why),
+        Wanted::Otlp => traces::start().map(Some),
+    }
+}
+
+/// Where spans go, as it may be logged (scheme, host and port).
+fn otlp_endpoint() -> String {
+    let endpoint = [
+        "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT",
+        "OTEL_EXPORTER_OTLP_ENDPOINT",
+    ]
+    .into_iter()
+    .find_map(|name| std::env::var(name).ok().filter(|v| !v.trim().is_empty()))
+    .unwrap_or_else(|| "http://localhost:4318".into());
+    url::Url::parse(endpoint.trim()).map_or_else(
+        |_| "(not a URL)".to_string(),
+        |u| crate::config::redacted_url(&u),
+    )
+}
+
+/// Logging for a configuration that could not be read: `RUST_LOG` and `KLARNA_LOG_FORMAT`
+/// from the environment as they are, text when the format is not `json`.
+fn init_fallback_logging() {
+    let format = match std::env::var("KLARNA_LOG_FORMAT") {
+        Ok(v) if v.trim().eq_ignore_ascii_case("json") => crate::config::LogFormat::Json,
+        _ => crate::config::LogFormat::Text,
+    };
+    let filter = std::env::var("RUST_LOG").ok();
+    telemetry::init_logging(format, filter.as_deref(), None);
+}
+
+/// A configuration that cannot be used: the team server stops (status 2); on stdio, a server
+/// that answers every tool call with `problem`.
+fn unusable(problem: String, on_error: OnConfigError) -> Result<Prepared, ExitCode> {
+    if on_error == OnConfigError::Exit {
+        eprintln!("klarna-mcp: configuration error: {problem}");
+        return Err(ExitCode::from(2));
+    }
+    tracing::error!(target: NOTICE_TARGET, "klarna-mcp: configuration error: {problem}");
+    match KlarnaServer::unconfigured(problem) {
+        Ok(server) => {
+            tracing::warn!(
+                "serving only to report the configuration error: every tool call answers with it, nothing is sent \
+                 to Klarna; fix it and restart"
+            );
+            Ok(Prepared {
+                server,
+                _simulator: None,
+                config_error: true,
+            })
+        }
+        Err(e) => {
+            tracing::error!("{e}");
+            Err(ExitCode::from(2))
+        }
+    }
 }
 
 /// What a live server's log says first: a base URL that sends every request elsewhere than
@@ -109,10 +225,15 @@ fn warn_about_live(config: &Config) {
 /// MCP on stdin/stdout until the client closes stdin or a signal arrives.
 async fn serve_stdio(demo: bool) -> ExitCode {
     let signals = Signals::listen();
-    let (server, _simulator) = match prepare(demo).await {
+    let prepared = match prepare(demo, OnConfigError::Answer).await {
         Ok(prepared) => prepared,
         Err(code) => return code,
     };
+    let server = prepared.server.clone();
+    client_log::mark_serving();
+    // A server that only reports a configuration error ends with status 2 however its
+    // session ends, so a script or a supervisor still sees the configuration is unusable.
+    let failed_code: i32 = if prepared.config_error { 2 } else { 0 };
     if std::io::stdin().is_terminal() {
         eprintln!("{}", guide(&server));
     }
@@ -129,7 +250,8 @@ async fn serve_stdio(demo: bool) -> ExitCode {
         // Whether or not the stdin read can be interrupted (it cannot when stdin is a
         // terminal or a socket), writes in flight get their grace, then the process ends.
         settle_writes(&signal_in_flight, grace).await;
-        std::process::exit(0);
+        telemetry::traces::shutdown().await;
+        std::process::exit(failed_code);
     });
 
     let (stdin, stdout) = stdio_pipes();
@@ -137,7 +259,7 @@ async fn serve_stdio(demo: bool) -> ExitCode {
     let service = match server.serve_with_ct(transport, ct).await {
         Ok(service) => service,
         Err(ServerInitializeError::Cancelled | ServerInitializeError::ConnectionClosed(_)) => {
-            return ExitCode::SUCCESS;
+            return ExitCode::from(u8::try_from(failed_code).unwrap_or(2));
         }
         Err(e) => {
             tracing::error!("MCP initialization failed: {e}");
@@ -147,7 +269,7 @@ async fn serve_stdio(demo: bool) -> ExitCode {
     let code = match service.waiting().await {
         Ok(reason) => {
             tracing::info!(?reason, "server stopped");
-            0
+            failed_code
         }
         Err(e) => {
             tracing::error!("server task failed: {e}");
@@ -155,6 +277,7 @@ async fn serve_stdio(demo: bool) -> ExitCode {
         }
     };
     settle_writes(&in_flight, grace).await;
+    telemetry::traces::shutdown().await;
     // Exit now rather than wait for the runtime to join a blocking stdin read that may never
     // return: tokio's stdin reads on a blocking thread that cannot be interrupted.
     std::process::exit(code)
@@ -176,10 +299,12 @@ async fn serve_http(addr: Option<SocketAddr>, demo: bool) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let (server, _simulator) = match prepare(demo).await {
+    let prepared = match prepare(demo, OnConfigError::Exit).await {
         Ok(prepared) => prepared,
         Err(code) => return code,
     };
+    let server = prepared.server.clone();
+    client_log::mark_serving();
     let mut http_config = http_config;
     http_config.write_tools = server.write_tool_names();
     let listener = match tokio::net::TcpListener::bind(http_config.listen).await {
@@ -201,6 +326,7 @@ async fn serve_http(addr: Option<SocketAddr>, demo: bool) -> ExitCode {
     )
     .await;
     settle_writes(&in_flight, grace).await;
+    telemetry::traces::shutdown().await;
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
@@ -239,7 +365,9 @@ async fn report_journal(server: &KlarnaServer) {
                 Err(e) => tracing::error!("{e}"),
             }
         }
-        Err(e) => tracing::error!("{e}; writes are refused until it can be used, reads work"),
+        Err(e) => {
+            tracing::error!("{e}; writes are refused until it can be used, reads work");
+        }
     }
 }
 

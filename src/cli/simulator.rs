@@ -26,7 +26,11 @@ pub struct Args {
 pub async fn run(args: Args) -> ExitCode {
     let listen = args.listen;
     let signals = Signals::listen();
-    telemetry::init_logging(LogFormat::Text, std::env::var("RUST_LOG").ok().as_deref());
+    telemetry::init_logging(
+        LogFormat::Text,
+        std::env::var("RUST_LOG").ok().as_deref(),
+        None,
+    );
     let config = SimulatorConfig::demo().listen_on(listen);
     let simulator = match Simulator::start(config).await {
         Ok(s) => s,

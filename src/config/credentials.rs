@@ -68,6 +68,33 @@ fn read_set(
     // Secrets are not trimmed: whitespace could be part of them.
     let password = raw(&pass_var).filter(|v| !v.is_empty());
     let key = raw(&key_var).filter(|v| !v.is_empty());
+    // A placeholder pasted from `klarna-mcp config` is no credential: sending it would only
+    // earn a 401 from Klarna, and say less about what to do than this.
+    for (var, value) in [
+        (&user_var, username.as_deref()),
+        (&pass_var, password.as_deref()),
+        (&key_var, key.as_deref()),
+    ] {
+        if value.is_some_and(super::warnings::is_placeholder) {
+            let fix = if var == &user_var {
+                "replace it with the username from Klarna Merchant Portal → Settings → API credentials, or delete it"
+                    .to_string()
+            } else {
+                format!(
+                    "replace it with the {} from Klarna Merchant Portal → Settings → API credentials, or delete the \
+                     line if you do not sell there",
+                    if var == &key_var {
+                        "API key"
+                    } else {
+                        "password"
+                    }
+                )
+            };
+            return Ok(Set::Incomplete(format!(
+                "{var} still holds a placeholder, not a credential: {fix}"
+            )));
+        }
+    }
     Ok(match (username, password, key) {
         (_, Some(_), Some(_)) => {
             return Err(ConfigError::Conflict(format!(
@@ -109,6 +136,9 @@ pub struct Parsed {
     pub credentials: HostCredentials,
     /// The default set's key environment, when its key has a prefix.
     pub default_key_environment: Option<Environment>,
+    /// Sets that were started but cannot be used (a username without its password, a
+    /// placeholder): said at start-up, not only when a call needs them.
+    pub warnings: Vec<String>,
 }
 
 /// Reads every set and decides which host gets which. `environment` is
@@ -118,7 +148,13 @@ pub fn parse(
     raw: &impl Fn(&str) -> Option<String>,
     environment: Option<Environment>,
 ) -> Result<Parsed, ConfigError> {
+    let mut warnings = Vec::new();
     let default = read_set("KLARNA", get, raw)?;
+    if let Set::Incomplete(why) = &default {
+        warnings.push(format!(
+            "the default credentials are incomplete: {why}; hosts without a set of their own have no credentials until then"
+        ));
+    }
     let default_key_environment = match &default {
         Set::Usable(c) => key_environment(c),
         _ => None,
@@ -170,9 +206,14 @@ pub fn parse(
                 }
                 Ok(Arc::new(c))
             }
-            Set::Incomplete(why) => Err(MissingCredential(format!(
-                "The credentials for {host} are incomplete: {why}. Then restart the server"
-            ))),
+            Set::Incomplete(why) => {
+                warnings.push(format!(
+                    "the credentials for {host} are incomplete: {why}; calls to {host} are refused until then"
+                ));
+                Err(MissingCredential(format!(
+                    "The credentials for {host} are incomplete: {why}. Then restart the server"
+                )))
+            }
             Set::Absent => default_for(host, &default, default_key_environment, environment),
         };
         entries.push((host, entry));
@@ -180,6 +221,7 @@ pub fn parse(
     Ok(Parsed {
         credentials: HostCredentials::per_host(entries),
         default_key_environment,
+        warnings,
     })
 }
 

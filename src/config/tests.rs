@@ -584,3 +584,199 @@ fn base_urls_are_described_by_scheme_host_and_port_only() {
     assert!(text.contains("base_url=http://127.0.0.1:8088 "), "{text}");
     assert!(!text.contains("s3cret-path"), "{text}");
 }
+
+#[test]
+fn unknown_names_are_warned_about_with_the_name_probably_meant() {
+    let warn = |name: &str| warnings::unknown_variables([(name, "environment")]);
+    for (typed, meant) in [
+        ("KLARNA_US_API_KEY", "KLARNA_NA_API_KEY"),
+        ("KLARNA_NORTH_AMERICA_API_KEY", "KLARNA_NA_API_KEY"),
+        ("KLARNA_AU_API_USERNAME", "KLARNA_OC_API_USERNAME"),
+        ("KLARNA_EU_TEST_API_KEY", "KLARNA_EU_PLAYGROUND_API_KEY"),
+        ("KLARNA_API_SECRET", "KLARNA_API_PASSWORD"),
+        ("KLARNA_EU_KEY", "KLARNA_EU_API_KEY"),
+        ("KLARNA_PASSWORD", "KLARNA_API_PASSWORD"),
+        ("KLARNA_READONLY", "KLARNA_READ_ONLY"),
+        ("KLARNA_CONFRIM_WRITES", "KLARNA_CONFIRM_WRITES"),
+        ("KLARNA_MAX_REFUND_AMMOUNT", "KLARNA_MAX_REFUND_AMOUNT"),
+    ] {
+        let said = warn(typed);
+        assert_eq!(said.len(), 1, "{typed}: {said:?}");
+        assert!(
+            said[0].contains(typed)
+                && said[0].contains(&format!("did you mean {meant}?"))
+                && said[0].contains("ignored"),
+            "{typed}: {}",
+            said[0]
+        );
+    }
+    // Nothing near: said without a guess.
+    let said = warn("KLARNA_WEBHOOK_SIGNING_SECRET");
+    assert_eq!(said.len(), 1);
+    assert!(!said[0].contains("did you mean"), "{}", said[0]);
+    // Names the server reads, client-side names and the test harness's are not warned about.
+    for fine in [
+        "KLARNA_NA_API_KEY",
+        "KLARNA_OC_PLAYGROUND_API_PASSWORD",
+        "KLARNA_READ_ONLY",
+        "KLARNA_HTTP_TOKENS_FILE",
+        "KLARNA_OAUTH_ISSUER",
+        "KLARNA_MCP_TOKEN",
+        "KLARNA_TEST_POSTGRES_URL",
+        "RUST_LOG",
+        "KLARNA",
+    ] {
+        assert!(warn(fine).is_empty(), "{fine}: {:?}", warn(fine));
+    }
+}
+
+#[test]
+fn every_name_the_code_reads_is_a_known_name() {
+    let known = warnings::known_variables();
+    for source in [
+        include_str!("../config.rs"),
+        include_str!("../http/config.rs"),
+    ] {
+        for name in source
+            .split('"')
+            .skip(1)
+            .step_by(2)
+            .filter(|s| s.starts_with("KLARNA_") && !s.ends_with('_'))
+            .filter(|s| s.chars().all(|c| c.is_ascii_uppercase() || c == '_'))
+        {
+            assert!(known.contains(name), "{name} is read but not known");
+        }
+    }
+    for name in credentials::all_variables() {
+        assert!(known.contains(&name), "{name}");
+    }
+}
+
+#[test]
+fn unknown_names_in_a_dotenv_are_warned_about_as_from_the_dotenv() {
+    let mut config =
+        Config::from_sources(vars(&[]), dotenv(&[("KLARNA_US_API_KEY", "x")])).unwrap();
+    config.check_names(&["KLARNA_EUROPE_API_KEY".to_string()]);
+    let all = config.warnings.join("\n");
+    assert!(
+        all.contains("KLARNA_US_API_KEY (in the .env)")
+            && all.contains("did you mean KLARNA_NA_API_KEY?"),
+        "{all}"
+    );
+    assert!(
+        all.contains("KLARNA_EUROPE_API_KEY (in the environment)")
+            && all.contains("did you mean KLARNA_EU_API_KEY?"),
+        "{all}"
+    );
+    // The value is never shown, only the name.
+    assert!(!all.contains("=x"), "{all}");
+}
+
+#[test]
+fn a_name_with_control_characters_is_shown_escaped() {
+    let said = warnings::unknown_variables([("KLARNA_X\naudit tool call", ".env")]);
+    assert_eq!(said.len(), 1);
+    assert!(!said[0].contains('\n'), "{}", said[0]);
+}
+
+#[test]
+fn an_incomplete_set_is_warned_about_at_start_naming_what_is_missing() {
+    let c = Config::from_vars(vars(&[
+        ("KLARNA_API_KEY", "klarna_live_api_default"),
+        ("KLARNA_NA_API_USERNAME", "merchant-na"),
+    ]))
+    .unwrap();
+    assert_eq!(c.warnings.len(), 1, "{:?}", c.warnings);
+    let w = &c.warnings[0];
+    assert!(
+        w.contains("api-na.klarna.com")
+            && w.contains("KLARNA_NA_API_PASSWORD")
+            && w.contains("KLARNA_NA_API_KEY"),
+        "{w}"
+    );
+    // The other hosts keep the default set; NA has none until its own set is complete.
+    assert!(c.client.credentials.for_host(ApiHost::Eu).is_ok());
+    assert!(c.client.credentials.for_host(ApiHost::Na).is_err());
+
+    let c = Config::from_vars(vars(&[("KLARNA_API_PASSWORD", "s3cret")])).unwrap();
+    let all = c.warnings.join("\n");
+    assert!(
+        all.contains("default credentials are incomplete") && all.contains("KLARNA_API_USERNAME"),
+        "{all}"
+    );
+    assert!(!all.contains("s3cret"), "{all}");
+
+    // Complete sets and no sets at all say nothing.
+    assert!(Config::from_vars(vars(&CREDS)).unwrap().warnings.is_empty());
+    assert!(Config::from_vars(vars(&[])).unwrap().warnings.is_empty());
+}
+
+#[test]
+fn a_placeholder_from_klarna_mcp_config_is_refused_as_a_credential() {
+    use crate::clients::{EU_KEY_PLACEHOLDER, NA_KEY_PLACEHOLDER, TOKEN_PLACEHOLDER};
+    let c = Config::from_vars(vars(&[
+        ("KLARNA_EU_API_KEY", "klarna_live_api_real-one"),
+        ("KLARNA_NA_API_KEY", NA_KEY_PLACEHOLDER),
+    ]))
+    .unwrap();
+    assert!(c.client.credentials.for_host(ApiHost::Eu).is_ok());
+    let refused = c
+        .client
+        .credentials
+        .for_host(ApiHost::Na)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        refused.contains("KLARNA_NA_API_KEY")
+            && refused.contains("placeholder")
+            && refused.contains("Merchant Portal"),
+        "{refused}"
+    );
+    let all = c.warnings.join("\n");
+    assert!(
+        all.contains("KLARNA_NA_API_KEY still holds a placeholder"),
+        "{all}"
+    );
+
+    for placeholder in [
+        EU_KEY_PLACEHOLDER,
+        "<paste your key here>",
+        "klarna_live_api_...",
+        "klarna_test_api_…",
+    ] {
+        let c = Config::from_vars(vars(&[("KLARNA_API_KEY", placeholder)])).unwrap();
+        assert!(c.client.credentials.usable().is_empty(), "{placeholder}");
+        assert_eq!(c.warnings.len(), 1, "{placeholder}: {:?}", c.warnings);
+        assert!(
+            c.warnings[0].contains("KLARNA_API_KEY"),
+            "{}",
+            c.warnings[0]
+        );
+    }
+    // A password that is a placeholder, and a placeholder username.
+    let c = Config::from_vars(vars(&[
+        ("KLARNA_API_USERNAME", "merchant"),
+        ("KLARNA_API_PASSWORD", "<your password>"),
+    ]))
+    .unwrap();
+    assert!(c.client.credentials.usable().is_empty());
+    assert!(
+        c.warnings[0].contains("KLARNA_API_PASSWORD"),
+        "{:?}",
+        c.warnings
+    );
+    let c = Config::from_vars(vars(&[
+        ("KLARNA_API_USERNAME", "<your username>"),
+        ("KLARNA_API_KEY", "klarna_live_api_real"),
+    ]))
+    .unwrap();
+    assert!(c.client.credentials.usable().is_empty());
+
+    assert!(warnings::is_placeholder(TOKEN_PLACEHOLDER));
+    assert!(warnings::is_placeholder(&format!(
+        "Bearer {TOKEN_PLACEHOLDER}"
+    )));
+    for real in ["klarna_live_api_3f9c", "s3cret...x", "a<b>c", "merchant"] {
+        assert!(!warnings::is_placeholder(real), "{real}");
+    }
+}

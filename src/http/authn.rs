@@ -41,6 +41,7 @@ pub(crate) async fn authenticate(
             tracing::warn!(
                 "refused a request forwarded by a proxy: no authentication is configured"
             );
+            crate::telemetry::metrics::auth_failure("forwarded_without_auth");
             return (
                 StatusCode::FORBIDDEN,
                 axum::Json(json!({
@@ -95,6 +96,10 @@ pub(crate) fn rejection_response(
         Rejection::InvalidToken(_) => (StatusCode::UNAUTHORIZED, "invalid_token"),
         Rejection::NoScope { .. } => (StatusCode::FORBIDDEN, "insufficient_scope"),
     };
+    crate::telemetry::metrics::auth_failure(match rejection {
+        Rejection::Missing => "missing",
+        _ => error,
+    });
     with_challenge(
         status,
         json!({ "error": error, "error_description": rejection.to_string() }),
@@ -114,6 +119,7 @@ pub fn insufficient_scope_response(
     refusal: &InsufficientScope,
     resource_metadata: Option<&str>,
 ) -> Response {
+    crate::telemetry::metrics::auth_failure("insufficient_scope");
     with_challenge(
         StatusCode::FORBIDDEN,
         json!({ "error": "insufficient_scope", "error_description": refusal.to_string() }),

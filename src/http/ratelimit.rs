@@ -82,6 +82,7 @@ pub(crate) async fn limit(
         let seconds =
             NonZeroU32::new(u32::try_from(seconds).unwrap_or(u32::MAX)).unwrap_or(NonZeroU32::MIN);
         tracing::warn!(subject, retry_after = seconds.get(), "rate limit reached");
+        crate::telemetry::metrics::http_rejection("rate_limit");
         let mut response = (
             StatusCode::TOO_MANY_REQUESTS,
             format!("Too Many Requests: rate limit reached for {subject}; retry in {seconds} s"),

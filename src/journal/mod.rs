@@ -362,6 +362,7 @@ impl Journal {
         let window = self.window;
         let order_id = attempt.order_id.clone();
         let key = attempt.idempotency_key.clone();
+        let started = std::time::Instant::now();
         let outcome = self
             .store
             .decide_and_append(
@@ -400,8 +401,9 @@ impl Journal {
                     }
                 }),
             )
-            .await?;
-        Ok(match outcome {
+            .await;
+        crate::telemetry::metrics::journal_append("begin", started.elapsed(), outcome.is_ok());
+        Ok(match outcome? {
             Outcome::Refused(refusal) => Some(refusal),
             _ => None,
         })
@@ -417,6 +419,7 @@ impl Journal {
     pub async fn finish(&self, verdict: NewRecord) -> Result<Finished, JournalError> {
         let order_id = verdict.order_id.clone();
         let key = verdict.idempotency_key.clone();
+        let started = std::time::Instant::now();
         let outcome = self
             .store
             .decide_and_append(
@@ -472,8 +475,9 @@ impl Journal {
                     }
                 }),
             )
-            .await?;
-        Ok(match outcome {
+            .await;
+        crate::telemetry::metrics::journal_append("finish", started.elapsed(), outcome.is_ok());
+        Ok(match outcome? {
             Outcome::Finished(finished) => finished,
             _ => Finished::default(),
         })

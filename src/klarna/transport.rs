@@ -16,6 +16,7 @@ use std::time::{Duration, Instant};
 use reqwest::{Method, StatusCode, header::HeaderMap, redirect};
 use serde::de::DeserializeOwned;
 use tokio_util::sync::CancellationToken;
+use tracing::Instrument;
 use url::Url;
 
 use super::{
@@ -528,9 +529,36 @@ impl Transport {
                     .header(reqwest::header::CONTENT_TYPE, "application/json")
                     .body(bytes.clone());
             }
-            let outcome =
-                tokio::time::timeout(policy.attempt_timeout.min(remaining), exchange(builder))
-                    .await;
+            let sent_at = Instant::now();
+            let span =
+                crate::telemetry::traces::klarna_request_span(method.as_str(), &url, attempt);
+            let outcome = tokio::time::timeout(
+                policy.attempt_timeout.min(remaining),
+                exchange(builder).instrument(span.clone()),
+            )
+            .await;
+            crate::telemetry::traces::end_klarna_request(
+                &span,
+                match &outcome {
+                    Ok(Ok(raw)) => Some(raw.status.as_u16()),
+                    _ => None,
+                },
+                match &outcome {
+                    Ok(Ok(_)) => None,
+                    Ok(Err(error)) => Some(error.kind()),
+                    Err(_elapsed) => Some("timeout"),
+                },
+            );
+            crate::telemetry::metrics::klarna_request(
+                request.host.as_str(),
+                method.as_str(),
+                &match &outcome {
+                    Ok(Ok(raw)) => raw.status.as_u16().to_string(),
+                    Ok(Err(error)) => error.kind().to_string(),
+                    Err(_elapsed) => "timeout".to_string(),
+                },
+                sent_at.elapsed(),
+            );
             let (error, retry_after) = match outcome {
                 Err(_elapsed) => (
                     KlarnaError::Transport {

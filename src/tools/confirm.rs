@@ -28,7 +28,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use super::{args::check_idempotency_key, errors::ToolError};
-use crate::config::ConfirmWrites;
+use crate::{config::ConfirmWrites, telemetry::metrics};
 
 /// The form the human answers.
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -231,11 +231,18 @@ pub async fn confirm(
     }
     // The human gets a bounded time to answer: a client that never answers must not hold the
     // call (and its write) open indefinitely.
-    match asker
+    metrics::confirmation_asked();
+    let answer = asker
         .peer
         .elicit_with_timeout::<Confirmation>(question.to_string(), Some(answer_within))
-        .await
-    {
+        .await;
+    metrics::confirmation_answered(match &answer {
+        Ok(Some(Confirmation { confirm: true })) => "accepted",
+        Ok(_) | Err(ElicitationError::UserDeclined | ElicitationError::UserCancelled) => "declined",
+        Err(ElicitationError::Service(ServiceError::Timeout { .. })) => "timeout",
+        Err(_) => "failed",
+    });
+    match answer {
         Ok(Some(Confirmation { confirm: true })) => Ok(Consent::GivenDuringThisCall),
         Ok(_) | Err(ElicitationError::UserDeclined | ElicitationError::UserCancelled) => {
             Err(declined())
@@ -290,6 +297,7 @@ fn confirm_by_round_trip(
                             .and_then(serde_json::Value::as_bool)
                             == Some(true)
                 });
+                metrics::confirmation_answered(if yes { "accepted" } else { "declined" });
                 return if yes {
                     Ok(Consent::GivenBeforeThisCall)
                 } else {
@@ -300,6 +308,7 @@ fn confirm_by_round_trip(
             Some(_) => {}
             // An answer without a valid state of ours (none, altered, or expired) proves nothing.
             None => {
+                metrics::confirmation_answered("untrusted");
                 let why = if asker.echoed_state {
                     "altered or expired"
                 } else {
@@ -326,6 +335,7 @@ fn confirm_by_round_trip(
         .into_iter()
         .collect();
     let state = asker.codec.seal(write)?;
+    metrics::confirmation_asked();
     Err(ToolError::InputRequired(Box::new(
         InputRequiredResult::new(Some(requests), Some(state)),
     )))

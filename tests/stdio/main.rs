@@ -4,12 +4,16 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod cli;
+mod client_log;
 mod closed_pipe;
+mod config_errors;
 mod hardening;
 mod journal;
+mod metrics;
 mod packaging;
 mod regions;
 mod stdio;
+mod traces;
 
 /// A journal file of its own for one server process, so tests never share records.
 pub fn fresh_journal() -> std::path::PathBuf {

@@ -244,7 +244,7 @@ fn base64_basic(user: &str, password: &str) -> String {
 }
 
 #[tokio::test]
-async fn a_configuration_error_stops_startup_with_the_variable_named() {
+async fn a_configuration_error_without_a_client_ends_with_status_2_naming_the_variable() {
     let output = command(&[])
         .env("KLARNA_TOOLS", "get_order,steal_money")
         .output()

@@ -671,6 +671,11 @@ async fn record(
         retry_secs = VERDICT_RETRY_FOR.as_secs(),
         "the operation journal could not record a verdict yet: {failure}; retrying in the background"
     );
+    tracing::error!(
+        target: crate::telemetry::client_log::NOTICE_TARGET,
+        "the operation journal could not record a write's verdict in time; the server retries in the background \
+         (its log names the operation)"
+    );
     // The call does not wait any longer (its result already says what happened), but the
     // verdict must not be lost: a write left `pending` blocks repeats for a day and reads as
     // unresolved. Bounded, so a journal that never comes back does not keep a task forever.
