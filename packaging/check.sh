@@ -59,7 +59,10 @@ dist build --artifacts=all --target=x86_64-unknown-linux-gnu --output-format=jso
 distrib="$CARGO_TARGET_DIR/distrib"
 archive="$distrib/klarna-mcp-x86_64-unknown-linux-gnu.tar.xz"
 (cd "$distrib" && sha256sum --check klarna-mcp-x86_64-unknown-linux-gnu.tar.xz.sha256)
-tar -tJf "$archive" | grep -q '/THIRD-PARTY-LICENSES.txt$' || { echo "$archive has no THIRD-PARTY-LICENSES.txt" >&2; exit 1; }
+# The listing is read whole before it is searched: `tar … | grep -q` under pipefail fails when
+# grep stops reading at the first match and tar is killed writing the rest (SIGPIPE).
+listing="$(tar -tJf "$archive")"
+grep -qx '[^/]*/THIRD-PARTY-LICENSES.txt' <<< "$listing" || { echo "$archive has no THIRD-PARTY-LICENSES.txt" >&2; exit 1; }
 
 step "bundle from the release archive, twice (reproducible)"
 packaging/build-mcpb.sh --archive "$archive" --out-dir "$work/first"

@@ -14,12 +14,18 @@ use crate::{
     simulator::{Simulator, demo_credentials, demo_orders},
 };
 
-/// Starts the demo simulator and turns `config` into demo mode against it. The simulator is
+/// Starts the demo simulator and turns `config` into demo mode against it, serving every
+/// toolset unless `KLARNA_TOOLSETS` is set. The simulator is
 /// returned to be kept alive for as long as the server runs.
 pub async fn start(config: Config) -> std::io::Result<(Config, Simulator)> {
     let simulator = Simulator::start_demo().await?;
     let base = BaseUrl::new(&simulator.host_base_url());
-    let config = config.into_demo(base, host_credentials(), mode());
+    let mut config = config.into_demo(base, host_credentials(), mode());
+    // The demo shows every tool (its orders are seeded for them), unless KLARNA_TOOLSETS
+    // says which; nothing in it is real money.
+    if config.toolsets.is_none() {
+        config.toolsets = Some(std::iter::once("all".to_string()).collect());
+    }
     Ok((config, simulator))
 }
 

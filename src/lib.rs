@@ -1,7 +1,9 @@
 //! klarna-mcp: an MCP server that lets an AI assistant run Klarna Order Management for a
 //! merchant — look up an order, capture, refund, cancel, release the remaining
-//! authorization, look up a capture — with exactly-once writes and credentials that go
-//! nowhere but Klarna.
+//! authorization, look up a capture; in opt-in toolsets, the rest of Order Management
+//! (tracking, more authorization time, references, a new order total, a due date for a fee,
+//! the shipping address) and Klarna's Settlements API — with exactly-once writes and
+//! credentials that go nowhere but Klarna.
 //!
 //! # Layout
 //!
@@ -12,7 +14,9 @@
 //! - [`prompts`] — the three task prompts (summarize, capture remaining, partial refund).
 //! - [`tools`] — the tools, one file per area on one template:
 //!   - `tools::write` — the one pipeline every write runs through (order read, guards,
-//!     confirmation, one idempotency key, verdict, order afterwards);
+//!     confirmation, one idempotency key, verdict, order afterwards), each write kind a
+//!     spec in `tools::write::kind`;
+//!   - `tools::fulfilment`, `tools::amendments`, `tools::finance` — the opt-in toolsets;
 //!   - `tools::confirm` — asking the human (MCP elicitation) with a sealed, typed state;
 //!   - `tools::errors` — the one place failures become `isError` results;
 //!   - `tools::args`, `tools::lines` — argument types and checks before anything is sent;

@@ -56,6 +56,18 @@ pub struct PartialRefundArgs {
     pub api_host: Option<String>,
 }
 
+/// The tools each prompt tells the model to call: a prompt is offered only where all of them
+/// are served, and to a reader only when none of them writes.
+pub(crate) fn tools_of(prompt: &str) -> &'static [&'static str] {
+    match prompt {
+        "summarize_order" => &["get_order"],
+        "capture_remaining" => &["get_order", "capture_order"],
+        "partial_refund" => &["get_order", "refund_order"],
+        // A prompt this table does not know is offered to nobody.
+        _ => &["(unknown prompt)"],
+    }
+}
+
 fn bad(message: String) -> McpError {
     McpError::invalid_params(message, None)
 }

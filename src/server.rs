@@ -17,7 +17,6 @@ use rmcp::{
         CallToolRequestParams, CallToolResponse, CallToolResult, ContentBlock, Implementation,
         ServerCapabilities, ServerConfig,
     },
-    prompt_handler,
     service::RequestContext,
     tool_handler,
 };
@@ -223,6 +222,16 @@ impl KlarnaServer {
         self.state.config.demo.is_some().then_some(DEMO_NOTICE)
     }
 
+    /// Whether the caller may use prompt `name`: every tool it names is served, and a reader
+    /// is never offered one that writes.
+    pub fn may_use_prompt(&self, name: &str, context: &RequestContext<RoleServer>) -> bool {
+        let may_write = principal_of(context).is_none_or(|p| p.check(Access::Write).is_ok());
+        let served = self.served();
+        crate::prompts::tools_of(name)
+            .iter()
+            .all(|tool| served.has(tool) && (may_write || !self.is_write_tool(tool)))
+    }
+
     /// Whether `name` is one of this server's tools that is not read-only (so it needs the
     /// write role on a team server).
     pub fn is_write_tool(&self, name: &str) -> bool {
@@ -297,6 +306,21 @@ fn instructions(config: &Config, enabled: &[String]) -> String {
             }
         },
     ));
+    // The opt-in writes beyond the money writes, as far as they are served.
+    let changes: Vec<&str> = tools::write::kind::ALL
+        .iter()
+        .filter(|k| k.changes_the_order())
+        .map(|k| k.tool)
+        .filter(|t| enabled.iter().any(|e| e == t))
+        .collect();
+    if !changes.is_empty() {
+        text.push_str(&format!(
+            "\n- {} change the order without moving money — except extend_due_date, whose fee the merchant pays, \
+             and an increase by update_order_amount, which asks Klarna to authorize more of the customer's money: \
+             do them only when the user asked for that change on that order (each has an idempotencyKey too).",
+            changes.join(", ")
+        ));
+    }
     if config.read_only {
         text.push_str(" This server is read-only: it cannot capture, refund, cancel or release.");
     }
@@ -313,7 +337,6 @@ fn instructions(config: &Config, enabled: &[String]) -> String {
 }
 
 #[tool_handler(router = self.tool_router)]
-#[prompt_handler(router = self.prompt_router)]
 impl ServerHandler for KlarnaServer {
     fn get_info(&self) -> ServerConfig {
         // `logging` is deprecated in MCP in favour of OpenTelemetry, which the server also
@@ -370,6 +393,49 @@ impl ServerHandler for KlarnaServer {
             .filter(|t| may_write || tools::is_read_only(t))
             .collect();
         Ok(rmcp::model::ListToolsResult::with_all_items(tools))
+    }
+
+    /// The prompts this caller may use: those whose tools are all served to it (a reader is
+    /// not offered a prompt that captures or refunds).
+    async fn list_prompts(
+        &self,
+        _request: Option<rmcp::model::PaginatedRequestParams>,
+        context: RequestContext<RoleServer>,
+    ) -> Result<rmcp::model::ListPromptsResult, McpError> {
+        let prompts = self
+            .prompt_router
+            .list_all()
+            .into_iter()
+            .filter(|p| self.may_use_prompt(&p.name, &context))
+            .collect();
+        Ok(rmcp::model::ListPromptsResult::with_all_items(prompts))
+    }
+
+    /// A prompt, if this caller may use it (see `list_prompts`).
+    async fn get_prompt(
+        &self,
+        request: rmcp::model::GetPromptRequestParams,
+        context: RequestContext<RoleServer>,
+    ) -> Result<rmcp::model::GetPromptResponse, McpError> {
+        if !self.may_use_prompt(&request.name, &context) {
+            return Err(McpError::invalid_params(
+                format!(
+                    "prompt {:?} is not offered here: it calls tools this server does not serve to you",
+                    crate::klarna::sanitize::bound(
+                        &crate::klarna::sanitize::escape(&request.name),
+                        60
+                    )
+                ),
+                None,
+            ));
+        }
+        let prompt_context = rmcp::handler::server::prompt::PromptContext::new(
+            self,
+            request.name,
+            request.arguments,
+            context,
+        );
+        self.prompt_router.get_prompt(prompt_context).await
     }
 
     /// Routes a tool call, catching a panic so the client still gets an answer and the

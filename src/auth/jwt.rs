@@ -119,11 +119,17 @@ impl JwtVerifier {
         let data = jsonwebtoken::decode::<AccessClaims>(token, &key.key, &validation)
             .map_err(|e| Rejection::InvalidToken(reason(e.kind())))?;
         let claims = data.claims;
-        let subject = claims
+        let sub = claims
             .sub
             .clone()
             .filter(|s| !s.is_empty())
             .ok_or(Rejection::InvalidToken("no subject"))?;
+        // Issuer-qualified, in a namespace of its own: a `sub` of "token:alice" is not the
+        // static-token user alice (not her session, not her confirmations), and claims are
+        // escaped and bounded before they can reach a log line.
+        let clean =
+            |s: &str| crate::klarna::sanitize::bound(&crate::klarna::sanitize::escape(s), 200);
+        let subject = format!("oidc:{}#{}", clean(&self.settings.issuer), clean(&sub));
         let role = Role::from_scopes(claims.scopes()).ok_or(Rejection::NoScope {
             subject: subject.clone(),
         })?;
@@ -131,8 +137,8 @@ impl JwtVerifier {
             .into_iter()
             .flatten()
             .find(|s| !s.is_empty())
-            .cloned()
-            .unwrap_or_else(|| subject.clone());
+            .map(|s| clean(s))
+            .unwrap_or_else(|| clean(&sub));
         Ok(Principal {
             subject,
             display_name,

@@ -83,8 +83,9 @@ pub enum Access {
 /// kept).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Principal {
-    /// Stable identifier: the JWT `sub` claim, `token:<name>` for a static token, or `local`
-    /// when the server runs on loopback without authentication.
+    /// Stable identifier, in three namespaces that never compare equal: `oidc:<issuer>#<sub>`
+    /// for a JWT, `token:<name>` for a static token, `local` when the server runs on
+    /// loopback without authentication.
     pub subject: String,
     /// Human-readable name for logs and audit lines: the JWT `name`, `preferred_username` or
     /// `email` claim (falling back to the subject), or the token's name.

@@ -89,6 +89,19 @@ pub enum TokenFileError {
         /// What is wrong with it.
         reason: String,
     },
+    /// Someone other than the server's user could change the file: a line appended by
+    /// another local user would be a token that works.
+    #[error(
+        "KLARNA_HTTP_TOKENS_FILE={path}: {problem}, so another user could add a token. Fix: {fix}"
+    )]
+    Unsafe {
+        /// The path.
+        path: String,
+        /// What is wrong.
+        problem: String,
+        /// The command that fixes it.
+        fix: String,
+    },
     /// The file has no token at all.
     #[error(
         "KLARNA_HTTP_TOKENS_FILE={path} lists no token; add one with `klarna-mcp token new --name NAME --role ROLE`"
@@ -99,10 +112,56 @@ pub enum TokenFileError {
     },
 }
 
+/// The tokens file must be the server user's own and writable by nobody else (group or
+/// others), and not a symlink to somewhere else's file.
+#[cfg(unix)]
+fn check_owner_only(path: &Path, shown: &str) -> Result<(), TokenFileError> {
+    use std::os::unix::fs::MetadataExt;
+    let meta = std::fs::metadata(path).map_err(|source| TokenFileError::Read {
+        path: shown.to_string(),
+        source,
+    })?;
+    let me = current_uid();
+    if let Some(me) = me
+        && meta.uid() != me
+    {
+        return Err(TokenFileError::Unsafe {
+            path: shown.to_string(),
+            problem: format!(
+                "it belongs to user id {}, not to the user the server runs as ({me})",
+                meta.uid()
+            ),
+            fix: format!("chown $(id -u) {shown}"),
+        });
+    }
+    if meta.mode() & 0o022 != 0 {
+        return Err(TokenFileError::Unsafe {
+            path: shown.to_string(),
+            problem: format!("others can write it (mode {:o})", meta.mode() & 0o777),
+            fix: format!("chmod 600 {shown}"),
+        });
+    }
+    Ok(())
+}
+
+#[cfg(not(unix))]
+fn check_owner_only(_: &Path, _: &str) -> Result<(), TokenFileError> {
+    Ok(())
+}
+
+/// The effective user id of this process, read from `/proc/self` (its owner), where there is
+/// one; `None` elsewhere (then only the mode is checked).
+#[cfg(unix)]
+fn current_uid() -> Option<u32> {
+    use std::os::unix::fs::MetadataExt;
+    std::fs::metadata("/proc/self").ok().map(|m| m.uid())
+}
+
 impl TokenFile {
     /// Reads and parses the file at `path`.
     pub fn load(path: &Path) -> Result<Self, TokenFileError> {
         let shown = path.display().to_string();
+        check_owner_only(path, &shown)?;
         let text = std::fs::read_to_string(path).map_err(|source| TokenFileError::Read {
             path: shown.clone(),
             source,
@@ -282,5 +341,27 @@ mod tests {
             TokenFile::parse("# only comments\n", "t"),
             Err(TokenFileError::Empty { .. })
         ));
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_tokens_file_others_can_write_is_refused_with_the_fix() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = std::env::temp_dir().join(format!("klarna-mcp-tokens-{}", uuid::Uuid::new_v4()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("tokens");
+        let minted = mint("ops", Role::Read).unwrap();
+        std::fs::write(&path, format!("{}\n", minted.line)).unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
+        assert!(TokenFile::load(&path).is_ok());
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o666)).unwrap();
+        let err = TokenFile::load(&path).unwrap_err().to_string();
+        assert!(
+            err.contains("others can write it") && err.contains("chmod 600"),
+            "{err}"
+        );
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o620)).unwrap();
+        assert!(TokenFile::load(&path).is_err());
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 }

@@ -11,7 +11,7 @@ use super::{Output, Stop};
 use crate::{
     Config,
     journal::{self, Journal, JournalLocation, OperationFilter, Verdict, Verification},
-    tools::operations::OperationView,
+    tools::operations::{self, OperationView},
 };
 
 #[derive(clap::Args)]
@@ -33,6 +33,12 @@ enum Action {
         /// Only operations in this state (applied, replayed, refused, outcome_unknown, pending, declined, not_sent).
         #[arg(long)]
         verdict: Option<String>,
+        /// Only this write tool (capture_order, refund_order, …).
+        #[arg(long)]
+        tool: Option<String>,
+        /// Only operations this person asked for (the principal as listed).
+        #[arg(long)]
+        principal: Option<String>,
         /// At most this many.
         #[arg(long, default_value_t = 50)]
         limit: usize,
@@ -171,9 +177,16 @@ async fn act(
             order,
             since,
             verdict,
+            tool,
+            principal,
             limit,
             json,
         } => {
+            if let Some(t) = &tool
+                && crate::tools::write::kind::by_tool(t).is_none()
+            {
+                return Err(format!("--tool {t:?} is not a write tool").into());
+            }
             let since = match since {
                 None => None,
                 Some(s) => Some(journal::parse_since(&s).ok_or(format!(
@@ -191,19 +204,36 @@ async fn act(
                 since,
                 verdict,
                 idempotency_key: None,
+                tool,
+                principal,
                 limit,
             };
-            for op in journal
+            let views: Vec<OperationView> = journal
                 .operations(&filter)
                 .await
                 .map_err(|e| e.to_string())?
-            {
-                let view = OperationView::of(&op);
+                .iter()
+                .map(OperationView::of)
+                .collect();
+            for view in &views {
                 if json {
-                    out.line(serde_json::to_string(&view).map_err(|e| e.to_string())?)?;
+                    out.line(serde_json::to_string(view).map_err(|e| e.to_string())?)?;
                 } else {
                     out.line(view.line())?;
                 }
+            }
+            // People get the sums and the clock; JSON lines stay one operation each.
+            if !json && !views.is_empty() {
+                let totals = operations::totals(&views);
+                let applied = if totals.is_empty() {
+                    "none".to_string()
+                } else {
+                    operations::totals_line(&totals)
+                };
+                out.line(format_args!(
+                    "applied among these: {applied}; times are UTC (now {})",
+                    journal::now()
+                ))?;
             }
             Ok(ExitCode::SUCCESS)
         }

@@ -24,6 +24,9 @@ use super::{
 /// How long a write Klarna answered with an idempotency key stays replayable there.
 pub const KEY_LIFETIME: Duration = Duration::from_secs(24 * 60 * 60);
 
+/// How the note of an attempt refused as a repeat begins (the pipeline writes it).
+pub const REFUSED_REPEAT_NOTE: &str = "refused: repeats operation";
+
 /// Why a write was refused before sending.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum GuardRefusal {
@@ -103,7 +106,20 @@ pub fn check(
             return Err(GuardRefusal::KeyReuse(Box::new(op.clone())));
         }
     }
-    if attempt.key_from_caller {
+    // A caller's key says "a second one is meant" — unless the journal knows that key only
+    // from an attempt refused before sending as a repeat: then it is the same intent under
+    // a new name, and the guard still stands (pointing at the original key).
+    let key_of_a_refused_repeat = ops.iter().any(|op| {
+        op.first.idempotency_key == attempt.idempotency_key
+            && op.latest.record.verdict == Verdict::NotSent
+            && op
+                .latest
+                .record
+                .note
+                .as_deref()
+                .is_some_and(|n| n.starts_with(REFUSED_REPEAT_NOTE))
+    });
+    if attempt.key_from_caller && !key_of_a_refused_repeat {
         return Ok(());
     }
     // Repeated intent: newest first, so the message names the latest match.
@@ -384,5 +400,32 @@ mod tests {
             check(&reused, &existing, WINDOW, now),
             Err(GuardRefusal::KeyReuse(_))
         ));
+    }
+
+    /// After a crash left K1 pending, a keyless repeat was refused (and recorded under a
+    /// fresh K2, never sent). Passing K2 as the caller's key is the same intent: refused,
+    /// pointing at K1 — not a second capture.
+    #[test]
+    fn the_key_of_a_refused_repeat_cannot_send_the_repeat() {
+        let now = OffsetDateTime::now_utc();
+        let mut refused = record("b", "k2", 700, Verdict::NotSent, 1);
+        refused.note = Some(format!(
+            "{REFUSED_REPEAT_NOTE} a without an idempotency key"
+        ));
+        let existing = chained(vec![
+            record("a", "k1", 700, Verdict::Pending, 3),
+            record("b", "k2", 700, Verdict::Pending, 1),
+            refused,
+        ]);
+        let mut again = record("c", "k2", 700, Verdict::Pending, 0);
+        again.key_from_caller = true;
+        match check(&again, &existing, WINDOW, now) {
+            Err(GuardRefusal::Repeat(earlier)) => assert_eq!(earlier.first.idempotency_key, "k1"),
+            other => panic!("{other:?}"),
+        }
+        // K1 itself goes through (Klarna answers with the first result).
+        let mut original = record("d", "k1", 700, Verdict::Pending, 0);
+        original.key_from_caller = true;
+        assert_eq!(check(&original, &existing, WINDOW, now), Ok(()));
     }
 }

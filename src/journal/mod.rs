@@ -12,7 +12,7 @@
 //! - `store.rs` — what a store must do; `sqlite.rs` (the default) and `postgres.rs` (several
 //!   servers sharing one journal: `KLARNA_JOURNAL=postgres://…`) implement it.
 
-mod guards;
+pub mod guards;
 mod postgres;
 pub mod record;
 mod row;
@@ -169,6 +169,10 @@ pub struct Finished {
     pub verdict: Verdict,
     /// The operation the money is counted under, when not this one.
     pub counted_under: Option<String>,
+    /// Whether that operation already had this answer (a same-key call answered first), so
+    /// this call's answer was Klarna's replay of it; false when this answer settled an
+    /// earlier operation that had none.
+    pub answered_before: bool,
 }
 
 /// Which operations to list.
@@ -182,6 +186,10 @@ pub struct OperationFilter {
     pub verdict: Option<Verdict>,
     /// Only operations with this key.
     pub idempotency_key: Option<String>,
+    /// Only operations of this write tool.
+    pub tool: Option<String>,
+    /// Only operations this person asked for (the principal as recorded).
+    pub principal: Option<String>,
     /// At most this many, newest first.
     pub limit: usize,
 }
@@ -300,7 +308,7 @@ impl Journal {
         Self { store, window }
     }
 
-    /// Where it lives.
+    /// Where it lives (a path or a URL without its password): for logs and the operator.
     pub fn describe(&self) -> String {
         self.store.describe()
     }
@@ -308,6 +316,19 @@ impl Journal {
     /// What is unsafe about how this journal is kept (see [`JournalStore::warnings`]).
     pub fn warnings(&self) -> Vec<String> {
         self.store.warnings()
+    }
+
+    /// What kind of journal it is, without its location: for tool results, which never
+    /// carry the server's file paths.
+    pub fn kind(&self) -> String {
+        let describe = self.store.describe();
+        if describe.starts_with("postgres") {
+            "PostgreSQL database (shared by the server's replicas)".into()
+        } else if describe.starts_with("in memory") {
+            describe
+        } else {
+            "SQLite file on the server".into()
+        }
     }
 
     /// Whether `attempt` would pass the guards now (nothing is recorded): checked before a
@@ -364,7 +385,8 @@ impl Journal {
                         Err(refusal) => {
                             let note = match &refusal {
                                 GuardRefusal::Repeat(earlier) => format!(
-                                    "refused: repeats operation {} without an idempotency key",
+                                    "{} {} without an idempotency key",
+                                    crate::journal::guards::REFUSED_REPEAT_NOTE,
                                     earlier.first.op_id
                                 ),
                                 GuardRefusal::KeyReuse(earlier) => format!(
@@ -410,10 +432,27 @@ impl Journal {
                 &key,
                 Box::new(move |records| {
                     let settled = guards::settlements(&verdict, records);
-                    let owner = settled.first().map(|s| s.op_id.clone()).or_else(|| {
-                        guards::applied_elsewhere(&verdict, records).map(|op| op.first.op_id)
-                    });
+                    let already_applied =
+                        guards::applied_elsewhere(&verdict, records).map(|op| op.first.op_id);
+                    // This operation was itself settled as applied, with this very id, by
+                    // the answer to another call with its key: that answer came first, and
+                    // this one is Klarna's replay of it (the money is counted here once).
+                    let settled_with_this_answer =
+                        verdict.verdict == Verdict::Applied
+                            && verdict.created_id.is_some()
+                            && guards::operations(records).iter().any(|op| {
+                                op.first.op_id == verdict.op_id
+                                    && op.latest.record.verdict == Verdict::Applied
+                                    && op.latest.record.created_id == verdict.created_id
+                            });
+                    let answered_before = settled_with_this_answer
+                        || (settled.is_empty() && already_applied.is_some());
+                    let owner = settled
+                        .first()
+                        .map(|s| s.op_id.clone())
+                        .or(already_applied);
                     let recorded = match &owner {
+                        _ if settled_with_this_answer => verdict,
                         Some(owner) if verdict.verdict == Verdict::Applied => NewRecord {
                             verdict: Verdict::Replayed,
                             note: Some(format!(
@@ -431,6 +470,7 @@ impl Journal {
                     let finished = Finished {
                         verdict: recorded.verdict,
                         counted_under: owner,
+                        answered_before,
                     };
                     let mut append = vec![recorded];
                     append.extend(settled);

@@ -119,9 +119,9 @@ pub(super) use record_from_row;
 /// the first record of an operation creates it, every later one moves its latest record
 /// and verdict.
 fn upsert_operation(placeholder: fn(usize) -> String) -> String {
-    let values: Vec<String> = (1..=7).map(placeholder).collect();
+    let values: Vec<String> = (1..=9).map(placeholder).collect();
     format!(
-        "INSERT INTO operations (op_id, first_seq, latest_seq, order_id, idempotency_key, started_at, verdict) \
+        "INSERT INTO operations (op_id, first_seq, latest_seq, order_id, idempotency_key, tool, principal, started_at, verdict) \
          VALUES ({}) ON CONFLICT (op_id) DO UPDATE SET latest_seq = excluded.latest_seq, verdict = excluded.verdict",
         values.join(", ")
     )
@@ -146,6 +146,8 @@ macro_rules! bind_operation {
             .bind(r.seq)
             .bind(&n.order_id)
             .bind(&n.idempotency_key)
+            .bind(&n.tool)
+            .bind(&n.principal)
             .bind(&n.recorded_at)
             .bind(n.verdict.as_str())
     }};
@@ -179,6 +181,12 @@ pub(super) fn list_operations(
     }
     if let Some(since) = &filter.since {
         add("started_at", ">=", Param::Text(since.clone()));
+    }
+    if let Some(tool) = &filter.tool {
+        add("tool", "=", Param::Text(tool.clone()));
+    }
+    if let Some(principal) = &filter.principal {
+        add("principal", "=", Param::Text(principal.clone()));
     }
     if let Some(verdict) = filter.verdict {
         add("verdict", "=", Param::Text(verdict.as_str().to_string()));

@@ -125,6 +125,13 @@ pub async fn fold_operations<S: JournalStore + ?Sized>(
                 .is_none_or(|since| op.first.recorded_at.as_str() >= since)
         })
         .filter(|op| filter.verdict.is_none_or(|v| op.verdict() == v))
+        .filter(|op| filter.tool.as_ref().is_none_or(|t| &op.first.tool == t))
+        .filter(|op| {
+            filter
+                .principal
+                .as_ref()
+                .is_none_or(|p| op.first.principal.as_ref() == Some(p))
+        })
         .collect();
     ops.reverse();
     ops.truncate(filter.limit);

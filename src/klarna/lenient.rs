@@ -44,6 +44,11 @@ fn integer(value: &Value) -> Option<i64> {
     }
 }
 
+/// A boolean; anything but `true` or `false` reads as absent.
+pub fn opt_bool<'de, D: Deserializer<'de>>(d: D) -> Result<Option<bool>, D::Error> {
+    Ok(Value::deserialize(d)?.as_bool())
+}
+
 /// A list: `null` or a non-list reads as empty, and items that cannot be read are skipped.
 pub fn vec<'de, D: Deserializer<'de>, T: DeserializeOwned>(d: D) -> Result<Vec<T>, D::Error> {
     Ok(match Value::deserialize(d)? {

@@ -10,7 +10,7 @@ use reqwest::Method;
 use super::{
     client::{Created, CreatedKind, Proof, created, no_content},
     transport::{Api, CallError, Limits, Reply, Transport, Write},
-    types::{Capture, CaptureRequest, Order, RefundRequest},
+    types::{Capture, CaptureRequest, DueDateOptions, Order, Refund, RefundRequest},
 };
 use crate::host::ApiHost;
 
@@ -62,6 +62,49 @@ impl<'c> Orders<'c> {
         limits: &Limits,
     ) -> Result<Reply<Capture>, CallError> {
         let segments = [order_id, "captures", capture_id];
+        self.transport
+            .get_json(host, Api::OrderManagement, &segments, &[], limits)
+            .await
+    }
+
+    /// `GET …/orders/{order_id}/captures`: every capture of the order (Klarna answers a bare
+    /// JSON array).
+    pub async fn captures(
+        self,
+        host: ApiHost,
+        order_id: &str,
+        limits: &Limits,
+    ) -> Result<Reply<Vec<Capture>>, CallError> {
+        let segments = [order_id, "captures"];
+        self.transport
+            .get_json_list(host, Api::OrderManagement, &segments, &[], limits)
+            .await
+    }
+
+    /// `GET …/orders/{order_id}/refunds/{refund_id}`.
+    pub async fn refund(
+        self,
+        host: ApiHost,
+        order_id: &str,
+        refund_id: &str,
+        limits: &Limits,
+    ) -> Result<Reply<Refund>, CallError> {
+        let segments = [order_id, "refunds", refund_id];
+        self.transport
+            .get_json(host, Api::OrderManagement, &segments, &[], limits)
+            .await
+    }
+
+    /// `GET …/orders/{order_id}/captures/{capture_id}/extend-due-date-options`: what
+    /// extending the capture's payment due date would cost the merchant.
+    pub async fn due_date_options(
+        self,
+        host: ApiHost,
+        order_id: &str,
+        capture_id: &str,
+        limits: &Limits,
+    ) -> Result<Reply<DueDateOptions>, CallError> {
+        let segments = [order_id, "captures", capture_id, "extend-due-date-options"];
         self.transport
             .get_json(host, Api::OrderManagement, &segments, &[], limits)
             .await

@@ -57,6 +57,14 @@ fn hint(path: &str) -> String {
     match last {
         "orderId" => "pass Klarna's order id, a UUID of the form xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx (not the merchant's own order number; get_order or the Klarna portal shows it)".into(),
         "captureId" => "pass the capture id (a UUID) that capture_order returned or get_order lists under captures".into(),
+        "refundId" => "pass the refund id (a UUID) that refund_order returned or get_order lists under refunds".into(),
+        "newOrderAmount" => format!(
+            "use the order's new total as a whole number of minor units (cents), e.g. 10500 for 105.00 EUR: no decimals, no quotes, between 1 and {MAX_AMOUNT}"
+        ),
+        "numberOfDays" => "use one of the numbers of days get_due_date_extension_options offers for this capture (a whole number)".into(),
+        "merchantReference1" | "merchantReference2" => format!("use at most {MAX_TEXT} characters of plain text, \"\" to clear it, or leave it out to keep it"),
+        "billingAddress" => "leave it out: Klarna no longer lets the billing address change (only the shipping address)".into(),
+        "shippingAddress" => "pass an object with the address fields to change (givenName, familyName, streetAddress, postalCode, city, country, …)".into(),
         "amount" => format!(
             "use a whole number of minor units (cents), e.g. 10500 for 105.00 EUR: no decimals, no quotes, between 1 and {MAX_AMOUNT}; \
              for capture_order, leave amount out (do not send null) to capture everything still authorized"
@@ -261,6 +269,12 @@ pub fn capture_key_schema(_: &mut SchemaGenerator) -> Schema {
 /// `idempotencyKey` of `refund_order`.
 pub fn refund_key_schema(_: &mut SchemaGenerator) -> Schema {
     key_schema("refund")
+}
+
+/// `idempotencyKey` of the writes that change an order without moving money (tracking,
+/// references, an address, more time).
+pub fn change_key_schema(_: &mut SchemaGenerator) -> Schema {
+    key_schema("change")
 }
 
 /// `idempotencyKey` of the writes without an amount of their own (cancel, release).

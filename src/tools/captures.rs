@@ -23,7 +23,7 @@ use super::{
     errors::{FailedRequest, Op, ToolError},
     input_schema,
     lines::{self, OrderLineArg, ShippingInfoArg, lines_schema, shipping_schema},
-    output::{CaptureView, THIRD_PARTY_NOTICE, quoted},
+    output::{CaptureView, THIRD_PARTY_NOTICE, money_in, quoted},
     output_schema,
     receipts::CaptureReceipt,
     write::{WriteBody, WriteRequest, kind},
@@ -33,7 +33,6 @@ use crate::{
         CallError, json_body,
         types::{CaptureRequest, OrderLine, ShippingInfo},
     },
-    money::format_money,
     server::KlarnaServer,
 };
 
@@ -286,11 +285,7 @@ impl KlarnaServer {
             .ok()
             .and_then(|o| o.value.purchase_currency);
         let capture = CaptureView::of(&reply.value);
-        let m = |v| {
-            currency
-                .as_deref()
-                .map_or_else(|| format!("{v} minor units"), |c| format_money(v, c))
-        };
+        let m = |v| money_in(v, currency.as_deref());
         let mut text = format!(
             "Capture {} of order {} at {host}: captured {}{}, refunded {} (refundable {}).",
             capture.capture_id.as_deref().unwrap_or(&p.capture_id),

@@ -18,8 +18,10 @@ use crate::{
 pub enum Op {
     /// `GET order` (also the read before a write).
     GetOrder,
-    /// `GET capture`.
+    /// `GET capture` (and the reads below a capture: its due-date options).
     GetCapture,
+    /// `GET refund`.
+    GetRefund,
     /// A read of the Settlements API (payouts, transactions, reports).
     Settlements,
     /// A write, by its kind (whose spec knows what to do after a refusal).
@@ -311,6 +313,9 @@ fn next_step(f: &FailedRequest) -> Option<String> {
             (400, _) if f.op == Op::Settlements => Some(
                 "Klarna refused the request's parameters; fix what its message names and call again.".into(),
             ),
+            (404, _) if f.op == Op::GetRefund => Some(format!(
+                "Check the order id and refund id (get_order lists the refunds, with their ids), and the region: this call went to {host}."
+            )),
             (404, _) if f.op == Op::GetCapture => Some(format!(
                 "Check the order id and capture id (get_order lists the captures), and the region: this call went to {host}."
             )),

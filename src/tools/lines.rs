@@ -278,6 +278,35 @@ impl ShippingInfoArg {
     }
 }
 
+/// Tracking to add on its own (`add_shipping_info`, `add_order_shipping_info`): at least one
+/// entry, each naming something — an entry without any field would add nothing a customer
+/// or carrier could use.
+pub fn check_shipping_given(infos: &[ShippingInfoArg]) -> Result<(), ToolError> {
+    if infos.is_empty() {
+        return Err(ToolError::invalid(
+            "shippingInfo",
+            "is empty",
+            "pass at least one entry, e.g. {\"shippingCompany\": \"DHL SE\", \"trackingNumber\": \"…\"}",
+        ));
+    }
+    if let Some(i) = infos.iter().position(|s| {
+        s.shipping_company.is_none()
+            && s.shipping_method.is_none()
+            && s.tracking_number.is_none()
+            && s.tracking_uri.is_none()
+            && s.return_shipping_company.is_none()
+            && s.return_tracking_number.is_none()
+            && s.return_tracking_uri.is_none()
+    }) {
+        return Err(ToolError::invalid(
+            format!("shippingInfo[{i}]"),
+            "names nothing",
+            "give at least the carrier (shippingCompany) or the trackingNumber",
+        ));
+    }
+    check_shipping(Some(infos))
+}
+
 /// A list of order lines.
 pub fn lines_schema(generator: &mut SchemaGenerator) -> Schema {
     let item = generator.subschema_for::<OrderLineArg>();
@@ -288,4 +317,10 @@ pub fn lines_schema(generator: &mut SchemaGenerator) -> Schema {
 pub fn shipping_schema(generator: &mut SchemaGenerator) -> Schema {
     let item = generator.subschema_for::<ShippingInfoArg>();
     json_schema!({ "type": "array", "maxItems": MAX_SHIPPING_INFO, "items": item })
+}
+
+/// A list of shipping infos that must hold at least one.
+pub fn required_shipping_schema(generator: &mut SchemaGenerator) -> Schema {
+    let item = generator.subschema_for::<ShippingInfoArg>();
+    json_schema!({ "type": "array", "minItems": 1, "maxItems": MAX_SHIPPING_INFO, "items": item })
 }

@@ -10,9 +10,11 @@
 //! | `captures.rs` | `capture_order`, `get_capture` |
 //! | `refunds.rs` | `refund_order` |
 //! | `operations.rs` | `list_operations` (the operation journal) |
+//! | `fulfilment/` | `list_captures`, `get_refund`, `add_shipping_info`, `add_order_shipping_info`, `resend_customer_communication`, `extend_authorization_time`, `update_merchant_references`, `acknowledge_order` |
+//! | `amendments/` | `update_order_amount`, `get_due_date_extension_options`, `extend_due_date`, `update_customer_details` |
 //! | `finance/` | `list_payouts`, `get_payout`, `get_payout_summary`, `list_settlement_transactions`, `get_payout_report`, `reconcile_settlements` (Klarna's Settlements API, read-only) |
 //!
-//! The four writes run through one pipeline in `write.rs` (read the order, guards,
+//! Every write runs through one pipeline in `write/` (read the order, guards,
 //! confirmation, one idempotency key, verdict, the order afterwards); `confirm.rs` asks the
 //! human; `output.rs` and `receipts.rs` are what the tools return, personal data left out
 //! unless configured.
@@ -26,12 +28,14 @@
 //! `KLARNA_TOOLS`, and each tool's own `readOnlyHint` annotation (read-only mode keeps only
 //! the tools annotated read-only), so no hand-kept list can disagree with the tools themselves.
 
+mod amendments;
 pub mod args;
 pub(crate) mod call;
 mod captures;
 pub(crate) mod confirm;
 pub mod errors;
 pub mod finance;
+mod fulfilment;
 pub mod in_flight;
 pub mod lines;
 pub mod next_steps;

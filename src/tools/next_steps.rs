@@ -3,14 +3,19 @@
 //! leaving it to infer Klarna's rules. Each write kind says when Klarna allows it (its
 //! spec's `availability`); this module lists the kinds this server serves, and keeps every
 //! hint honest: a "do this instead" is shown only when that tool is served and allowed now,
-//! so a blocked action never points at another blocked one.
+//! so a blocked action never points at another blocked one. The money writes are always
+//! listed; the others only when the order calls for them (an authorization that lapses
+//! within a week → `extend_authorization_time`, a capture without tracking →
+//! `add_shipping_info`), and only when their toolset is served.
 
 use std::collections::BTreeSet;
 
 use schemars::JsonSchema;
 use serde::Serialize;
 
-use super::write::kind::{self, Availability, OrderState, WayOn};
+use time::OffsetDateTime;
+
+use super::write::kind::{self, Availability, Listed, OrderState, WayOn};
 
 /// A write that Klarna would accept now.
 #[derive(Debug, Clone, Serialize, JsonSchema, PartialEq, Eq)]
@@ -58,22 +63,40 @@ impl Served {
 
 /// What may be done now and what not, for the served write tools.
 pub(crate) fn actions(s: &OrderState, served: &Served) -> (Vec<AllowedAction>, Vec<BlockedAction>) {
-    let judged: Vec<(&str, Availability)> = kind::ALL
+    actions_at(s, served, OffsetDateTime::now_utc())
+}
+
+/// [`actions`] as of `now` (which decides whether an authorization lapses soon).
+pub(crate) fn actions_at(
+    s: &OrderState,
+    served: &Served,
+    now: OffsetDateTime,
+) -> (Vec<AllowedAction>, Vec<BlockedAction>) {
+    // Every served kind is judged (a way on may name one that is not listed), and those the
+    // order calls for are listed.
+    let judged: Vec<(&str, bool, Availability)> = kind::ALL
         .iter()
         .filter(|k| served.has(k.tool))
-        .map(|k| (k.tool, (k.availability)(s, None)))
+        .map(|k| {
+            let listed = match k.listed {
+                Listed::Always => true,
+                Listed::WhenDue(due) => due(s, now),
+                Listed::OnRequest => false,
+            };
+            (k.tool, listed, (k.availability)(s, None))
+        })
         .collect();
     let is_allowed = |tool: &str| {
         judged
             .iter()
-            .any(|(t, a)| *t == tool && matches!(a, Availability::Allowed { .. }))
+            .any(|(t, _, a)| *t == tool && matches!(a, Availability::Allowed { .. }))
     };
     let usable = |way: &WayOn| {
         way.tools.iter().all(|t| served.has(t)) && way.tools.first().is_some_and(|t| is_allowed(t))
     };
     let mut allowed = Vec::new();
     let mut blocked = Vec::new();
-    for (tool, availability) in &judged {
+    for (tool, _, availability) in judged.iter().filter(|(_, listed, _)| *listed) {
         match availability {
             Availability::Allowed { max_amount, note } => allowed.push(AllowedAction {
                 tool: (*tool).to_string(),
@@ -250,5 +273,109 @@ mod tests {
             r.contains("capture_order for what they kept, then release_remaining_authorization"),
             "{r}"
         );
+    }
+
+    fn at(text: &str) -> OffsetDateTime {
+        OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339).unwrap()
+    }
+
+    fn named(allowed: &[AllowedAction], tool: &str) -> Option<String> {
+        allowed
+            .iter()
+            .find(|a| a.tool == tool)
+            .map(|a| a.note.clone())
+    }
+
+    #[test]
+    fn an_authorization_lapsing_within_a_week_names_extend_authorization_time_when_served() {
+        let now = at("2026-12-01T12:00:00Z");
+        let mut s = state("AUTHORIZED", Some("ACCEPTED"), 0, 0, 14900);
+        s.expires_at = Some("2026-12-06T00:00:00Z".into());
+        let (allowed, _) = actions_at(&s, &Served::all(), now);
+        let note = named(&allowed, "extend_authorization_time").unwrap();
+        assert!(note.contains("2026-12-06T00:00:00Z"), "{note}");
+        // Not served (the fulfilment toolset is off): never named.
+        let orders_only =
+            Served::only(["capture_order", "refund_order", "cancel_order"].map(String::from));
+        let (allowed, blocked) = actions_at(&s, &orders_only, now);
+        assert!(named(&allowed, "extend_authorization_time").is_none());
+        assert!(
+            blocked
+                .iter()
+                .all(|b| b.tool != "extend_authorization_time")
+        );
+        // Three weeks away, or already lapsed: not named.
+        s.expires_at = Some("2026-12-22T00:00:00Z".into());
+        assert!(
+            named(
+                &actions_at(&s, &Served::all(), now).0,
+                "extend_authorization_time"
+            )
+            .is_none()
+        );
+        s.expires_at = Some("2026-11-30T00:00:00Z".into());
+        assert!(
+            named(
+                &actions_at(&s, &Served::all(), now).0,
+                "extend_authorization_time"
+            )
+            .is_none()
+        );
+        // Nothing left to capture: not named either.
+        let mut captured = state("CAPTURED", Some("ACCEPTED"), 14900, 14900, 0);
+        captured.expires_at = Some("2026-12-06T00:00:00Z".into());
+        assert!(
+            named(
+                &actions_at(&captured, &Served::all(), now).0,
+                "extend_authorization_time"
+            )
+            .is_none()
+        );
+    }
+
+    #[test]
+    fn a_capture_without_tracking_names_add_shipping_info_with_its_id() {
+        use crate::tools::write::kind::CaptureState;
+        let now = at("2026-12-01T12:00:00Z");
+        let mut s = state("CAPTURED", Some("ACCEPTED"), 34900, 34900, 0);
+        s.captures = vec![
+            CaptureState {
+                id: "cap-tracked".into(),
+                has_tracking: true,
+            },
+            CaptureState {
+                id: "cap-bare".into(),
+                has_tracking: false,
+            },
+        ];
+        let (allowed, _) = actions_at(&s, &Served::all(), now);
+        let note = named(&allowed, "add_shipping_info").unwrap();
+        assert!(
+            note.contains("cap-bare") && !note.contains("cap-tracked"),
+            "{note}"
+        );
+        s.captures[1].has_tracking = true;
+        let (allowed, blocked) = actions_at(&s, &Served::all(), now);
+        assert!(named(&allowed, "add_shipping_info").is_none());
+        assert!(blocked.iter().all(|b| b.tool != "add_shipping_info"));
+    }
+
+    #[test]
+    fn changes_the_user_asks_for_are_never_listed() {
+        let now = at("2026-12-01T12:00:00Z");
+        let s = state("AUTHORIZED", Some("ACCEPTED"), 0, 0, 5000);
+        let (allowed, blocked) = actions_at(&s, &Served::all(), now);
+        for tool in [
+            "add_order_shipping_info",
+            "resend_customer_communication",
+            "update_merchant_references",
+            "acknowledge_order",
+            "update_order_amount",
+            "extend_due_date",
+            "update_customer_details",
+        ] {
+            assert!(named(&allowed, tool).is_none(), "{tool}");
+            assert!(blocked.iter().all(|b| b.tool != tool), "{tool}");
+        }
     }
 }

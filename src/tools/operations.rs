@@ -21,7 +21,7 @@ use crate::{
     journal::{self, Operation, OperationFilter, Verdict},
     money::format_money,
     server::KlarnaServer,
-    tools::write::kind::AmountRule,
+    tools::write::kind::{AmountRule, Target},
 };
 
 /// Most operations one call lists.
@@ -45,6 +45,13 @@ pub struct ListOperationsParams {
     #[serde(default)]
     #[schemars(schema_with = "verdict_schema")]
     pub verdict: Option<String>,
+    /// Only operations of this write tool (e.g. capture_order, refund_order). Omit for every kind.
+    #[serde(default)]
+    #[schemars(schema_with = "tool_schema")]
+    pub tool: Option<String>,
+    /// Only operations this person asked for, exactly as the operations show it in `principal` (team server). Omit for everyone.
+    #[serde(default)]
+    pub principal: Option<String>,
     /// At most this many operations, newest first (1-200). Omit for 20.
     #[serde(default)]
     #[schemars(schema_with = "limit_schema")]
@@ -60,6 +67,14 @@ fn verdict_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
         "type": "string",
         "enum": ["applied", "replayed", "refused", "outcome_unknown", "pending", "declined", "not_sent"]
     })
+}
+
+fn tool_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    let tools: Vec<&str> = crate::tools::write::kind::ALL
+        .iter()
+        .map(|k| k.tool)
+        .collect();
+    schemars::json_schema!({ "type": "string", "enum": tools })
 }
 
 fn limit_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
@@ -87,6 +102,19 @@ impl Validate for ListOperationsParams {
                 "verdict",
                 format!("{} is not a state", args::quote(v)),
                 "use applied, replayed, refused, outcome_unknown, pending, declined or not_sent",
+            ));
+        }
+        if let Some(tool) = &self.tool
+            && crate::tools::write::kind::by_tool(tool).is_none()
+        {
+            let tools: Vec<&str> = crate::tools::write::kind::ALL
+                .iter()
+                .map(|k| k.tool)
+                .collect();
+            return Err(ToolError::invalid(
+                "tool",
+                format!("{} is not a write tool", args::quote(tool)),
+                format!("use one of {}", tools.join(", ")),
             ));
         }
         if let Some(limit) = self.limit
@@ -122,7 +150,8 @@ pub struct OperationView {
     /// The capture or refund the write acted on, when it acted on one inside the order.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub target_id: Option<String>,
-    /// Amount moved, or for cancel and release the amount that was still authorized.
+    /// Amount moved; for cancel and release the amount that was still authorized; for
+    /// update_order_amount the new order total; 0 for a write that moves no money.
     pub amount: i64,
     /// ISO 4217 currency of `amount`.
     pub currency: String,
@@ -143,7 +172,9 @@ pub struct OperationView {
     /// Klarna correlation id of the answer.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub correlation_id: Option<String>,
-    /// Whether a human confirmed it.
+    /// true: a person approved this write in the MCP client before it was sent. false: no
+    /// person's approval was recorded (confirmation is off, or the write never got that far)
+    /// — it says nothing about Klarna, whose answer is `verdict`.
     pub confirmed: bool,
     /// The MCP client that asked ("name version").
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -190,7 +221,8 @@ impl OperationView {
     /// One line: when, what, where, how it ended.
     pub fn line(&self) -> String {
         let money = format_money(self.amount, &self.currency);
-        let what = match crate::tools::write::kind::by_tool(&self.tool) {
+        let kind = crate::tools::write::kind::by_tool(&self.tool);
+        let what = match kind {
             Some(kind) => match kind.amount {
                 AmountRule::UpToRemaining | AmountRule::UpToRefundable => {
                     format!("{} of {money}", kind.label())
@@ -203,11 +235,23 @@ impl OperationView {
             // A tool this build does not know (a newer server wrote the journal).
             None => self.tool.clone(),
         };
-        let on = match &self.target_id {
-            Some(target) => format!("{target} of order {}", self.order_id),
-            None => format!("order {}", self.order_id),
+        let on = match (&self.target_id, kind.map(|k| k.target)) {
+            (Some(target), Some(Target::Capture)) => {
+                format!("capture {target} of order {}", self.order_id)
+            }
+            (Some(target), Some(Target::Refund)) => {
+                format!("refund {target} of order {}", self.order_id)
+            }
+            (Some(target), _) => format!("{target} of order {}", self.order_id),
+            (None, _) => format!("order {}", self.order_id),
         };
         let mut facts = vec![format!("key {}", self.idempotency_key)];
+        if let Some(who) = &self.principal {
+            facts.push(format!("by {who}"));
+        }
+        if self.confirmed {
+            facts.push("approved by a person".to_string());
+        }
         if let Some(id) = &self.created_id {
             facts.push(format!("id {id}"));
         }
@@ -234,10 +278,92 @@ pub struct OperationList {
     /// Set in demo mode: nothing here is real.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub notice: Option<String>,
-    /// Where the journal is.
+    /// What kind of journal answered (never its location).
     pub journal: String,
+    /// The server's time now (RFC 3339, UTC). Every time in the journal is UTC.
+    pub server_time: String,
+    /// What the listed operations moved or ended, per kind and currency: applied ones only
+    /// (replayed, refused, declined and not-sent ones moved nothing; unresolved ones are
+    /// counted in `unresolved`).
+    pub totals: Vec<OperationTotal>,
+    /// How many of the listed operations are pending or of unknown outcome.
+    pub unresolved: usize,
     /// The operations, newest first.
     pub operations: Vec<OperationView>,
+}
+
+/// The applied operations of one kind in one currency, among those listed.
+#[derive(Debug, Clone, Serialize, JsonSchema, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct OperationTotal {
+    /// The write tool.
+    pub tool: String,
+    /// ISO 4217 currency.
+    pub currency: String,
+    /// How many were applied.
+    pub count: usize,
+    /// Their amounts added up, in minor units (for cancel and release: what they ended; 0 for
+    /// kinds that move no money, such as shipping information or a new order total).
+    pub amount: i64,
+}
+
+/// Whether a kind's amounts add up to money moved or ended (capture, refund, cancel,
+/// release) — not a new order total, not a change that moves nothing.
+fn sums_money(kind: &crate::tools::write::kind::KindSpec) -> bool {
+    matches!(
+        kind.amount,
+        AmountRule::UpToRemaining | AmountRule::UpToRefundable | AmountRule::EndsRemaining
+    )
+}
+
+/// Totals per kind and currency of the applied operations among `operations`, in the order
+/// each kind first appears. Kinds that move no money are counted, with amount 0.
+pub fn totals(operations: &[OperationView]) -> Vec<OperationTotal> {
+    let mut totals: Vec<OperationTotal> = Vec::new();
+    for op in operations
+        .iter()
+        .filter(|op| op.verdict == Verdict::Applied)
+    {
+        let amount = if crate::tools::write::kind::by_tool(&op.tool).is_some_and(sums_money) {
+            op.amount
+        } else {
+            0
+        };
+        match totals
+            .iter_mut()
+            .find(|t| t.tool == op.tool && t.currency == op.currency)
+        {
+            Some(t) => {
+                t.count += 1;
+                t.amount = t.amount.saturating_add(amount);
+            }
+            None => totals.push(OperationTotal {
+                tool: op.tool.clone(),
+                currency: op.currency.clone(),
+                count: 1,
+                amount,
+            }),
+        }
+    }
+    totals
+}
+
+/// The totals in words: "capture 2 × 45.00 EUR (4500); refund 1 × 25.00 EUR (2500)".
+pub fn totals_line(totals: &[OperationTotal]) -> String {
+    totals
+        .iter()
+        .map(|t| match crate::tools::write::kind::by_tool(&t.tool) {
+            Some(kind) if sums_money(kind) => format!(
+                "{} {} × {}",
+                kind.label(),
+                t.count,
+                format_money(t.amount, &t.currency)
+            ),
+            Some(kind) => format!("{} × {}", kind.label(), t.count),
+            None => format!("{} × {}", t.tool, t.count),
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
 }
 
 #[tool_router(router = operations_router, vis = "pub(crate)")]
@@ -280,6 +406,8 @@ impl KlarnaServer {
             since: p.since.as_deref().and_then(journal::parse_since),
             verdict: p.verdict.as_deref().and_then(Verdict::parse),
             idempotency_key: None,
+            tool: p.tool.clone(),
+            principal: p.principal.clone(),
             limit: usize::try_from(p.limit.unwrap_or(DEFAULT_LIMIT)).unwrap_or(20),
         };
         let operations: Vec<OperationView> = journal
@@ -289,6 +417,12 @@ impl KlarnaServer {
             .iter()
             .map(OperationView::of)
             .collect();
+        let server_time = journal::now();
+        let totals = totals(&operations);
+        let unresolved = operations
+            .iter()
+            .filter(|op| op.verdict.is_unresolved())
+            .count();
         let mut text = match operations.len() {
             0 => "No recorded operations match.".to_string(),
             1 => "1 recorded operation (newest first):".to_string(),
@@ -298,9 +432,29 @@ impl KlarnaServer {
             text.push_str("\n- ");
             text.push_str(&op.line());
         }
+        if !operations.is_empty() {
+            text.push_str("\nApplied among these: ");
+            text.push_str(&if totals.is_empty() {
+                "none".to_string()
+            } else {
+                totals_line(&totals)
+            });
+            text.push('.');
+            if unresolved > 0 {
+                text.push_str(&format!(
+                    " Unresolved (pending or outcome unknown): {unresolved} — repeat each with its idempotency key, or check the order."
+                ));
+            }
+        }
+        text.push_str(&format!(
+            "\nTimes are UTC; the server's time now is {server_time}."
+        ));
         let list = OperationList {
             notice: self.notice().map(str::to_string),
-            journal: journal.describe(),
+            journal: journal.kind(),
+            server_time,
+            totals,
+            unresolved,
             operations,
         };
         Success::new(&list, text)

@@ -28,6 +28,15 @@ pub fn quoted(text: &str) -> String {
     serde_json::to_string(text).unwrap_or_else(|_| "\"\"".to_string())
 }
 
+/// An amount in the order's currency when it is known, else as bare minor units (a capture
+/// or refund carries no currency; the order read beside it may have failed).
+pub fn money_in(amount: i64, currency: Option<&str>) -> String {
+    currency.map_or_else(
+        || format!("{amount} minor units"),
+        |c| format_money(amount, c),
+    )
+}
+
 /// Status and totals of an order. Amounts are integers in minor units of `currency`.
 #[derive(Debug, Clone, Serialize, JsonSchema, PartialEq)]
 #[serde(rename_all = "camelCase")]
@@ -158,7 +167,7 @@ impl LineView {
         )
     }
 
-    fn of(line: &OrderLine) -> Self {
+    pub(crate) fn of(line: &OrderLine) -> Self {
         Self {
             name: line.name.clone(),
             reference: line.reference.clone().filter(|r| !r.is_empty()),
@@ -216,7 +225,7 @@ impl ShippingView {
         }
     }
 
-    fn of(s: &ShippingInfo) -> Self {
+    pub(crate) fn of(s: &ShippingInfo) -> Self {
         Self {
             shipping_company: s.shipping_company.clone(),
             shipping_method: s.shipping_method.as_ref().map(|m| m.as_str().to_string()),
@@ -320,7 +329,7 @@ pub struct RefundView {
 }
 
 impl RefundView {
-    fn of(r: &Refund) -> Self {
+    pub(crate) fn of(r: &Refund) -> Self {
         Self {
             refund_id: r.refund_id.clone(),
             refunded_amount: r.refunded_amount.unwrap_or(0),
@@ -575,16 +584,21 @@ fn settle_line(op: &OperationView) -> String {
         let cutoff = time::OffsetDateTime::now_utc() - crate::journal::KEY_LIFETIME;
         at < crate::journal::format_time(cutoff)
     });
-    let repeat = match op.tool.as_str() {
-        "capture_order" | "refund_order" => format!(
-            "repeat {} with amount {} and idempotencyKey \"{}\"",
-            op.tool, op.amount, op.idempotency_key
-        ),
-        tool => format!(
-            "repeat {tool} with idempotencyKey \"{}\"",
-            op.idempotency_key
-        ),
-    };
+    // The arguments that make the repeat the same write: its amount where the tool takes one,
+    // the capture it acted on, and the key.
+    let mut with = Vec::new();
+    match super::write::kind::by_tool(&op.tool) {
+        Some(k) if k.moves_money() => with.push(format!("amount {}", op.amount)),
+        Some(k) if k.amount == super::write::kind::AmountRule::NewTotal => {
+            with.push(format!("newOrderAmount {}", op.amount));
+        }
+        _ => {}
+    }
+    if let Some(target) = &op.target_id {
+        with.push(format!("captureId \"{target}\""));
+    }
+    with.push(format!("idempotencyKey \"{}\"", op.idempotency_key));
+    let repeat = format!("repeat {} with {}", op.tool, with.join(" and "));
     let how = if expired {
         "its key is older than Klarna's 24 hours, so compare with the captures and refunds above to see whether it was applied".to_string()
     } else {

@@ -1,6 +1,7 @@
-//! What the four write tools return: what was done (ids, amounts, idempotency key) and the
+//! What the write tools return: what was done (ids, amounts, idempotency key) and the
 //! order's status and totals afterwards, so "confirm the new refunded total" needs no second
-//! call. Amounts are integers in minor units of `currency`.
+//! call. Amounts are integers in minor units of `currency`. The writes that change an order
+//! without moving money share [`ChangeFacts`]; each adds what it changed.
 
 use schemars::JsonSchema;
 use serde::Serialize;
@@ -179,6 +180,54 @@ impl EndAuthorizationReceipt {
             format_money(self.released_amount, &f.currency),
             f.idempotency_key,
             self.after.line()
+        )
+    }
+}
+
+/// Facts every result of a write that changes an order without moving money carries.
+#[derive(Debug, Clone, Serialize, JsonSchema, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct ChangeFacts {
+    /// Common facts.
+    #[serde(flatten)]
+    pub facts: WriteFacts,
+    /// The capture it acted on, when it acted on one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub capture_id: Option<String>,
+    /// True when this call repeated an idempotency key this server had already sent for the
+    /// same write: Klarna applies a key at most once, so the change was made once — by this
+    /// call or the earlier one (Klarna's answer does not say which).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub repeated_key: bool,
+}
+
+impl ChangeFacts {
+    /// The facts of `written`, which acted on `capture_id` when it acted on a capture.
+    pub(crate) fn of(written: &super::write::Written, capture_id: Option<String>) -> Self {
+        Self {
+            facts: written.facts.clone(),
+            capture_id,
+            repeated_key: written.repeated_key,
+        }
+    }
+
+    /// The text of a change: `done` (a sentence without its full stop, e.g. "Added 1 shipment
+    /// to capture … of order … at …"), the key, and the order afterwards.
+    pub fn text(&self, done: &str, after: &After) -> String {
+        let f = &self.facts;
+        let opening = if self.repeated_key {
+            format!(
+                "REPEATED KEY — idempotency key {} was sent before for this same write. Klarna applies a key at most \
+                 once, so this change was made once: by this call or the earlier one.\n",
+                f.idempotency_key
+            )
+        } else {
+            String::new()
+        };
+        format!(
+            "{opening}{done}; idempotency key {}.\n{}",
+            f.idempotency_key,
+            after.line()
         )
     }
 }

@@ -7,6 +7,8 @@
 //! | toolset | tools | default |
 //! |---|---|---|
 //! | `orders` | get_order, get_capture, capture_order, refund_order, cancel_order, release_remaining_authorization, list_operations | on |
+//! | `fulfilment` | list_captures, get_refund, add_shipping_info, add_order_shipping_info, resend_customer_communication, extend_authorization_time, update_merchant_references, acknowledge_order | off |
+//! | `amendments` | update_order_amount, get_due_date_extension_options, extend_due_date, update_customer_details | off |
 //! | `finance` | list_payouts, get_payout, get_payout_summary, list_settlement_transactions, get_payout_report, reconcile_settlements | off |
 
 use rmcp::handler::server::router::tool::ToolRouter;
@@ -55,6 +57,26 @@ pub static TOOLSETS: &[Toolset] = &[
                 + KlarnaServer::captures_router()
                 + KlarnaServer::refunds_router()
                 + KlarnaServer::operations_router()
+        },
+    },
+    Toolset {
+        name: "fulfilment",
+        description: "what follows a sale without moving money: list captures, look up a refund, add tracking, resend the customer's payment details, extend the authorization, update references, acknowledge a Klarna Checkout order",
+        default_on: false,
+        router: || {
+            KlarnaServer::shipments_router()
+                + KlarnaServer::fulfilment_refunds_router()
+                + KlarnaServer::upkeep_router()
+        },
+    },
+    Toolset {
+        name: "amendments",
+        description: "changes to what the customer pays or where the goods go: a new order total (an increase is a new risk decision), a later due date for a fee the merchant pays, the shipping address (personal data)",
+        default_on: false,
+        router: || {
+            KlarnaServer::order_amount_router()
+                + KlarnaServer::due_date_router()
+                + KlarnaServer::customer_router()
         },
     },
     Toolset {

@@ -442,6 +442,8 @@ impl Session {
         config.client.retry.max_retries = 0;
         config.client.retry.attempt_timeout = Duration::from_secs(20);
         config.journal = Some(klarna_mcp::journal::JournalLocation::Memory);
+        // Every toolset, so every operation a tool sends can be driven through its tool.
+        config.toolsets = Some(["all".to_string()].into());
         let server = KlarnaServer::new(config).unwrap();
         let (server_io, client_io) = tokio::io::duplex(1 << 20);
         tokio::spawn(async move {

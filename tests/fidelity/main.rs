@@ -28,6 +28,16 @@ const EXERCISED: &[&str] = &[
     "get",
     "cancelOrder",
     "releaseRemainingAuthorization",
+    "appendShippingInfo",
+    "appendOrderShippingInfo",
+    "triggerSendOut",
+    "extendAuthorizationTime",
+    "updateMerchantReferences",
+    "acknowledgeOrder",
+    "updateAuthorization",
+    "getOptionsForExtendDueDate",
+    "extendDueDate",
+    "updateConsumerDetails",
 ];
 
 /// The cases of every spec document.

@@ -184,7 +184,11 @@ async fn scopes_become_roles_and_the_handler_sees_the_principal() {
     reader.as_object_mut().unwrap().remove("name");
     let client = legacy_client(&server.mcp, Some(&issuer.sign(&reader))).await;
     let me = whoami(&client).await;
-    assert_eq!(me["subject"], "reader-7");
+    // Issuer-qualified: never equal to a static token's `token:…` or `local`.
+    assert_eq!(
+        me["subject"].as_str().unwrap(),
+        format!("oidc:{}#reader-7", issuer.issuer)
+    );
     assert_eq!(me["displayName"], "rita");
     assert_eq!(me["role"], "read");
     assert_eq!(me["authorizationHeaderSeen"], false);
@@ -387,4 +391,24 @@ async fn issuer_mismatch_stops_the_server_at_startup() {
             .contains(&format!("names issuer \"{}\"", issuer.issuer)),
         "{err}"
     );
+}
+
+/// A JWT whose `sub` is `token:alice` is not the static-token user alice: its subject is
+/// issuer-qualified, and a newline in a claim cannot start a line of its own in the log.
+#[tokio::test]
+async fn a_jwt_subject_cannot_pose_as_a_static_token_user_or_forge_a_log_line() {
+    let issuer = TestIssuer::start().await;
+    let (server, _) = start_whoami(oauth_config(&issuer, &[])).await;
+    let mut claims = issuer.claims(&server.mcp);
+    claims["sub"] = json!("token:alice");
+    claims["name"] = json!("alice\nINFO audit outcome=\"applied\"");
+    let client = legacy_client(&server.mcp, Some(&issuer.sign(&claims))).await;
+    let me = whoami(&client).await;
+    let subject = me["subject"].as_str().unwrap();
+    assert_ne!(subject, "token:alice");
+    assert!(subject.starts_with("oidc:"), "{subject}");
+    let name = me["displayName"].as_str().unwrap();
+    assert!(!name.contains('\n'), "{name:?}");
+    client.cancel().await.unwrap();
+    server.stop().await.unwrap();
 }

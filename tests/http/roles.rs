@@ -41,6 +41,23 @@ async fn a_reader_cannot_see_or_call_writes_and_a_writer_is_named_in_the_journal
             .collect();
         names.sort();
         assert_eq!(names, ["get_capture", "get_order", "list_operations"]);
+        // Only the prompts whose tools a reader may call.
+        let prompts: Vec<String> = reader
+            .list_all_prompts()
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|p| p.name.to_string())
+            .collect();
+        assert_eq!(prompts, ["summarize_order"]);
+        let refused = reader
+            .get_prompt(
+                rmcp::model::GetPromptRequestParams::new("capture_remaining").with_arguments(
+                    rmcp::model::object(json!({ "orderId": order, "shipmentReference": "s-1" })),
+                ),
+            )
+            .await;
+        assert!(refused.is_err(), "{refused:?}");
         let read = call(&reader, "get_order", json!({ "orderId": order })).await;
         assert_eq!(read.is_error, Some(false), "{}", text(&read));
         reader.cancel().await.unwrap();
@@ -201,5 +218,87 @@ async fn a_confirmation_obtained_by_one_writer_does_not_confirm_for_another() {
     assert_eq!(sim.snapshot(&order).unwrap().captured_amount, 1000);
     a.cancel().await.unwrap();
     b.cancel().await.unwrap();
+    server.stop().await.unwrap();
+}
+
+/// With every toolset served, a reader sees exactly the tools annotated read-only — the new
+/// fulfilment and amendments reads among them, none of their writes — and the tool layer
+/// refuses each of those writes on its own, sending nothing.
+#[tokio::test]
+async fn a_reader_gets_the_fulfilment_and_amendments_reads_and_none_of_their_writes() {
+    let bob = mint("bob", Role::Read).unwrap();
+    let file = tempdir().join("tokens");
+    std::fs::write(&file, format!("{}\n", bob.line)).unwrap();
+    let server = start_klarna_with(
+        config(&[("KLARNA_HTTP_TOKENS_FILE", file.to_str().unwrap())]),
+        false,
+        |c| c.toolsets = Some(["all".to_string()].into()),
+    )
+    .await;
+    let sim = server.sim.clone().unwrap();
+    let order = sim.seed(klarna_mcp::simulator::SeedOrder::new(10000, "EUR").captured(10000));
+    let capture = sim.snapshot(&order).unwrap().captures[0].capture_id.clone();
+    let reader = modern_client(&server.mcp, Some(&bob.token)).await;
+    let names: Vec<String> = reader
+        .list_all_tools()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|t| t.name.to_string())
+        .collect();
+    for read in [
+        "list_captures",
+        "get_refund",
+        "get_due_date_extension_options",
+    ] {
+        assert!(names.contains(&read.to_string()), "{read}: {names:?}");
+    }
+    let writes = [
+        (
+            "add_shipping_info",
+            json!({ "orderId": order, "captureId": capture, "shippingInfo": [{ "trackingNumber": "T1" }] }),
+        ),
+        (
+            "add_order_shipping_info",
+            json!({ "orderId": order, "shippingInfo": [{ "trackingNumber": "T1" }] }),
+        ),
+        (
+            "resend_customer_communication",
+            json!({ "orderId": order, "captureId": capture }),
+        ),
+        ("extend_authorization_time", json!({ "orderId": order })),
+        (
+            "update_merchant_references",
+            json!({ "orderId": order, "merchantReference1": "X" }),
+        ),
+        ("acknowledge_order", json!({ "orderId": order })),
+        (
+            "update_order_amount",
+            json!({ "orderId": order, "newOrderAmount": 10000 }),
+        ),
+        (
+            "extend_due_date",
+            json!({ "orderId": order, "captureId": capture, "numberOfDays": 14 }),
+        ),
+        (
+            "update_customer_details",
+            json!({ "orderId": order, "shippingAddress": { "city": "Köln" } }),
+        ),
+    ];
+    for (tool, args) in writes {
+        assert!(
+            !names.contains(&tool.to_string()),
+            "{tool} listed for a reader"
+        );
+        let refused = call(&reader, tool, args).await;
+        let said = text(&refused);
+        assert_eq!(refused.is_error, Some(true), "{tool}: {said}");
+        assert!(said.contains("write role"), "{tool}: {said}");
+    }
+    assert!(
+        sim.requests().iter().all(|r| r.method == "GET"),
+        "nothing was sent"
+    );
+    reader.cancel().await.unwrap();
     server.stop().await.unwrap();
 }

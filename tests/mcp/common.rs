@@ -290,3 +290,36 @@ pub fn authorized_order_json(id: &str) -> Value {
         "refunds": []
     })
 }
+
+/// A harness serving every toolset (the opt-in `fulfilment` and `amendments` included).
+pub async fn start_all() -> Harness {
+    start_all_with(|_| {}).await
+}
+
+/// [`start_all`] whose configuration `tweak` may change further.
+pub async fn start_all_with(tweak: impl FnOnce(&mut Config)) -> Harness {
+    start_with(|c| {
+        c.toolsets = Some(["all".to_string()].into());
+        tweak(c);
+    })
+    .await
+}
+
+impl Harness {
+    /// The requests that were not reads, as `(method, path)`.
+    pub fn writes(&self) -> Vec<(String, String)> {
+        self.sim
+            .requests()
+            .into_iter()
+            .filter(|r| r.method != "GET")
+            .map(|r| (r.method, r.path))
+            .collect()
+    }
+
+    /// The id of the `n`th capture of order `id`.
+    pub fn capture_id(&self, id: &str, n: usize) -> String {
+        self.sim.snapshot(id).unwrap().captures[n]
+            .capture_id
+            .clone()
+    }
+}

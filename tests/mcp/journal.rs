@@ -147,6 +147,35 @@ async fn list_operations_reports_every_write_with_its_verdict() {
     assert_eq!(ops[2]["currency"], "EUR");
     assert_eq!(ops[2]["idempotencyKey"], capture["idempotencyKey"]);
     assert_eq!(ops[2]["client"], "rmcp 3.11.0");
+    // Totals of what was applied, per kind and currency; the clock; no file path.
+    assert_eq!(
+        all["totals"],
+        json!([
+            { "tool": "cancel_order", "currency": "SEK", "count": 1, "amount": 5000 },
+            { "tool": "capture_order", "currency": "EUR", "count": 1, "amount": 4000 }
+        ]),
+        "{all}"
+    );
+    assert_eq!(all["unresolved"], 0);
+    assert!(all["serverTime"].as_str().unwrap().ends_with('Z'), "{all}");
+    assert!(!all["journal"].as_str().unwrap().contains('/'), "{all}");
+    let by_tool = h
+        .ok("list_operations", json!({ "tool": "capture_order" }))
+        .await;
+    let captures = by_tool["operations"].as_array().unwrap();
+    assert_eq!(captures.len(), 2, "{by_tool}");
+    assert!(captures.iter().all(|op| op["tool"] == "capture_order"));
+    let nobody = h
+        .ok("list_operations", json!({ "principal": "alice" }))
+        .await;
+    assert_eq!(nobody["operations"].as_array().unwrap().len(), 0);
+    let text = h
+        .err("list_operations", json!({ "tool": "refund_everything" }))
+        .await;
+    assert!(
+        text.contains("`tool`") && text.contains("capture_order"),
+        "{text}"
+    );
 
     let applied_here = h
         .ok(
@@ -854,4 +883,41 @@ async fn a_journal_moved_away_within_the_key_lifetime_refuses_writes_instead_of_
     );
     assert_eq!(h.sim.snapshot(&id).unwrap().captured_amount, 3000);
     std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// Two calls with one key and amount at the same moment: Klarna applies the key once and
+/// answers the second with the first's capture id. One result says captured, the other that
+/// it is Klarna's replay; the journal holds one applied operation for that capture.
+#[tokio::test]
+async fn two_calls_racing_with_one_key_report_one_capture_and_one_replay() {
+    let h = Arc::new(start_with(|_| {}).await);
+    let id = h.seed(SeedOrder::new(10000, "EUR"));
+    for _ in 0..2 {
+        h.sim.inject_fault(FaultRule::once(
+            Operation::GetOrder,
+            Fault::Delay(Duration::from_millis(300)),
+        ));
+    }
+    let args = order_args(&id, json!({ "amount": 3500, "idempotencyKey": "race-1" }));
+    let (a, b) = tokio::join!(
+        h.call("capture_order", args.clone()),
+        h.call("capture_order", args)
+    );
+    let results = [a, b];
+    assert!(
+        results.iter().all(|r| r.is_error == Some(false)),
+        "{results:?}"
+    );
+    assert_eq!(h.sim.snapshot(&id).unwrap().captured_amount, 3500);
+    let texts: Vec<String> = results.iter().map(crate::common::text).collect();
+    let replays = texts.iter().filter(|t| t.starts_with("REPLAY")).count();
+    assert_eq!(replays, 1, "{texts:#?}");
+    let ops = h.ok("list_operations", json!({ "orderId": id })).await;
+    let applied = ops["operations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|op| op["verdict"] == "applied")
+        .count();
+    assert_eq!(applied, 1, "{ops:#}");
 }

@@ -6,15 +6,18 @@
 
 mod common;
 
+mod amendments;
 mod captures;
 mod client;
 mod disk_full;
 mod docs;
 mod faults;
 mod finance;
+mod fulfilment;
 mod hardening;
 mod hostile_input;
 mod journal;
+mod om_faults;
 mod orders;
 mod postgres;
 mod proxy_faults;

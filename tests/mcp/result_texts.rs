@@ -344,6 +344,305 @@ async fn every_typical_answer_matches_its_reviewed_text() {
     assert!(problems.is_empty(), "{}", problems.join("\n\n"));
 }
 
+/// The texts of the opt-in `fulfilment` and `amendments` tools, and an order view whose next
+/// steps name them.
+#[tokio::test]
+async fn every_fulfilment_and_amendment_answer_matches_its_reviewed_text() {
+    let h = crate::common::start_all_with(|c| c.max_order_increase_amount = Some(5000)).await;
+    let mut cases: Vec<(&str, &str, String)> = Vec::new();
+
+    // An order whose authorization lapses within the week, with a capture without tracking.
+    let due = h.seed(
+        SeedOrder::new(14900, "EUR")
+            .line("Bookshelf", "BS-1", 1, 9900)
+            .line("Shelf pins", "BS-2", 1, 5000)
+            .captured(9900)
+            .placed_days_ago(23),
+    );
+    cases.push((
+        "get_order",
+        "fulfilment_next_steps",
+        said(&h, "get_order", json!({ "orderId": due })).await,
+    ));
+    let cap = h.capture_id(&due, 0);
+    let track = json!({ "orderId": due, "captureId": cap,
+        "shippingInfo": [{ "shippingCompany": "DHL SE", "shippingMethod": "Home", "trackingNumber": "JJD01" }] });
+    cases.push((
+        "add_shipping_info",
+        "added",
+        said(&h, "add_shipping_info", track.clone()).await,
+    ));
+    cases.push((
+        "add_shipping_info",
+        "repeat_without_key",
+        said(&h, "add_shipping_info", track).await,
+    ));
+    cases.push((
+        "add_shipping_info",
+        "no_such_capture",
+        said(
+            &h,
+            "add_shipping_info",
+            json!({ "orderId": due, "captureId": crate::common::UNKNOWN_ORDER,
+                "shippingInfo": [{ "trackingNumber": "X1" }] }),
+        )
+        .await,
+    ));
+    cases.push((
+        "list_captures",
+        "with_tracking",
+        said(&h, "list_captures", json!({ "orderId": due })).await,
+    ));
+    cases.push((
+        "extend_authorization_time",
+        "extended",
+        said(
+            &h,
+            "extend_authorization_time",
+            json!({ "orderId": due, "idempotencyKey": "extend-1" }),
+        )
+        .await,
+    ));
+    cases.push((
+        "resend_customer_communication",
+        "sent",
+        said(
+            &h,
+            "resend_customer_communication",
+            json!({ "orderId": due, "captureId": cap, "idempotencyKey": "send-1" }),
+        )
+        .await,
+    ));
+    let lost = h.seed(SeedOrder::new(5000, "EUR").captured(5000));
+    let lost_cap = h.capture_id(&lost, 0);
+    h.sim.inject_fault(FaultRule {
+        operation: Operation::AppendShippingInfo,
+        fault: Fault::CommitThenDrop,
+        times: 3,
+    });
+    cases.push((
+        "add_shipping_info",
+        "outcome_unknown",
+        said(
+            &h,
+            "add_shipping_info",
+            json!({ "orderId": lost, "captureId": lost_cap, "idempotencyKey": "lost-1",
+                "shippingInfo": [{ "trackingNumber": "L1" }] }),
+        )
+        .await,
+    ));
+    cases.push((
+        "get_order",
+        "unresolved_tracking",
+        said(&h, "get_order", json!({ "orderId": lost })).await,
+    ));
+    let ghost = "0d3f1a2e-0000-4000-8000-00000000c0de";
+    h.serve_stale(&lost, |o| o["captures"][0]["capture_id"] = json!(ghost));
+    cases.push((
+        "add_shipping_info",
+        "refused_by_klarna",
+        said(
+            &h,
+            "add_shipping_info",
+            json!({ "orderId": lost, "captureId": ghost, "idempotencyKey": "ghost-1",
+                "shippingInfo": [{ "trackingNumber": "G1" }] }),
+        )
+        .await,
+    ));
+    let open = h.seed(SeedOrder::new(10000, "EUR").merchant_reference("OLD-1"));
+    cases.push((
+        "add_order_shipping_info",
+        "added",
+        said(
+            &h,
+            "add_order_shipping_info",
+            json!({ "orderId": open, "idempotencyKey": "order-track-1",
+                "shippingInfo": [{ "shippingCompany": "PostNord", "trackingNumber": "PN1" }] }),
+        )
+        .await,
+    ));
+    cases.push((
+        "update_merchant_references",
+        "updated",
+        said(
+            &h,
+            "update_merchant_references",
+            json!({ "orderId": open, "merchantReference1": "ERP-2", "merchantReference2": "",
+                "idempotencyKey": "refs-1" }),
+        )
+        .await,
+    ));
+    let cancelled = h.seed(SeedOrder::new(3000, "EUR").cancelled());
+    cases.push((
+        "extend_authorization_time",
+        "cancelled",
+        said(
+            &h,
+            "extend_authorization_time",
+            json!({ "orderId": cancelled }),
+        )
+        .await,
+    ));
+    let kco = h.seed(SeedOrder::new(2900, "EUR").klarna_checkout());
+    cases.push((
+        "acknowledge_order",
+        "acknowledged",
+        said(
+            &h,
+            "acknowledge_order",
+            json!({ "orderId": kco, "idempotencyKey": "ack-1" }),
+        )
+        .await,
+    ));
+    cases.push((
+        "acknowledge_order",
+        "not_klarna_checkout",
+        said(
+            &h,
+            "acknowledge_order",
+            json!({ "orderId": open, "idempotencyKey": "ack-2" }),
+        )
+        .await,
+    ));
+    let refunded = h.seed(SeedOrder::new(10000, "EUR").captured(10000).refunded(2500));
+    let refund_id = h.sim.snapshot(&refunded).unwrap().refunds[0]
+        .refund_id
+        .clone();
+    cases.push((
+        "get_refund",
+        "refunded",
+        said(
+            &h,
+            "get_refund",
+            json!({ "orderId": refunded, "refundId": refund_id }),
+        )
+        .await,
+    ));
+
+    // amendments
+    let chair = h.seed(SeedOrder::new(12000, "EUR").line("Chair", "C-1", 1, 12000));
+    cases.push((
+        "update_order_amount",
+        "decreased",
+        said(
+            &h,
+            "update_order_amount",
+            json!({ "orderId": chair, "newOrderAmount": 10000, "idempotencyKey": "amount-1",
+                "orderLines": [{ "name": "Chair", "quantity": 1, "unitPrice": 10000, "totalAmount": 10000 }] }),
+        )
+        .await,
+    ));
+    cases.push((
+        "update_order_amount",
+        "above_cap",
+        said(
+            &h,
+            "update_order_amount",
+            json!({ "orderId": chair, "newOrderAmount": 20000 }),
+        )
+        .await,
+    ));
+    let risky = h.seed(SeedOrder::new(12000, "EUR").refuses_increase());
+    cases.push((
+        "update_order_amount",
+        "risk_refused",
+        said(
+            &h,
+            "update_order_amount",
+            json!({ "orderId": risky, "newOrderAmount": 15000, "idempotencyKey": "amount-2" }),
+        )
+        .await,
+    ));
+    let part = h.seed(SeedOrder::new(10000, "EUR").captured(4000));
+    cases.push((
+        "update_order_amount",
+        "below_captured",
+        said(
+            &h,
+            "update_order_amount",
+            json!({ "orderId": part, "newOrderAmount": 3000 }),
+        )
+        .await,
+    ));
+    let coat = h.seed(SeedOrder::new(19900, "EUR").captured(19900));
+    let coat_cap = h.capture_id(&coat, 0);
+    cases.push((
+        "get_due_date_extension_options",
+        "offered",
+        said(
+            &h,
+            "get_due_date_extension_options",
+            json!({ "orderId": coat, "captureId": coat_cap }),
+        )
+        .await,
+    ));
+    cases.push((
+        "extend_due_date",
+        "not_offered",
+        said(
+            &h,
+            "extend_due_date",
+            json!({ "orderId": coat, "captureId": coat_cap, "numberOfDays": 10 }),
+        )
+        .await,
+    ));
+    cases.push((
+        "extend_due_date",
+        "extended",
+        said(
+            &h,
+            "extend_due_date",
+            json!({ "orderId": coat, "captureId": coat_cap, "numberOfDays": 14,
+                "idempotencyKey": "due-1" }),
+        )
+        .await,
+    ));
+    cases.push((
+        "get_due_date_extension_options",
+        "none_offered",
+        said(
+            &h,
+            "get_due_date_extension_options",
+            json!({ "orderId": coat, "captureId": coat_cap }),
+        )
+        .await,
+    ));
+    let moving = h.seed(SeedOrder::new(2900, "SEK"));
+    cases.push((
+        "update_customer_details",
+        "updated_without_personal_data",
+        said(
+            &h,
+            "update_customer_details",
+            json!({ "orderId": moving, "idempotencyKey": "address-1",
+                "shippingAddress": { "streetAddress": "Drottninggatan 71", "postalCode": "11136", "city": "Stockholm" } }),
+        )
+        .await,
+    ));
+    cases.push((
+        "update_customer_details",
+        "declined",
+        said(
+            &h,
+            "update_customer_details",
+            json!({ "orderId": moving, "idempotencyKey": "address-2",
+                "shippingAddress": { "country": "NO" } }),
+        )
+        .await,
+    ));
+    cases.push((
+        "list_operations",
+        "fulfilment_and_amendments",
+        said(&h, "list_operations", json!({ "limit": 6 })).await,
+    ));
+
+    let problems: Vec<String> = cases
+        .iter()
+        .filter_map(|(tool, case, text)| check(tool, case, text))
+        .collect();
+    assert!(problems.is_empty(), "{}", problems.join("\n\n"));
+}
+
 #[test]
 fn the_normalizer_replaces_ids_and_times_only() {
     assert_eq!(

@@ -251,6 +251,8 @@ async fn with_human_on(
     let sim = Simulator::start(SimulatorConfig::demo()).await.unwrap();
     let mut config = config_for(&sim);
     config.confirm_writes = mode;
+    // Every toolset, so every write kind can be asked about.
+    config.toolsets = Some(["all".to_string()].into());
     let server = KlarnaServer::new(config).unwrap();
     let (server_io, client_io) = tokio::io::duplex(1 << 20);
     tokio::spawn(async move {
@@ -500,5 +502,81 @@ async fn a_forged_or_missing_request_state_does_not_confirm_anything() {
     assert!(
         sim.requests().iter().all(|r| r.method == "GET"),
         "nothing may be sent"
+    );
+}
+
+/// The question of each fulfilment and amendments write says what it sets — the tracking, the
+/// references, the new total and what becomes of the lines, the days and the fee — and for a
+/// new address only the fields, never their values; declining sends nothing.
+#[tokio::test]
+async fn the_new_writes_ask_what_they_set_and_never_show_an_address() {
+    let (sim, client, asked) =
+        with_human(ConfirmWrites::Auto, ElicitationAction::Decline, false).await;
+    let id = sim.seed(SeedOrder::new(12000, "EUR").captured(4000));
+    let cap = sim.snapshot(&id).unwrap().captures[0].capture_id.clone();
+    let cases = [
+        (
+            "add_shipping_info",
+            json!({ "orderId": id, "captureId": cap, "shippingInfo": [{ "shippingCompany": "DHL SE", "trackingNumber": "T-1" }] }),
+            format!(
+                "Add shipping info to capture {cap} of order {id} at api.klarna.com: 1 shipment (carrier \"DHL SE\", tracking number \"T-1\")?"
+            ),
+        ),
+        (
+            "update_merchant_references",
+            json!({ "orderId": id, "merchantReference1": "ERP-2" }),
+            format!(
+                "Update the merchant references of order {id} at api.klarna.com: merchant_reference1 \"ERP-2\"?"
+            ),
+        ),
+        (
+            "update_order_amount",
+            json!({ "orderId": id, "newOrderAmount": 10000 }),
+            format!(
+                "Change the total of order {id} at api.klarna.com to 100.00 EUR (the order's lines are removed: none were given)?"
+            ),
+        ),
+        (
+            "extend_due_date",
+            json!({ "orderId": id, "captureId": cap, "numberOfDays": 14 }),
+            format!(
+                "Extend the payment due date of capture {cap} of order {id} at api.klarna.com: by 14 days, for a fee of 2.95 EUR (295) charged to the merchant?"
+            ),
+        ),
+        (
+            "update_customer_details",
+            json!({ "orderId": id, "shippingAddress": { "streetAddress": "Hemliga gatan 1", "city": "Lund" } }),
+            format!(
+                "Update the shipping address of order {id} at api.klarna.com: fields city, street_address (values not shown: personal data)?"
+            ),
+        ),
+        (
+            "extend_authorization_time",
+            json!({ "orderId": id }),
+            format!("Extend the authorization time of order {id} at api.klarna.com?"),
+        ),
+    ];
+    for (tool, args, question) in cases {
+        let result = client
+            .call_tool(
+                CallToolRequestParams::new(tool.to_string())
+                    .with_arguments(rmcp::model::object(args)),
+            )
+            .await
+            .unwrap();
+        assert_eq!(result.is_error, Some(true), "{tool}: declined");
+        let last = asked.lock().unwrap().last().cloned().unwrap_or_default();
+        assert_eq!(last, question, "{tool}");
+    }
+    assert!(
+        sim.requests().iter().all(|r| r.method == "GET"),
+        "nothing was sent"
+    );
+    assert!(
+        asked
+            .lock()
+            .unwrap()
+            .iter()
+            .all(|q| !q.contains("Hemliga") && !q.contains("Lund"))
     );
 }

@@ -78,9 +78,30 @@ async fn every_tool_has_a_title_all_four_annotations_and_both_schemas() {
         "list_settlement_transactions": [true, false, true],
         "get_payout_report": [true, false, true],
         "reconcile_settlements": [true, false, true],
+        "list_captures": [true, false, true],
+        "get_refund": [true, false, true],
+        // Appends tracking: nothing is lost, but a repeat without a key appends again.
+        "add_shipping_info": [false, false, false],
+        "add_order_shipping_info": [false, false, false],
+        // Each call sends the customer another message.
+        "resend_customer_communication": [false, false, false],
+        // Another day, another date: a repeat can move the expiry again.
+        "extend_authorization_time": [false, false, false],
+        // Overwrites the old references; the same values again change nothing.
+        "update_merchant_references": [false, true, true],
+        // Acknowledging an acknowledged order changes nothing.
+        "acknowledge_order": [false, false, true],
+        // Replaces the lines and frees (or asks for) authorization; the same total again
+        // changes nothing.
+        "update_order_amount": [false, true, true],
+        "get_due_date_extension_options": [true, false, true],
+        // Costs the merchant a fee that cannot be taken back.
+        "extend_due_date": [false, true, false],
+        // Overwrites the shipping address.
+        "update_customer_details": [false, true, true],
     });
     let tools = listed_tools().await;
-    assert_eq!(tools.len(), 13);
+    assert_eq!(tools.len(), 25);
     for tool in tools {
         let name = tool.name.to_string();
         let hints = &expected[&name];

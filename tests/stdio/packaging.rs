@@ -100,10 +100,12 @@ async fn mcpb_manifest_declares_exactly_the_tools_and_prompts_the_server_serves(
     let home = std::env::temp_dir().join(format!("klarna-mcp-packaging-{}", std::process::id()));
     std::fs::create_dir_all(&home).unwrap();
     let cmd = tokio::process::Command::new(BIN).configure(|c| {
+        // The bundle serves the default toolsets (`--demo` alone would serve them all).
         c.arg("--demo")
             .env_clear()
             .env("PATH", std::env::var("PATH").unwrap_or_default())
             .env("HOME", &home)
+            .env("KLARNA_TOOLSETS", "orders")
             .current_dir(&home);
     });
     let (transport, _stderr) = TokioChildProcess::builder(cmd)

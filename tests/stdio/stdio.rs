@@ -31,7 +31,7 @@ fn command(args: &[&str]) -> tokio::process::Command {
 }
 
 #[tokio::test]
-async fn demo_mode_over_stdio_lists_six_tools_and_runs_a_capture() {
+async fn demo_mode_over_stdio_lists_every_tool_and_runs_a_capture() {
     let mut cmd = command(&["--demo"]);
     cmd.env("RUST_LOG", "debug");
     let (transport, _stderr) = TokioChildProcess::builder(cmd)
@@ -50,7 +50,8 @@ async fn demo_mode_over_stdio_lists_six_tools_and_runs_a_capture() {
     for order in demo_orders() {
         assert!(instructions.contains(order.order_id), "{}", order.order_id);
     }
-    assert_eq!(client.list_all_tools().await.unwrap().len(), 7);
+    // --demo serves every toolset.
+    assert_eq!(client.list_all_tools().await.unwrap().len(), 25);
     assert_eq!(client.list_all_prompts().await.unwrap().len(), 3);
 
     let authorized = demo_orders()
@@ -137,10 +138,10 @@ async fn stdout_carries_nothing_but_json_rpc() {
         }
     }
     assert_eq!(seen[&1]["result"]["protocolVersion"], "2025-06-18");
-    assert_eq!(seen[&2]["result"]["tools"].as_array().unwrap().len(), 7);
+    assert_eq!(seen[&2]["result"]["tools"].as_array().unwrap().len(), 25);
     assert_eq!(seen[&3]["result"]["isError"], false);
     assert_eq!(seen[&4]["result"]["isError"], true);
-    assert_eq!(seen[&6]["result"]["tools"].as_array().unwrap().len(), 7);
+    assert_eq!(seen[&6]["result"]["tools"].as_array().unwrap().len(), 25);
 
     // closing stdin ends the process cleanly
     drop(stdin);

@@ -87,6 +87,9 @@ pub struct Order {
     /// Payment method chosen at purchase.
     #[serde(deserialize_with = "lenient::opt_struct")]
     pub initial_payment_method: Option<PaymentMethod>,
+    /// Tracking added to the order itself rather than to one of its captures.
+    #[serde(deserialize_with = "lenient::vec")]
+    pub shipping_info: Vec<ShippingInfo>,
 }
 
 /// `initial_payment_method`.
@@ -165,6 +168,34 @@ pub struct Refund {
     /// Lines refunded.
     #[serde(deserialize_with = "lenient::vec")]
     pub order_lines: Vec<OrderLine>,
+    /// Whether Klarna sent the customer a credit invoice for it.
+    #[serde(deserialize_with = "lenient::opt_bool")]
+    pub credit_invoice: Option<bool>,
+}
+
+/// What extending a capture's payment due date costs the merchant, as
+/// `GET …/captures/{capture_id}/extend-due-date-options` answers.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct DueDateOptions {
+    /// ISO 4217 currency of the fees (Klarna writes it in lower case, e.g. "usd").
+    #[serde(deserialize_with = "lenient::opt_string")]
+    pub currency: Option<String>,
+    /// The extensions on offer; empty when none is (the capture cannot be extended now).
+    #[serde(deserialize_with = "lenient::vec")]
+    pub options: Vec<DueDateOption>,
+}
+
+/// One due-date extension on offer.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct DueDateOption {
+    /// The fee the merchant pays for it, minor units.
+    #[serde(deserialize_with = "lenient::opt_i64")]
+    pub amount: Option<i64>,
+    /// How many days the due date moves.
+    #[serde(deserialize_with = "lenient::opt_i64")]
+    pub number_of_days: Option<i64>,
 }
 
 /// An order line, in requests and responses.
@@ -303,6 +334,131 @@ pub struct RefundRequest {
     /// Lines refunded (lets Klarna allocate the refund to the right capture).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub order_lines: Option<Vec<OrderLine>>,
+}
+
+/// Body of `POST …/shipping-info` and `POST …/captures/{capture_id}/shipping-info`:
+/// tracking to append (1 to 500 entries; what is there already stays).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ShippingInfoRequest {
+    /// Tracking to add.
+    pub shipping_info: Vec<ShippingInfo>,
+}
+
+/// Body of `PATCH …/authorization`: a new order total, and the lines that make it up (Klarna
+/// replaces the order's lines with these; without any, the order's lines are removed).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AuthorizationUpdateRequest {
+    /// The new order total, minor units; required.
+    pub order_amount: i64,
+    /// Why the amount changed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// The order's lines after the change.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub order_lines: Option<Vec<OrderLine>>,
+}
+
+/// Body of `PATCH …/merchant-references`: a field given overwrites, `""` clears, a field left
+/// out stays as it is.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct MerchantReferencesRequest {
+    /// The merchant's order number (shown to the customer).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub merchant_reference1: Option<String>,
+    /// The merchant's internal reference.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub merchant_reference2: Option<String>,
+}
+
+/// Body of `PATCH …/customer-details`: the customer's new shipping address (Klarna no longer
+/// lets the billing address change). Personal data: its `Debug` shows field names only.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CustomerDetailsRequest {
+    /// The fields of the shipping address to change.
+    pub shipping_address: Address,
+}
+
+/// An address, as Klarna's `address` schema has it: each field given is set, `""` clears an
+/// optional one, a field left out stays as it is. Personal data: its `Debug` names the fields
+/// set, never their values.
+#[derive(Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Address {
+    /// "Attn." line.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub attention: Option<String>,
+    /// City.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub city: Option<String>,
+    /// ISO 3166-1 alpha-2.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub country: Option<String>,
+    /// E-mail address.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    /// Family name.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub family_name: Option<String>,
+    /// Given name.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub given_name: Option<String>,
+    /// Organization (business customers).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub organization_name: Option<String>,
+    /// Phone number.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub phone: Option<String>,
+    /// Postal code.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub postal_code: Option<String>,
+    /// State or region (required in the US).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub region: Option<String>,
+    /// First street line.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub street_address: Option<String>,
+    /// Second street line.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub street_address2: Option<String>,
+    /// Title, e.g. "Mr".
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+}
+
+impl Address {
+    /// The names of the fields it sets (Klarna's spelling), in Klarna's order.
+    pub fn fields_set(&self) -> Vec<&'static str> {
+        [
+            ("attention", &self.attention),
+            ("city", &self.city),
+            ("country", &self.country),
+            ("email", &self.email),
+            ("family_name", &self.family_name),
+            ("given_name", &self.given_name),
+            ("organization_name", &self.organization_name),
+            ("phone", &self.phone),
+            ("postal_code", &self.postal_code),
+            ("region", &self.region),
+            ("street_address", &self.street_address),
+            ("street_address2", &self.street_address2),
+            ("title", &self.title),
+        ]
+        .into_iter()
+        .filter_map(|(name, value)| value.is_some().then_some(name))
+        .collect()
+    }
+}
+
+impl std::fmt::Debug for Address {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Address {{ fields set: {:?} }}", self.fields_set())
+    }
+}
+
+/// Body of `PATCH …/captures/{capture_id}/extend-due-date`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct ExtendDueDateRequest {
+    /// One of the `number_of_days` the options offered.
+    pub number_of_days: i64,
 }
 
 /// Defines a string enum Klarna documents, with a catch-all for values it adds later: it

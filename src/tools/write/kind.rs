@@ -1,9 +1,17 @@
 //! Write kinds as data: one [`KindSpec`] per write — its name and noun, how it is sent and
 //! what proves Klarna applied it, its amount rule and cap, its replay rule, the target it
-//! acts on, when Klarna allows it (which is also the next-step hint every order view shows)
-//! and what to do when Klarna refuses it. The pipeline (`mod.rs`) and the order views ask the
-//! spec; nothing else branches on the kind, so a new write is a new spec here, its tool file
-//! and its body.
+//! acts on, when Klarna allows it (which is also the next-step hint every order view shows),
+//! when an order view names it at all, whether its body is personal data, and what to do
+//! when Klarna refuses it. The pipeline (`mod.rs`) and the order views ask the spec; nothing
+//! else branches on the kind, so a new write is a new spec here, its tool file and its body.
+//!
+//! The money writes (capture, refund, cancel, release) are in the default `orders` toolset;
+//! the `fulfilment` writes (tracking, a send-out, more authorization time, references, an
+//! acknowledgement) change the order without moving money; the `amendments` writes change
+//! what the customer pays or owes (a new order total, a due date for a fee, the shipping
+//! address).
+
+use time::{Duration, OffsetDateTime, format_description::well_known::Rfc3339};
 
 use crate::{
     klarna::{CreatedKind, Proof, types::Order},
@@ -104,6 +112,20 @@ pub enum Target {
     Refund,
 }
 
+/// When an order view's next steps name a kind: the money writes always (allowed, or blocked
+/// and why); the others only when the order calls for them, so a view does not list every
+/// tool that would merely be accepted.
+#[derive(Debug, Clone, Copy)]
+pub enum Listed {
+    /// Always.
+    Always,
+    /// When this says the order calls for it now (an authorization about to lapse, a capture
+    /// without tracking), judged at the given time.
+    WhenDue(fn(&OrderState, OffsetDateTime) -> bool),
+    /// Never: a change the user asks for (references, an address, a new total).
+    OnRequest,
+}
+
 /// An order's state, as the rules of every kind need it (amounts in minor units).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OrderState {
@@ -170,6 +192,20 @@ impl OrderState {
     /// The capture `id` (ids compare without regard to case).
     pub fn capture(&self, id: &str) -> Option<&CaptureState> {
         self.captures.iter().find(|c| c.id.eq_ignore_ascii_case(id))
+    }
+
+    /// The capture deadline, when Klarna gave a readable one.
+    pub fn expires(&self) -> Option<OffsetDateTime> {
+        OffsetDateTime::parse(self.expires_at.as_deref()?, &Rfc3339).ok()
+    }
+
+    /// The captures that carry no tracking yet.
+    pub fn untracked_captures(&self) -> Vec<&str> {
+        self.captures
+            .iter()
+            .filter(|c| !c.has_tracking)
+            .map(|c| c.id.as_str())
+            .collect()
     }
 
     /// Why nothing more can be done with the authorization, when the order has ended.
@@ -256,6 +292,11 @@ pub struct KindSpec {
     pub availability: fn(&OrderState, Option<&str>) -> Availability,
     /// What to do after Klarna refused it with `error_code`, given the order read before.
     pub refusal_hint: fn(&str, &RefusalContext<'_>) -> Option<String>,
+    /// When an order view's next steps name it.
+    pub listed: Listed,
+    /// Its body is the customer's personal data: the journal keeps no digest of it, and a
+    /// result shows it only with `KLARNA_INCLUDE_PERSONAL_DATA`.
+    pub personal_data: bool,
 }
 
 impl std::fmt::Debug for KindSpec {
@@ -285,6 +326,12 @@ impl KindSpec {
         self.article
             .split_once(' ')
             .map_or(self.article, |(_, rest)| rest)
+    }
+
+    /// Whether it changes the order (tracking, references, a new total, …) rather than
+    /// capturing, refunding or ending the authorization.
+    pub fn changes_the_order(&self) -> bool {
+        matches!(self.amount, AmountRule::Unmoved | AmountRule::NewTotal)
     }
 
     /// The path below the order, with the target's id in its place.
@@ -325,6 +372,8 @@ pub static CAPTURE: KindSpec = KindSpec {
     target: Target::Order,
     availability: capture_availability,
     refusal_hint: capture_refusal,
+    listed: Listed::Always,
+    personal_data: false,
 };
 
 /// `refund_order`.
@@ -341,6 +390,8 @@ pub static REFUND: KindSpec = KindSpec {
     target: Target::Order,
     availability: refund_availability,
     refusal_hint: refund_refusal,
+    listed: Listed::Always,
+    personal_data: false,
 };
 
 /// `cancel_order`.
@@ -357,6 +408,8 @@ pub static CANCEL: KindSpec = KindSpec {
     target: Target::Order,
     availability: cancel_availability,
     refusal_hint: cancel_refusal,
+    listed: Listed::Always,
+    personal_data: false,
 };
 
 /// `release_remaining_authorization`.
@@ -373,10 +426,228 @@ pub static RELEASE: KindSpec = KindSpec {
     target: Target::Order,
     availability: release_availability,
     refusal_hint: release_refusal,
+    listed: Listed::Always,
+    personal_data: false,
+};
+
+/// `add_shipping_info`: tracking appended to one capture.
+pub static ADD_SHIPPING_INFO: KindSpec = KindSpec {
+    tool: "add_shipping_info",
+    noun: "Add shipping info to",
+    article: "a shipping info update",
+    method: HttpMethod::Post,
+    path: &[
+        Segment::Fixed("captures"),
+        Segment::Target,
+        Segment::Fixed("shipping-info"),
+    ],
+    proof: Proof::NoContent,
+    amount: AmountRule::Unmoved,
+    cap: None,
+    replay: ReplayRule::Undetectable,
+    target: Target::Capture,
+    availability: capture_shipping_availability,
+    refusal_hint: capture_shipping_refusal,
+    listed: Listed::WhenDue(|s, _| !s.untracked_captures().is_empty()),
+    personal_data: false,
+};
+
+/// `add_order_shipping_info`: tracking appended to the order itself.
+pub static ADD_ORDER_SHIPPING_INFO: KindSpec = KindSpec {
+    tool: "add_order_shipping_info",
+    noun: "Add shipping info to",
+    article: "an order shipping info update",
+    method: HttpMethod::Post,
+    path: &[Segment::Fixed("shipping-info")],
+    proof: Proof::NoContent,
+    amount: AmountRule::Unmoved,
+    cap: None,
+    replay: ReplayRule::Undetectable,
+    target: Target::Order,
+    availability: |_, _| {
+        allowed(
+            None,
+            "append tracking to the order itself, not to one capture".into(),
+        )
+    },
+    refusal_hint: |_, _| None,
+    listed: Listed::OnRequest,
+    personal_data: false,
+};
+
+/// `resend_customer_communication`: Klarna sends a capture's customer communication again.
+pub static RESEND_COMMUNICATION: KindSpec = KindSpec {
+    tool: "resend_customer_communication",
+    noun: "Resend the customer communication for",
+    article: "a resend of the customer communication",
+    method: HttpMethod::Post,
+    path: &[
+        Segment::Fixed("captures"),
+        Segment::Target,
+        Segment::Fixed("trigger-send-out"),
+    ],
+    proof: Proof::NoContent,
+    amount: AmountRule::Unmoved,
+    cap: None,
+    replay: ReplayRule::Undetectable,
+    target: Target::Capture,
+    availability: send_out_availability,
+    refusal_hint: send_out_refusal,
+    listed: Listed::OnRequest,
+    personal_data: false,
+};
+
+/// `extend_authorization_time`: the capture deadline moves to today plus the merchant's
+/// authorization period.
+pub static EXTEND_AUTHORIZATION: KindSpec = KindSpec {
+    tool: "extend_authorization_time",
+    noun: "Extend the authorization time of",
+    article: "an extension of the authorization time",
+    method: HttpMethod::Post,
+    path: &[Segment::Fixed("extend-authorization-time")],
+    proof: Proof::NoContent,
+    amount: AmountRule::Unmoved,
+    cap: None,
+    // A second extension on the same day gives the same date, so the order cannot tell.
+    replay: ReplayRule::Undetectable,
+    target: Target::Order,
+    availability: extend_authorization_availability,
+    refusal_hint: extend_authorization_refusal,
+    listed: Listed::WhenDue(expires_soon),
+    personal_data: false,
+};
+
+/// `update_merchant_references`.
+pub static UPDATE_REFERENCES: KindSpec = KindSpec {
+    tool: "update_merchant_references",
+    noun: "Update the merchant references of",
+    article: "an update of the merchant references",
+    method: HttpMethod::Patch,
+    path: &[Segment::Fixed("merchant-references")],
+    proof: Proof::NoContent,
+    amount: AmountRule::Unmoved,
+    cap: None,
+    replay: ReplayRule::Undetectable,
+    target: Target::Order,
+    availability: references_availability,
+    refusal_hint: references_refusal,
+    listed: Listed::OnRequest,
+    personal_data: false,
+};
+
+/// `acknowledge_order` (Klarna Checkout orders).
+pub static ACKNOWLEDGE: KindSpec = KindSpec {
+    tool: "acknowledge_order",
+    noun: "Acknowledge",
+    article: "an acknowledgement",
+    method: HttpMethod::Post,
+    path: &[Segment::Fixed("acknowledge")],
+    proof: Proof::NoContent,
+    amount: AmountRule::Unmoved,
+    cap: None,
+    // Klarna answers an acknowledged order's acknowledgement with 204 as well.
+    replay: ReplayRule::Undetectable,
+    target: Target::Order,
+    // Whether an order came through Klarna Checkout, and whether it was acknowledged, is not
+    // in the order Klarna shows: Klarna decides.
+    availability: |_, _| {
+        allowed(
+            None,
+            "confirm to Klarna that a Klarna Checkout order reached your system".into(),
+        )
+    },
+    refusal_hint: acknowledge_refusal,
+    listed: Listed::OnRequest,
+    personal_data: false,
+};
+
+/// `update_order_amount`: a new order total (and lines); an increase is a new risk decision.
+pub static UPDATE_AMOUNT: KindSpec = KindSpec {
+    tool: "update_order_amount",
+    noun: "Change the total of",
+    article: "an order amount update",
+    method: HttpMethod::Patch,
+    path: &[Segment::Fixed("authorization")],
+    proof: Proof::NoContent,
+    amount: AmountRule::NewTotal,
+    cap: Some(Cap::Increase),
+    // The same total with other lines is another change, so the order cannot tell.
+    replay: ReplayRule::Undetectable,
+    target: Target::Order,
+    availability: update_amount_availability,
+    refusal_hint: update_amount_refusal,
+    listed: Listed::OnRequest,
+    personal_data: false,
+};
+
+/// `extend_due_date`: a capture's payment due date moves, for a fee the merchant pays.
+pub static EXTEND_DUE_DATE: KindSpec = KindSpec {
+    tool: "extend_due_date",
+    noun: "Extend the payment due date of",
+    article: "a due date extension",
+    method: HttpMethod::Patch,
+    path: &[
+        Segment::Fixed("captures"),
+        Segment::Target,
+        Segment::Fixed("extend-due-date"),
+    ],
+    proof: Proof::NoContent,
+    amount: AmountRule::Unmoved,
+    cap: None,
+    replay: ReplayRule::Undetectable,
+    target: Target::Capture,
+    availability: due_date_availability,
+    refusal_hint: due_date_refusal,
+    listed: Listed::OnRequest,
+    personal_data: false,
+};
+
+/// `update_customer_details`: the customer's shipping address.
+pub static UPDATE_CUSTOMER: KindSpec = KindSpec {
+    tool: "update_customer_details",
+    noun: "Update the shipping address of",
+    article: "an update of the customer's shipping address",
+    method: HttpMethod::Patch,
+    path: &[Segment::Fixed("customer-details")],
+    proof: Proof::NoContent,
+    amount: AmountRule::Unmoved,
+    cap: None,
+    replay: ReplayRule::Undetectable,
+    target: Target::Order,
+    availability: customer_availability,
+    refusal_hint: customer_refusal,
+    listed: Listed::OnRequest,
+    personal_data: true,
 };
 
 /// Every write kind, in the order their next steps are listed.
-pub static ALL: &[&KindSpec] = &[&CAPTURE, &REFUND, &CANCEL, &RELEASE];
+pub static ALL: &[&KindSpec] = &[
+    &CAPTURE,
+    &REFUND,
+    &CANCEL,
+    &RELEASE,
+    &EXTEND_AUTHORIZATION,
+    &ADD_SHIPPING_INFO,
+    &ADD_ORDER_SHIPPING_INFO,
+    &RESEND_COMMUNICATION,
+    &UPDATE_REFERENCES,
+    &ACKNOWLEDGE,
+    &UPDATE_AMOUNT,
+    &EXTEND_DUE_DATE,
+    &UPDATE_CUSTOMER,
+];
+
+/// How far ahead an order view warns that the authorization lapses.
+pub const EXPIRY_WARNING: Duration = Duration::days(7);
+
+/// Whether the authorization lapses within [`EXPIRY_WARNING`] of `now` while something is
+/// still authorized to capture.
+fn expires_soon(s: &OrderState, now: OffsetDateTime) -> bool {
+    s.ended().is_none()
+        && s.remaining > 0
+        && s.expires()
+            .is_some_and(|at| at > now && at - now <= EXPIRY_WARNING)
+}
 
 /// The kind whose tool is `tool`.
 pub fn by_tool(tool: &str) -> Option<&'static KindSpec> {
@@ -571,4 +842,227 @@ fn release_refusal(_code: &str, c: &RefusalContext<'_>) -> Option<String> {
     } else {
         "Release is allowed only on a partly captured order with an authorization left; check with get_order.".into()
     })
+}
+
+/// Where a write on a capture stands: `Err` when the order has no captures, or not `id`.
+fn on_capture<'a>(
+    s: &'a OrderState,
+    id: Option<&str>,
+    what: &str,
+) -> Result<Option<&'a CaptureState>, Availability> {
+    if s.captures.is_empty() {
+        return Err(blocked(
+            format!("the order has no captures yet: {what} acts on a capture"),
+            &[],
+        ));
+    }
+    match id {
+        None => Ok(None),
+        Some(id) => s.capture(id).map(Some).ok_or_else(|| {
+            blocked(
+                format!(
+                    "the order has no capture {id} (its captures: {}; list_captures or get_order shows them)",
+                    s.captures
+                        .iter()
+                        .map(|c| c.id.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+                &[],
+            )
+        }),
+    }
+}
+
+fn capture_shipping_availability(s: &OrderState, target: Option<&str>) -> Availability {
+    if s.captures.is_empty() {
+        return blocked(
+            "the order has no captures yet: this tracking goes on a capture",
+            &[WayOn {
+                tools: &["add_order_shipping_info"],
+                text: "to track a shipment before capturing: add_order_shipping_info",
+            }],
+        );
+    }
+    match on_capture(s, target, "tracking") {
+        Err(blocked) => blocked,
+        Ok(Some(c)) => allowed(None, format!("append tracking to capture {}", c.id)),
+        Ok(None) => {
+            let untracked = s.untracked_captures();
+            if untracked.is_empty() {
+                allowed(
+                    None,
+                    "every capture has tracking; more can be appended".into(),
+                )
+            } else {
+                allowed(
+                    None,
+                    format!(
+                        "capture {} has no tracking yet: add the carrier and tracking number with its captureId",
+                        untracked.join(", capture ")
+                    ),
+                )
+            }
+        }
+    }
+}
+
+fn send_out_availability(s: &OrderState, target: Option<&str>) -> Availability {
+    match on_capture(s, target, "a send-out") {
+        Err(blocked) => blocked,
+        Ok(Some(c)) => allowed(
+            None,
+            format!(
+                "Klarna sends the customer capture {}'s payment details again",
+                c.id
+            ),
+        ),
+        Ok(None) => allowed(
+            None,
+            "Klarna sends the customer a capture's payment details again".into(),
+        ),
+    }
+}
+
+fn extend_authorization_availability(s: &OrderState, _target: Option<&str>) -> Availability {
+    if let Some(why) = s.ended() {
+        return blocked(format!("{why}: its authorization cannot be extended"), &[]);
+    }
+    if s.remaining <= 0 {
+        return blocked(
+            "nothing remains authorized to capture, so there is no authorization to extend",
+            &[],
+        );
+    }
+    let until = s
+        .expires_at
+        .as_deref()
+        .map(|e| format!(" (now {e})"))
+        .unwrap_or_default();
+    allowed(
+        None,
+        format!(
+            "move the capture deadline{until} to today plus your authorization period, at most 180 days after the purchase; {} can still be captured",
+            s.money(s.remaining)
+        ),
+    )
+}
+
+fn references_availability(s: &OrderState, _target: Option<&str>) -> Availability {
+    if s.status == "CANCELLED" {
+        blocked("the order is cancelled: Klarna keeps its references", &[])
+    } else {
+        allowed(None, "set or clear merchant_reference1 and 2".into())
+    }
+}
+
+fn update_amount_availability(s: &OrderState, _target: Option<&str>) -> Availability {
+    if let Some(why) = s.ended() {
+        return blocked(format!("{why}: its total cannot change"), &[]);
+    }
+    if s.captured > 0 && s.remaining <= 0 {
+        return blocked(
+            "nothing remains authorized: the order is fully captured (or the rest was released)",
+            &[WayOn {
+                tools: &["refund_order"],
+                text: "to charge the customer less: refund_order",
+            }],
+        );
+    }
+    allowed(
+        None,
+        format!(
+            "set a new order total of at least {} (what was captured); a decrease frees authorization, an increase is a new risk decision by Klarna",
+            s.money(s.captured.max(1))
+        ),
+    )
+}
+
+fn due_date_availability(s: &OrderState, target: Option<&str>) -> Availability {
+    match on_capture(s, target, "a due date extension") {
+        Err(blocked) => blocked,
+        Ok(_) => allowed(
+            None,
+            "extend a pay-later capture's payment due date for a fee the merchant pays (get_due_date_extension_options shows it)".into(),
+        ),
+    }
+}
+
+fn customer_availability(s: &OrderState, _target: Option<&str>) -> Availability {
+    match s.ended() {
+        Some(why) => blocked(format!("{why}: the customer's address cannot change"), &[]),
+        None => allowed(
+            None,
+            "change the customer's shipping address (a new risk decision by Klarna)".into(),
+        ),
+    }
+}
+
+fn capture_shipping_refusal(_code: &str, _: &RefusalContext<'_>) -> Option<String> {
+    Some(
+        "Klarna adds tracking only to an existing capture of this order, and holds at most 500 entries per capture: \
+         check the captureId with list_captures; to track a shipment that is not tied to a capture, use add_order_shipping_info."
+            .into(),
+    )
+}
+
+fn send_out_refusal(_code: &str, _: &RefusalContext<'_>) -> Option<String> {
+    Some("Klarna resends the communication only for an existing capture of this order: check the captureId with list_captures.".into())
+}
+
+fn extend_authorization_refusal(_code: &str, c: &RefusalContext<'_>) -> Option<String> {
+    let s = c.state();
+    Some(match s.as_ref().and_then(OrderState::ended) {
+        Some(why) => format!("{why}: its authorization cannot be extended."),
+        None => format!(
+            "Klarna extends an authorization only up to 180 days after the purchase, and not for every payment method \
+             (cards paid now, US financing): capture what you can before the authorization ends{}, or ask the customer \
+             to place a new order.",
+            s.and_then(|s| s.expires_at)
+                .map(|e| format!(" ({e})"))
+                .unwrap_or_default()
+        ),
+    })
+}
+
+fn references_refusal(_code: &str, _: &RefusalContext<'_>) -> Option<String> {
+    Some("Klarna does not change the references of a cancelled order; check its status with get_order.".into())
+}
+
+fn acknowledge_refusal(_code: &str, _: &RefusalContext<'_>) -> Option<String> {
+    Some(
+        "Only orders placed through Klarna Checkout are acknowledged, and not once they were cancelled or expired \
+         unacknowledged. An order from Klarna Payments needs no acknowledgement (a capture counts as one)."
+            .into(),
+    )
+}
+
+fn update_amount_refusal(_code: &str, c: &RefusalContext<'_>) -> Option<String> {
+    let captured = c
+        .state()
+        .map(|s| format!(" ({})", s.money(s.captured)))
+        .unwrap_or_default();
+    Some(format!(
+        "Klarna refused the new total. An increase is a new risk decision, and only some payment methods allow one \
+         (invoice, account, direct debit; not cards): the customer can place a new order for what was added. A new \
+         total cannot be below what was captured{captured}, and a fully captured, cancelled or expired order cannot \
+         change."
+    ))
+}
+
+fn due_date_refusal(_code: &str, _: &RefusalContext<'_>) -> Option<String> {
+    Some(
+        "Klarna extends the due date only of a pay-later capture that was not extended before and is not fully \
+         refunded, by one of the offered numbers of days: get_due_date_extension_options shows what is offered now."
+            .into(),
+    )
+}
+
+fn customer_refusal(_code: &str, _: &RefusalContext<'_>) -> Option<String> {
+    Some(
+        "Klarna declined the address change: every change is a new risk decision (an address in another country than \
+         the purchase country is refused), the billing address cannot change, and a cancelled, expired or closed order \
+         cannot change. Ask the customer to place a new order if the goods must go elsewhere."
+            .into(),
+    )
 }

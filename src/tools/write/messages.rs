@@ -19,13 +19,15 @@ pub(crate) fn acted_on(kind: &KindSpec, order_id: &str, target_id: Option<&str>)
 }
 
 /// The question put to the human: "Capture 105.00 EUR on order … at api.klarna.com?" —
-/// `on` is what the write acts on ([`acted_on`]).
+/// `on` is what the write acts on ([`acted_on`]), `detail` what it sets, in a few words (the
+/// body's [`detail`](super::WriteBody::detail)).
 pub(crate) fn question(
     kind: &KindSpec,
     amount: i64,
     currency: &str,
     on: &str,
     host: ApiHost,
+    detail: Option<&str>,
 ) -> String {
     let plain = format_major(amount, currency);
     match kind.amount {
@@ -35,10 +37,14 @@ pub(crate) fn question(
         AmountRule::UpToRemaining | AmountRule::UpToRefundable => {
             format!("{} {plain} on {on} at {host}?", kind.noun)
         }
-        AmountRule::Unmoved => format!("{} on {on} at {host}?", kind.noun),
-        AmountRule::NewTotal => {
-            format!("{} on {on} at {host}: new order total {plain}?", kind.noun)
-        }
+        AmountRule::Unmoved => match detail {
+            Some(detail) => format!("{} {on} at {host}: {detail}?", kind.noun),
+            None => format!("{} {on} at {host}?", kind.noun),
+        },
+        AmountRule::NewTotal => match detail {
+            Some(detail) => format!("{} {on} at {host} to {plain} ({detail})?", kind.noun),
+            None => format!("{} {on} at {host} to {plain}?", kind.noun),
+        },
     }
 }
 
@@ -57,12 +63,11 @@ pub(crate) fn attempted(
             format_money(amount, currency)
         ),
         AmountRule::NewTotal => format!(
-            "{} on {on} at {host} (new order total {})",
+            "{} {on} at {host} to {}",
             kind.noun,
             format_money(amount, currency)
         ),
-        AmountRule::EndsRemaining => format!("{} {on} at {host}", kind.noun),
-        AmountRule::Unmoved => format!("{} on {on} at {host}", kind.noun),
+        AmountRule::EndsRemaining | AmountRule::Unmoved => format!("{} {on} at {host}", kind.noun),
     }
 }
 
@@ -72,19 +77,25 @@ pub(crate) fn described(op: &journal::Operation, currency: &str) -> String {
     let o = &op.first;
     let spec = kind::by_tool(&o.tool);
     let what = spec.map_or("a write", |k| k.article);
+    let money = || {
+        format_money(
+            o.amount,
+            if o.currency.is_empty() {
+                currency
+            } else {
+                &o.currency
+            },
+        )
+    };
     let amount = match spec {
-        Some(k) if k.moves_money() || !o.amount_was_everything => format!(
-            " of {}",
-            format_money(
-                o.amount,
-                if o.currency.is_empty() {
-                    currency
-                } else {
-                    &o.currency
-                }
-            )
-        ),
+        Some(k) if k.amount == AmountRule::NewTotal => format!(" to a total of {}", money()),
+        Some(k) if k.amount == AmountRule::Unmoved => String::new(),
+        Some(k) if k.moves_money() || !o.amount_was_everything => format!(" of {}", money()),
         _ => String::new(),
+    };
+    let on = match spec {
+        Some(k) => acted_on(k, &o.order_id, o.target_id.as_deref()),
+        None => format!("order {}", o.order_id),
     };
     let latest = &op.latest.record;
     let mut facts = vec![
@@ -96,8 +107,7 @@ pub(crate) fn described(op: &journal::Operation, currency: &str) -> String {
     }
     facts.push(format!("idempotency key {}", o.idempotency_key));
     format!(
-        "{what}{amount} on order {} at {} ({})",
-        o.order_id,
+        "{what}{amount} on {on} at {} ({})",
         o.api_host,
         facts.join(", ")
     )
@@ -115,13 +125,19 @@ pub(crate) fn guard_message(refusal: &GuardRefusal, kind: &KindSpec, currency: &
                 }
                 _ => "has an unknown outcome",
             };
+            // A write that moves no money is still not to be done twice (a second fee, a second
+            // message to the customer, tracking listed twice).
+            let twice = match kind.amount {
+                AmountRule::Unmoved | AmountRule::NewTotal => "be applied twice",
+                _ => "move the money twice",
+            };
             format!(
                 "Refused: this repeats {} — which {state} — and no idempotencyKey was given, so it could \
-                 move the money twice. To repeat that same operation safely, pass idempotencyKey \"{key}\" \
+                 {twice}. To repeat that same operation safely, pass idempotencyKey \"{key}\" \
                  (Klarna then answers with the first result instead of acting twice). If you really mean a \
                  second {}, pass a new idempotencyKey of your own choosing.",
                 described(earlier, currency),
-                kind.article.trim_start_matches("a "),
+                kind.label(),
             )
         }
         GuardRefusal::KeyReuse(earlier) => format!(
@@ -137,7 +153,8 @@ pub(crate) fn guard_message(refusal: &GuardRefusal, kind: &KindSpec, currency: &
 pub(crate) fn guard_note(refusal: &GuardRefusal) -> String {
     match refusal {
         GuardRefusal::Repeat(earlier) => format!(
-            "refused: repeats operation {} without an idempotency key",
+            "{} {} without an idempotency key",
+            crate::journal::guards::REFUSED_REPEAT_NOTE,
             earlier.first.op_id
         ),
         GuardRefusal::KeyReuse(earlier) => format!(
@@ -194,9 +211,9 @@ mod tests {
 
     #[test]
     fn questions_name_the_amount_the_order_and_the_host() {
-        let q = question(&CAPTURE, 10500, "EUR", "order o-1", ApiHost::Eu);
+        let q = question(&CAPTURE, 10500, "EUR", "order o-1", ApiHost::Eu, None);
         assert_eq!(q, "Capture 105.00 EUR on order o-1 at api.klarna.com?");
-        let q = question(&RELEASE, 700, "SEK", "order o-1", ApiHost::Eu);
+        let q = question(&RELEASE, 700, "SEK", "order o-1", ApiHost::Eu, None);
         assert_eq!(
             q,
             "Release the remaining authorization of order o-1 at api.klarna.com (7.00 SEK still authorized)?"

@@ -66,6 +66,11 @@ pub(crate) trait WriteBody: Send + Sync {
     fn reference(&self) -> Option<&str> {
         None
     }
+    /// What the write sets, in a few words, for the question put to the human ("carrier
+    /// \"DHL\", tracking number \"1Z…\""); never personal data.
+    fn detail(&self) -> Option<String> {
+        None
+    }
 }
 
 /// A write without a body (cancel, release).
@@ -98,6 +103,30 @@ pub(crate) struct WriteRequest {
     pub body: Box<dyn WriteBody>,
 }
 
+impl WriteRequest {
+    /// A write whose kind takes no amount from the caller (tracking, references, an
+    /// acknowledgement, …), on the order or on the capture `target_id` names.
+    pub(crate) fn change(
+        kind: &'static KindSpec,
+        order_id: String,
+        target_id: Option<String>,
+        api_host: Option<String>,
+        idempotency_key: Option<String>,
+        body: Box<dyn WriteBody>,
+    ) -> Self {
+        Self {
+            kind,
+            order_id,
+            target_id,
+            api_host,
+            amount: None,
+            currency: None,
+            idempotency_key,
+            body,
+        }
+    }
+}
+
 /// A write Klarna applied (or replayed), with what the result shows.
 pub(crate) struct Written {
     /// Facts every write result carries.
@@ -110,8 +139,16 @@ pub(crate) struct Written {
     pub reference: Option<String>,
     /// Set when Klarna answered with an earlier call's result for this key.
     pub earlier: Option<EarlierWrite>,
+    /// Set when the journal already held this key for this write, so this call repeated it:
+    /// for a kind whose replay cannot be told, Klarna applied it once, by this call or the
+    /// earlier one.
+    pub repeated_key: bool,
     /// The order afterwards.
     pub after: After,
+    /// The order as read before the write.
+    pub before: Order,
+    /// The order as read afterwards, when it could be.
+    pub order_after: Option<Order>,
 }
 
 impl KlarnaServer {
@@ -123,6 +160,12 @@ impl KlarnaServer {
         asker: &Asker,
     ) -> Result<Written, ToolError> {
         let kind = request.kind;
+        if (kind.target == kind::Target::Order) != request.target_id.is_none() {
+            return Err(ToolError::Refused(format!(
+                "Internal error: {} was described without the capture or refund it acts on.",
+                kind.tool
+            )));
+        }
         let order_id = request.order_id.as_str();
         call.order_id = Some(request.order_id.clone());
         call.amount = request.amount;
@@ -158,10 +201,10 @@ impl KlarnaServer {
         // A repeat under a key the journal already holds for this write is let through to
         // Klarna whatever the order shows now: Klarna answers it with the first result, which
         // is how an unknown outcome is settled (the first attempt may be why nothing remains).
-        if !self
+        let repeated_key = self
             .is_repeat_of_known_key(&journal, &key, call.limits.deadline)
-            .await
-        {
+            .await;
+        if !repeated_key {
             let served = self.served();
             rules::check_available(kind, amount, request.target_id.as_deref(), &state, |way| {
                 way.tools.iter().all(|t| served.has(t))
@@ -174,6 +217,9 @@ impl KlarnaServer {
             .body
             .json(amount)
             .map_err(|e| ToolError::Refused(format!("Internal error: {}.", e.error)))?;
+        // The confirmation is bound to the exact body; the journal keeps no digest of a body
+        // that is personal data (a digest of an address can be matched against guesses).
+        let digest = body.as_deref().map(body_digest).unwrap_or_default();
         let attempt = NewRecord {
             op_id: uuid::Uuid::new_v4().to_string(),
             recorded_at: journal::now(),
@@ -186,7 +232,11 @@ impl KlarnaServer {
             currency: state.currency.clone(),
             idempotency_key: key.clone(),
             key_from_caller: request.idempotency_key.is_some(),
-            body_digest: body.as_deref().map(body_digest).unwrap_or_default(),
+            body_digest: if kind.personal_data {
+                String::new()
+            } else {
+                digest.clone()
+            },
             client_name: call.client.as_ref().map(|c| c.0.clone()),
             client_version: call.client.as_ref().map(|c| c.1.clone()),
             principal: call.principal.clone(),
@@ -197,7 +247,8 @@ impl KlarnaServer {
             http_status: None,
             error_code: None,
             note: None,
-            target_id: request.target_id.clone(),
+            // One spelling per capture, as per order.
+            target_id: request.target_id.as_deref().map(str::to_ascii_lowercase),
         };
         // The guards first, so nobody is asked to confirm a write that will be refused.
         let prechecked =
@@ -219,8 +270,17 @@ impl KlarnaServer {
         }
 
         let on = messages::acted_on(kind, order_id, request.target_id.as_deref());
-        let question = messages::question(kind, amount, &state.currency, &on, host);
-        let identity = WriteIdentity::of(&attempt);
+        let question = messages::question(
+            kind,
+            amount,
+            &state.currency,
+            &on,
+            host,
+            request.body.detail().as_deref(),
+        );
+        // Bound to the exact body, also when the journal keeps no digest of it.
+        let mut identity = WriteIdentity::of(&attempt);
+        identity.body_digest = digest;
         let consent = confirm(
             self.config().confirm_writes,
             asker,
@@ -390,7 +450,18 @@ impl KlarnaServer {
             http_status: Some(sent.status),
             ..attempt
         };
-        record(&journal, applied, call.limits.deadline).await;
+        let finished = record(&journal, applied, call.limits.deadline).await;
+        // The journal knows another call with this key already holds this capture or refund
+        // id as applied (it was answered first): the money moved once, counted there, and
+        // this call reports Klarna's answer as the replay it is.
+        let replay_of_a_racer = finished.is_some_and(|f| f.answered_before);
+        let earlier = match (earlier, replay_of_a_racer) {
+            (None, true) if kind.moves_money() => Some(rules::EarlierWrite {
+                amount: Some(amount),
+                reference: None,
+            }),
+            (earlier, _) => earlier,
+        };
         let facts = WriteFacts {
             notice: self.notice().map(str::to_string),
             order_id: order_id.to_string(),
@@ -405,14 +476,17 @@ impl KlarnaServer {
             created_id,
             reference: request.body.reference().map(str::to_string),
             earlier,
+            repeated_key,
             after,
+            before,
+            order_after,
         })
     }
 
     /// Whether the journal already holds an operation under `key` (the caller repeats it):
     /// then the write goes to Klarna, which answers with the first result. A journal that
     /// cannot answer in time says no — the checks then run as for a new write.
-    async fn is_repeat_of_known_key(
+    pub(crate) async fn is_repeat_of_known_key(
         &self,
         journal: &Journal,
         key: &str,
@@ -576,11 +650,15 @@ fn check_readable(order: &Order, order_id: &str) -> Result<(), ToolError> {
 /// result, with its idempotency key, must reach the client before the client gives up. An
 /// operation whose verdict is lost stays `pending` in the journal — it keeps blocking a
 /// repeat under a new key, and a repeat with its key settles it.
-async fn record(journal: &Journal, record: NewRecord, deadline: Instant) {
+async fn record(
+    journal: &Journal,
+    record: NewRecord,
+    deadline: Instant,
+) -> Option<journal::Finished> {
     let until = deadline.max(Instant::now() + JOURNAL_VERDICT_GRACE);
     let failure = match tokio::time::timeout_at(until.into(), journal.finish(record.clone())).await
     {
-        Ok(Ok(_)) => return,
+        Ok(Ok(finished)) => return Some(finished),
         Ok(Err(e)) => e.to_string(),
         Err(_) => "it did not answer in time (another process may hold it)".to_string(),
     };
@@ -631,6 +709,7 @@ async fn record(journal: &Journal, record: NewRecord, deadline: Instant) {
             pause = (pause * 2).min(Duration::from_secs(5));
         }
     });
+    None
 }
 
 /// The journal did not answer before the write was sent: nothing went to Klarna. The pending

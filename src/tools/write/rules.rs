@@ -93,6 +93,17 @@ pub(crate) fn check_available(
                 }
             ))
         }
+        Availability::Allowed { .. }
+            if kind.amount == AmountRule::NewTotal && amount < state.captured =>
+        {
+            Err(format!(
+                "Refused: a new order total of {} is below what was already captured, {}: Klarna never lowers a total \
+                 below that. Use at least {} (to give captured money back, refund_order).",
+                format_money(amount, &state.currency),
+                format_money(state.captured, &state.currency),
+                format_money(state.captured, &state.currency),
+            ))
+        }
         Availability::Allowed { .. } => Ok(()),
     }
 }
@@ -334,5 +345,50 @@ mod tests {
             None
         );
         assert_eq!(effect_missing(&CANCEL, None, &before, Some(&unmoved)), None);
+    }
+
+    #[test]
+    fn writes_on_a_capture_need_a_capture_of_this_order() {
+        use crate::tools::write::kind::{ADD_SHIPPING_INFO, EXTEND_DUE_DATE, RESEND_COMMUNICATION};
+        let none = OrderState::of(&order("AUTHORIZED", 0, 0, 5000));
+        for kind in [&ADD_SHIPPING_INFO, &RESEND_COMMUNICATION, &EXTEND_DUE_DATE] {
+            let err = check_available(kind, 0, Some("c-1"), &none, all_ways).unwrap_err();
+            assert!(err.contains("has no captures"), "{}: {err}", kind.tool);
+        }
+        let err = check_available(&ADD_SHIPPING_INFO, 0, Some("c-1"), &none, all_ways).unwrap_err();
+        assert!(err.contains("add_order_shipping_info"), "{err}");
+        let one = OrderState::of(&with_capture(order("CAPTURED", 700, 0, 0), "C-1", 700, "r"));
+        for kind in [&ADD_SHIPPING_INFO, &RESEND_COMMUNICATION, &EXTEND_DUE_DATE] {
+            assert!(check_available(kind, 0, Some("c-1"), &one, all_ways).is_ok());
+            let err = check_available(kind, 0, Some("c-2"), &one, all_ways).unwrap_err();
+            assert!(
+                err.contains("has no capture c-2") && err.contains("C-1"),
+                "{}: {err}",
+                kind.tool
+            );
+        }
+    }
+
+    #[test]
+    fn a_new_total_is_at_least_what_was_captured_and_not_on_an_ended_order() {
+        use crate::tools::write::kind::UPDATE_AMOUNT;
+        let part = OrderState::of(&order("PART_CAPTURED", 3000, 0, 7000));
+        assert_eq!(resolve_amount(&UPDATE_AMOUNT, Some(3000), &part), Ok(3000));
+        assert!(resolve_amount(&UPDATE_AMOUNT, None, &part).is_err());
+        assert!(check_available(&UPDATE_AMOUNT, 3000, None, &part, all_ways).is_ok());
+        assert!(check_available(&UPDATE_AMOUNT, 99999, None, &part, all_ways).is_ok());
+        let err = check_available(&UPDATE_AMOUNT, 2999, None, &part, all_ways).unwrap_err();
+        assert!(
+            err.contains("below what was already captured, 30.00 EUR"),
+            "{err}"
+        );
+        let full = OrderState::of(&order("CAPTURED", 3000, 0, 0));
+        let err = check_available(&UPDATE_AMOUNT, 5000, None, &full, all_ways).unwrap_err();
+        assert!(
+            err.contains("fully captured") && err.contains("refund_order"),
+            "{err}"
+        );
+        let cancelled = OrderState::of(&order("CANCELLED", 0, 0, 0));
+        assert!(check_available(&UPDATE_AMOUNT, 5000, None, &cancelled, all_ways).is_err());
     }
 }

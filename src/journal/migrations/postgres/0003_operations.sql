@@ -9,12 +9,14 @@ CREATE TABLE operations (
     latest_seq BIGINT NOT NULL,
     order_id TEXT NOT NULL,
     idempotency_key TEXT NOT NULL,
+    tool TEXT NOT NULL,
+    principal TEXT,
     started_at TEXT NOT NULL,
     verdict TEXT NOT NULL
 );
 
-INSERT INTO operations (op_id, first_seq, latest_seq, order_id, idempotency_key, started_at, verdict)
-SELECT f.op_id, f.seq, l.seq, f.order_id, f.idempotency_key, f.recorded_at, l.verdict
+INSERT INTO operations (op_id, first_seq, latest_seq, order_id, idempotency_key, tool, principal, started_at, verdict)
+SELECT f.op_id, f.seq, l.seq, f.order_id, f.idempotency_key, f.tool, f.principal, f.recorded_at, l.verdict
 FROM (SELECT op_id, MIN(seq) AS first, MAX(seq) AS latest FROM journal GROUP BY op_id) AS o
 JOIN journal AS f ON f.seq = o.first
 JOIN journal AS l ON l.seq = o.latest;
@@ -23,3 +25,5 @@ CREATE INDEX operations_order ON operations (order_id, first_seq);
 CREATE INDEX operations_key ON operations (idempotency_key, first_seq);
 CREATE INDEX operations_verdict ON operations (verdict, first_seq);
 CREATE INDEX operations_started ON operations (started_at);
+CREATE INDEX operations_tool ON operations (tool, first_seq);
+CREATE INDEX operations_principal ON operations (principal, first_seq);
