@@ -1,10 +1,7 @@
 //! [`KlarnaServer`]: the MCP server — its tools, prompts, instructions, and the guard that
 //! keeps a panicking tool from leaving a client waiting forever.
 
-use std::{
-    panic::AssertUnwindSafe,
-    sync::{Arc, atomic::Ordering},
-};
+use std::{panic::AssertUnwindSafe, sync::Arc};
 
 use futures::FutureExt;
 use rmcp::{
@@ -25,9 +22,8 @@ use crate::{
     auth::{Access, principal_of},
     config::{Config, ConfigError},
     host::host_list,
-    journal::{Journal, JournalError},
+    journal::{Journal, JournalError, JournalHealth},
     klarna::KlarnaClient,
-    telemetry::client_log::NOTICE_TARGET,
     tools::{self, call::ToolCall, confirm::StateCodec, in_flight::InFlightWrites},
 };
 
@@ -57,8 +53,8 @@ struct State {
     config_error: Option<String>,
     /// The sessions that asked for the server's notices (`logging/setLevel`).
     client_logs: crate::telemetry::client_log::Sessions,
-    /// Whether the journal's last opening failed, so that clients are told once per episode.
-    journal_failing: std::sync::atomic::AtomicBool,
+    /// Whether the journal can be written, as last seen (see [`crate::journal::health`]).
+    journal_health: Arc<JournalHealth>,
 }
 
 /// Why the server could not be built.
@@ -125,6 +121,8 @@ impl KlarnaServer {
             Some(key) => StateCodec::with_key(secrecy::ExposeSecret::expose_secret(key)),
             None => StateCodec::new(),
         });
+        let journal_health = Arc::new(JournalHealth::default());
+        let journal = journal.map(|j| j.watched_by(journal_health.clone()));
         Ok(Self {
             state: Arc::new(State {
                 client,
@@ -136,7 +134,7 @@ impl KlarnaServer {
                 journal: tokio::sync::Mutex::new(journal),
                 config_error: None,
                 client_logs: Default::default(),
-                journal_failing: Default::default(),
+                journal_health,
             }),
             tool_router,
             prompt_router: Self::prompt_router(),
@@ -163,8 +161,65 @@ impl KlarnaServer {
         &self.state.confirmations
     }
 
-    /// The operation journal, opened now if it is not open yet.
+    /// The operation journal, opened now if it is not open yet. A journal known to be failing
+    /// is still handed out: the write's own append is what decides — a probe answer reused
+    /// from the last second would refuse the first write after the disk or database is back.
     pub async fn journal(&self) -> Result<Journal, JournalError> {
+        self.open_journal().await
+    }
+
+    /// Whether the journal can take a write now: opened if it is not, then probed (a probe
+    /// less than a second old is reused). For start-up, readiness and the team server's watch.
+    pub async fn check_journal(&self) -> Result<(), JournalError> {
+        let journal = self.open_journal().await?;
+        self.state
+            .journal_health
+            .probe(&journal)
+            .await
+            .map_err(|detail| JournalError {
+                location: journal.describe(),
+                detail,
+            })
+    }
+
+    /// Whether the journal can be written, as last seen.
+    pub fn journal_health(&self) -> &Arc<JournalHealth> {
+        &self.state.journal_health
+    }
+
+    /// What the team server's `/readyz` asks of this server: that the journal can take a
+    /// write. The reason leaves out the journal's location (`/readyz` answers anyone).
+    pub fn readiness(&self) -> crate::http::Readiness {
+        let server = self.clone();
+        crate::http::Readiness::new().with("journal", move || {
+            let server = server.clone();
+            Box::pin(async move {
+                server
+                    .check_journal()
+                    .await
+                    .map_err(|e| format!("the operation journal cannot take writes: {}", e.detail))
+            })
+        })
+    }
+
+    /// Checks the journal every `every` for as long as the returned task runs, so that the
+    /// log says when it stops working (and works again) even while nobody calls.
+    pub fn watch_journal(&self, every: std::time::Duration) -> tokio::task::JoinHandle<()> {
+        let server = self.clone();
+        tokio::spawn(async move {
+            let mut ticks = tokio::time::interval(every);
+            ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            ticks.tick().await;
+            loop {
+                ticks.tick().await;
+                // The outcome is logged by the journal's health when it changes.
+                let _ = server.check_journal().await;
+            }
+        })
+    }
+
+    /// The journal, opened (and watched) if it is not open yet.
+    async fn open_journal(&self) -> Result<Journal, JournalError> {
         let mut slot = self.state.journal.lock().await;
         if let Some(journal) = slot.as_ref() {
             return Ok(journal.clone());
@@ -174,21 +229,18 @@ impl KlarnaServer {
             location: "(none)".into(),
             detail: "no data directory was found for it; set KLARNA_JOURNAL to a file path".into(),
         })?;
+        let health = &self.state.journal_health;
         let journal = match Journal::open(location, config.duplicate_window).await {
-            Ok(journal) => journal,
+            Ok(journal) => journal.watched_by(health.clone()),
             Err(e) => {
-                if !self.state.journal_failing.swap(true, Ordering::AcqRel) {
-                    tracing::error!(
-                        target: NOTICE_TARGET,
-                        "the operation journal cannot be used, so writes are refused until it can (reads work); \
-                         the server's log says why"
-                    );
-                }
+                health.failed(&e);
                 return Err(e);
             }
         };
-        if self.state.journal_failing.swap(false, Ordering::AcqRel) {
-            tracing::info!(target: NOTICE_TARGET, "the operation journal works again: writes are accepted");
+        health.forget_probe().await;
+        if health.failing().is_some() {
+            // Opened at last: whether it takes writes is for the probe to say.
+            let _ = health.probe(&journal).await;
         }
         *slot = Some(journal.clone());
         Ok(journal)

@@ -115,6 +115,8 @@ pub(crate) struct JwksCache {
     current: RwLock<Arc<KeySet>>,
     /// When the last fetch started; held while fetching so only one runs at a time.
     last_fetch: tokio::sync::Mutex<Instant>,
+    /// Why the last refresh failed, until one succeeds.
+    refresh_failure: RwLock<Option<String>>,
 }
 
 impl JwksCache {
@@ -148,7 +150,40 @@ impl JwksCache {
                 fetched_at: now,
             })),
             last_fetch: tokio::sync::Mutex::new(now),
+            refresh_failure: RwLock::new(None),
         })
+    }
+
+    /// Whether tokens can be verified with keys the issuer still publishes: the set is
+    /// younger than [`JwksPolicy::max_age`], or a refresh of it (tried now, throttled like
+    /// any other) did not fail. `Err` says since when and why not — then the keys in hand
+    /// may be ones the issuer has withdrawn.
+    pub async fn usable(&self) -> Result<(), String> {
+        if self.snapshot().fetched_at.elapsed() < self.policy.max_age {
+            return Ok(());
+        }
+        if let Ok(last) = self.last_fetch.try_lock() {
+            self.refresh(last).await;
+        }
+        let failure = match self.refresh_failure.read() {
+            Ok(failure) => failure.clone(),
+            Err(poisoned) => poisoned.into_inner().clone(),
+        };
+        match failure {
+            None => Ok(()),
+            Some(reason) => Err(format!(
+                "the OAuth issuer's signing keys ({}) could not be refreshed for {} s: {reason}",
+                self.jwks_uri,
+                self.snapshot().fetched_at.elapsed().as_secs()
+            )),
+        }
+    }
+
+    fn set_refresh_failure(&self, failure: Option<String>) {
+        match self.refresh_failure.write() {
+            Ok(mut current) => *current = failure,
+            Err(poisoned) => *poisoned.into_inner() = failure,
+        }
     }
 
     /// The key a token with header key id `kid` must be verified with, refreshing the set
@@ -195,12 +230,15 @@ impl JwksCache {
                     Ok(mut current) => *current = set,
                     Err(poisoned) => *poisoned.into_inner() = set,
                 }
+                self.set_refresh_failure(None);
             }
             Ok(_) => {
-                tracing::warn!(jwks_uri = %self.jwks_uri, "the issuer's key set has no usable key; keeping the old keys")
+                tracing::warn!(jwks_uri = %self.jwks_uri, "the issuer's key set has no usable key; keeping the old keys");
+                self.set_refresh_failure(Some("the key set has no usable key".into()));
             }
             Err(reason) => {
-                tracing::warn!(jwks_uri = %self.jwks_uri, %reason, "cannot refresh the issuer's keys; keeping the old keys")
+                tracing::warn!(jwks_uri = %self.jwks_uri, %reason, "cannot refresh the issuer's keys; keeping the old keys");
+                self.set_refresh_failure(Some(reason));
             }
         }
     }

@@ -91,6 +91,11 @@ impl JwtVerifier {
         Ok(Self { settings, keys })
     }
 
+    /// Whether the issuer's keys can be trusted now (see [`JwksCache::usable`]).
+    pub async fn keys_usable(&self) -> Result<(), String> {
+        self.keys.usable().await
+    }
+
     /// The audience tokens must carry.
     pub fn audience(&self) -> &str {
         &self.settings.audience

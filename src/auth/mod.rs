@@ -82,6 +82,14 @@ impl Authenticator {
         self.jwt.is_some()
     }
 
+    /// Whether the OAuth issuer's keys can be trusted now; `None` without OAuth.
+    pub async fn issuer_keys_usable(&self) -> Option<Result<(), String>> {
+        match &self.jwt {
+            Some(verifier) => Some(verifier.keys_usable().await),
+            None => None,
+        }
+    }
+
     /// Authenticates the value of an `Authorization` header (`None` when absent).
     pub async fn authenticate(&self, authorization: Option<&str>) -> Result<Principal, Rejection> {
         let token = bearer_token(authorization)?;

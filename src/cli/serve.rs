@@ -22,6 +22,10 @@ use crate::{
     tools::in_flight::InFlightWrites,
 };
 
+/// How often the team server checks that its journal still takes writes, so that the log
+/// says when it stops (and starts again) even while nobody calls.
+const JOURNAL_WATCH_EVERY: Duration = Duration::from_secs(15);
+
 #[derive(clap::Args, Default)]
 pub struct Args {
     /// Serve MCP over Streamable HTTP at /mcp instead of stdio, on ADDR (default:
@@ -127,7 +131,7 @@ async fn prepare(demo: bool, on_error: OnConfigError) -> Result<Prepared, ExitCo
         }
     };
     tracing::info!(tools = %server.tool_names().join(","), "serving");
-    report_journal(&server).await;
+    report_journal(&server, on_error == OnConfigError::Exit).await?;
     Ok(Prepared {
         server,
         _simulator: simulator,
@@ -316,15 +320,19 @@ async fn serve_http(addr: Option<SocketAddr>, demo: bool) -> ExitCode {
     };
     let in_flight = Arc::clone(server.in_flight_writes());
     let grace = server.config().shutdown_grace;
+    let watch = server.watch_journal(JOURNAL_WATCH_EVERY);
+    let readiness = server.readiness();
     // One server for every session and stateless request: they share the journal, the
     // writes in flight and the key that seals confirmations.
     let result = http::serve(
         http_config,
         listener,
         move || server.clone(),
+        readiness,
         signals.recv(),
     )
     .await;
+    watch.abort();
     settle_writes(&in_flight, grace).await;
     telemetry::traces::shutdown().await;
     match result {
@@ -338,10 +346,20 @@ async fn serve_http(addr: Option<SocketAddr>, demo: bool) -> ExitCode {
 }
 
 /// Opens the operation journal at startup: says where it is, and warns about writes an
-/// earlier run left unresolved. A journal that cannot be opened stops no reads — writes are
-/// refused (and the reason logged) until it can be.
-async fn report_journal(server: &KlarnaServer) {
-    match server.journal().await {
+/// earlier run left unresolved. On stdio a journal that cannot be opened stops no reads —
+/// writes are refused (and the reason logged) until it can be. The team server (`must_write`)
+/// does not start on a journal it cannot open or write to: a replica that refuses every write
+/// is better found at deployment than by the first refund.
+async fn report_journal(server: &KlarnaServer, must_write: bool) -> Result<(), ExitCode> {
+    let opened = if must_write {
+        match server.check_journal().await {
+            Ok(()) => server.journal().await,
+            Err(e) => Err(e),
+        }
+    } else {
+        server.journal().await
+    };
+    match opened {
         Ok(journal) => {
             tracing::info!(journal = %journal.describe(), "operation journal");
             for warning in journal.warnings() {
@@ -367,9 +385,19 @@ async fn report_journal(server: &KlarnaServer) {
                 }
                 Err(e) => tracing::error!("{e}"),
             }
+            Ok(())
+        }
+        Err(e) if must_write => {
+            tracing::error!(
+                "{e}; the team server does not start without a journal it can write to: check KLARNA_JOURNAL \
+                 (the file's directory and permissions, or the database's address, user, password and grants), \
+                 then start it again"
+            );
+            Err(ExitCode::FAILURE)
         }
         Err(e) => {
             tracing::error!("{e}; writes are refused until it can be used, reads work");
+            Ok(())
         }
     }
 }

@@ -22,7 +22,7 @@ use crate::auth::{Authenticator, InsufficientScope, Principal, Rejection, metada
 /// What the middleware needs.
 pub(crate) struct AuthState {
     /// `None`: no authentication (loopback only); everyone is [`Principal::local`].
-    pub authenticator: Option<Authenticator>,
+    pub authenticator: Option<Arc<Authenticator>>,
     /// The Protected Resource Metadata URL, when OAuth is configured.
     pub resource_metadata: Option<String>,
 }

@@ -7,7 +7,8 @@
 //! |---|---|---|---|
 //! | `/mcp` | rmcp's [`StreamableHttpService`] | yes | yes (unless loopback without auth) |
 //! | `/.well-known/oauth-protected-resource`, `…/mcp` | Protected Resource Metadata (RFC 9728), only with OAuth | yes | no |
-//! | `/healthz` | `200 {"status":"ok"}` | no | no |
+//! | `/healthz` | liveness: `200 {"status":"ok"}` ([`ready`]) | no | no |
+//! | `/readyz` | readiness: `200`, or `503` with each failing check's reason ([`ready`]) | no | no |
 //!
 //! A request to `/mcp` passes, outermost first: [`guard`] (foreign `Host`/`Origin` → 403),
 //! [`authn`] (→ 401/403, puts the [`Principal`](crate::auth::Principal) into the request
@@ -39,6 +40,7 @@ pub mod authn;
 pub mod config;
 pub mod guard;
 pub mod ratelimit;
+pub mod ready;
 pub mod scope;
 pub mod sessions;
 
@@ -63,6 +65,7 @@ use tokio_util::{sync::CancellationToken, task::TaskTracker};
 
 pub use authn::insufficient_scope_response;
 pub use config::{HttpConfig, HttpConfigError, MCP_PATH, OAuthConfig, RateLimit};
+pub use ready::Readiness;
 
 use crate::auth::{
     Authenticator,
@@ -97,7 +100,8 @@ pub enum HttpError {
 
 /// Serves MCP over HTTP on `listener` until `shutdown` completes, then shuts down gracefully
 /// (see the module docs). `make_handler` builds the MCP handler for each session or
-/// stateless request.
+/// stateless request; `readiness` holds the handler's own checks for `/readyz` (the server
+/// adds the OAuth issuer's keys).
 ///
 /// Startup checks happen before anything is served: exposure (no authentication off loopback),
 /// the token file, and OAuth discovery with a first fetch of the issuer's keys.
@@ -105,6 +109,7 @@ pub async fn serve<H, F>(
     config: HttpConfig,
     listener: TcpListener,
     make_handler: F,
+    readiness: Readiness,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), HttpError>
 where
@@ -113,13 +118,21 @@ where
 {
     let local = listener.local_addr()?;
     config.check_exposure(local)?;
-    let authenticator = authenticator(&config, local).await?;
+    let authenticator = authenticator(&config, local).await?.map(Arc::new);
+    let readiness = match authenticator.clone() {
+        Some(auth) if auth.has_oauth() => readiness.with("issuer_keys", move || {
+            let auth = auth.clone();
+            Box::pin(async move { auth.issuer_keys_usable().await.unwrap_or(Ok(())) })
+        }),
+        _ => readiness,
+    };
     let mcp_cancel = CancellationToken::new();
     let in_flight = TaskTracker::new();
     let app = router(
         &config,
         local,
         authenticator,
+        readiness,
         make_handler,
         mcp_cancel.clone(),
         in_flight.clone(),
@@ -208,7 +221,8 @@ async fn authenticator(
 fn router<H, F>(
     config: &HttpConfig,
     local: SocketAddr,
-    authenticator: Option<Authenticator>,
+    authenticator: Option<Arc<Authenticator>>,
+    readiness: Readiness,
     make_handler: F,
     mcp_cancel: CancellationToken,
     in_flight: TaskTracker,
@@ -285,12 +299,12 @@ where
     }
     let guard = Arc::new(guard::HostGuard::new(&allowed_hosts, &allowed_origins));
     Router::new()
-        .route("/healthz", get(healthz))
+        .route("/healthz", get(ready::healthz))
+        .route(
+            "/readyz",
+            get(ready::readyz).with_state(Arc::new(readiness)),
+        )
         .merge(guarded.layer(middleware::from_fn_with_state(guard, guard::guard)))
-}
-
-async fn healthz() -> Json<serde_json::Value> {
-    Json(serde_json::json!({ "status": "ok" }))
 }
 
 async fn resource_metadata_document(

@@ -13,6 +13,7 @@
 //!   servers sharing one journal: `KLARNA_JOURNAL=postgres://…`) implement it.
 
 pub mod guards;
+pub mod health;
 mod postgres;
 pub mod record;
 mod row;
@@ -24,6 +25,7 @@ use std::{path::PathBuf, sync::Arc, time::Duration};
 use time::OffsetDateTime;
 
 pub use guards::{GuardRefusal, KEY_LIFETIME};
+pub use health::JournalHealth;
 pub use postgres::PostgresJournal;
 pub use record::{NewRecord, Record, Verdict};
 pub use sqlite::SqliteJournal;
@@ -218,6 +220,8 @@ pub enum Verification {
 pub struct Journal {
     store: Arc<dyn JournalStore>,
     window: Duration,
+    /// Told of every operation's outcome, when the server watches this journal.
+    health: Option<Arc<JournalHealth>>,
 }
 
 impl std::fmt::Debug for Journal {
@@ -274,7 +278,11 @@ impl Journal {
             JournalLocation::Memory => Arc::new(SqliteJournal::in_memory().await?),
             JournalLocation::Postgres(url) => Arc::new(PostgresJournal::open(url).await?),
         };
-        Ok(Self { store, window })
+        Ok(Self {
+            store,
+            window,
+            health: None,
+        })
     }
 
     /// Opens the journal at `location` to read it only (`klarna-mcp journal …`): nothing is
@@ -300,12 +308,40 @@ impl Journal {
                 Arc::new(PostgresJournal::open_read_only(url).await?)
             }
         };
-        Ok(Self { store, window })
+        Ok(Self {
+            store,
+            window,
+            health: None,
+        })
     }
 
     /// A journal over any store.
     pub fn with_store(store: Arc<dyn JournalStore>, window: Duration) -> Self {
-        Self { store, window }
+        Self {
+            store,
+            window,
+            health: None,
+        }
+    }
+
+    /// This journal, telling `health` how each of its operations went from now on.
+    pub fn watched_by(self, health: Arc<JournalHealth>) -> Self {
+        Self {
+            health: Some(health),
+            ..self
+        }
+    }
+
+    /// Tells the watching health of a failure; `appended`: of a record appended (only that
+    /// shows the journal takes writes — a read-only database still answers reads).
+    fn observe<T>(&self, result: &Result<T, JournalError>, appended: bool) {
+        if let Some(health) = &self.health {
+            match result {
+                Err(e) => health.failed(e),
+                Ok(_) if appended => health.worked(),
+                Ok(_) => {}
+            }
+        }
     }
 
     /// Where it lives (a path or a URL without its password): for logs and the operator.
@@ -353,8 +389,9 @@ impl Journal {
                     },
                 }),
             )
-            .await?;
-        Ok(match outcome {
+            .await;
+        self.observe(&outcome, false);
+        Ok(match outcome? {
             Outcome::Refused(refusal) => Some(refusal),
             _ => None,
         })
@@ -408,6 +445,7 @@ impl Journal {
             )
             .await;
         crate::telemetry::metrics::journal_append("begin", started.elapsed(), outcome.is_ok());
+        self.observe(&outcome, true);
         Ok(match outcome? {
             Outcome::Refused(refusal) => Some(refusal),
             _ => None,
@@ -482,6 +520,7 @@ impl Journal {
             )
             .await;
         crate::telemetry::metrics::journal_append("finish", started.elapsed(), outcome.is_ok());
+        self.observe(&outcome, true);
         Ok(match outcome? {
             Outcome::Finished(finished) => finished,
             _ => Finished::default(),
@@ -493,7 +532,9 @@ impl Journal {
         &self,
         filter: &OperationFilter,
     ) -> Result<Vec<Operation>, JournalError> {
-        self.store.operations(filter).await
+        let operations = self.store.operations(filter).await;
+        self.observe(&operations, false);
+        operations
     }
 
     /// Operations left pending or of unknown outcome (of one order, or all), newest first.
@@ -516,7 +557,9 @@ impl Journal {
 
     /// Every record, in chain order.
     pub async fn all_records(&self) -> Result<Vec<Record>, JournalError> {
-        self.store.records(&RecordFilter::default()).await
+        let records = self.store.records(&RecordFilter::default()).await;
+        self.observe(&records, false);
+        records
     }
 
     /// Writes a consistent copy of the whole journal to the new file `target` (SQLite; a

@@ -345,6 +345,23 @@ impl JournalStore for PostgresJournal {
         })
     }
 
+    fn probe(&self) -> BoxFuture<'_, Result<(), JournalError>> {
+        Box::pin(async move {
+            // A write that selects no row still needs a connection (the server up, the
+            // password right), a server that takes writes (not a standby, not read-only) and
+            // the role's INSERT on both tables an append writes. Nothing is written.
+            let mut tx = self.pool.begin().await.map_err(|e| self.fail(&e))?;
+            sqlx::raw_sql(
+                "INSERT INTO journal SELECT * FROM journal WHERE false; \
+                 INSERT INTO operations SELECT * FROM operations WHERE false;",
+            )
+            .execute(&mut *tx)
+            .await
+            .map_err(|e| self.fail(&e))?;
+            tx.rollback().await.map_err(|e| self.fail(&e))
+        })
+    }
+
     fn operation_index(&self) -> BoxFuture<'_, Result<Option<Vec<IndexRow>>, JournalError>> {
         Box::pin(async move {
             sqlx::query(

@@ -431,6 +431,19 @@ impl JournalStore for SqliteJournal {
         Box::pin(SqliteJournal::backup_to(self, target))
     }
 
+    fn probe(&self) -> BoxFuture<'_, Result<(), JournalError>> {
+        Box::pin(async move {
+            // A write that selects no row still needs the file writable and SQLite's write
+            // lock: a read-only file or file system, or another process holding the lock past
+            // the busy timeout, fails here as an append would. Nothing is written.
+            sqlx::raw_sql(PROBE_WRITE)
+                .execute(&self.pool)
+                .await
+                .map(|_| ())
+                .map_err(|e| JournalError::new(&self.describe, e))
+        })
+    }
+
     fn operation_index(&self) -> BoxFuture<'_, Result<Option<Vec<IndexRow>>, JournalError>> {
         Box::pin(async move {
             if !self.has_index {
@@ -475,6 +488,10 @@ async fn insert(
 fn placeholder(n: usize) -> String {
     format!("?{n}")
 }
+
+/// Inserts nothing, into both tables an append writes (see `probe`).
+const PROBE_WRITE: &str = "INSERT INTO journal SELECT * FROM journal WHERE 1 = 0; \
+    INSERT INTO operations SELECT * FROM operations WHERE 1 = 0;";
 
 /// A small file beside the journal (`journal.sqlite3.witness`) that remembers how many
 /// records the journal held and when it last wrote one. The guards know only what the

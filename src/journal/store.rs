@@ -83,6 +83,21 @@ pub trait JournalStore: Send + Sync {
         })
     }
 
+    /// Whether a record could be appended now, without appending one: the database answers,
+    /// takes writes (not read-only, not on a standby, the role may insert), so a write's
+    /// record would be on disk before it is sent. The default only reads (for stores that
+    /// cannot tell); the stores of this crate ask for a write that touches no row.
+    fn probe(&self) -> BoxFuture<'_, Result<(), JournalError>> {
+        Box::pin(async move {
+            self.records(&RecordFilter {
+                order_id: Some(String::new()),
+                ..RecordFilter::default()
+            })
+            .await
+            .map(|_| ())
+        })
+    }
+
     /// Every row of the `operations` index, for `journal verify` to hold against the chain;
     /// `None` for a store that keeps no index.
     fn operation_index(&self) -> BoxFuture<'_, Result<Option<Vec<IndexRow>>, JournalError>> {

@@ -7,7 +7,8 @@ use std::{sync::Arc, time::Duration};
 use axum::http::{header::AUTHORIZATION, request::Parts};
 use klarna_mcp::{
     Config, KlarnaServer,
-    http::{HttpConfig, HttpError, serve},
+    http::{HttpConfig, HttpError, Readiness, serve},
+    journal::Journal,
     simulator::{DEMO_PASSWORD, DEMO_USERNAME, Simulator, demo_orders},
 };
 use rmcp::{
@@ -73,11 +74,20 @@ pub async fn start_with<H: rmcp::ServerHandler>(
     config: HttpConfig,
     make_handler: impl Fn() -> H + Send + Sync + 'static,
 ) -> Result<Running, HttpError> {
+    start_ready_with(config, Readiness::new(), make_handler).await
+}
+
+/// [`start_with`], with `readiness` for `/readyz`.
+pub async fn start_ready_with<H: rmcp::ServerHandler>(
+    config: HttpConfig,
+    readiness: Readiness,
+    make_handler: impl Fn() -> H + Send + Sync + 'static,
+) -> Result<Running, HttpError> {
     let listener = tokio::net::TcpListener::bind(config.listen).await.unwrap();
     let addr = listener.local_addr().unwrap();
     let stop = CancellationToken::new();
     let shutdown = stop.clone().cancelled_owned();
-    let task = tokio::spawn(serve(config, listener, make_handler, shutdown));
+    let task = tokio::spawn(serve(config, listener, make_handler, readiness, shutdown));
     let base = format!("http://{addr}");
     let http = http();
     loop {
@@ -116,6 +126,17 @@ pub async fn start_klarna_with(
     http_scope_check: bool,
     tweak: impl FnOnce(&mut Config),
 ) -> Running {
+    start_klarna_on(config, http_scope_check, tweak, None).await
+}
+
+/// [`start_klarna_with`], over `journal` when given (else one in memory); `/readyz` asks
+/// what the binary's team server asks ([`KlarnaServer::readiness`]).
+pub async fn start_klarna_on(
+    config: HttpConfig,
+    http_scope_check: bool,
+    tweak: impl FnOnce(&mut Config),
+    journal: Option<Journal>,
+) -> Running {
     let sim = Simulator::start_demo().await.unwrap();
     let mut klarna = Config::from_vars(|name| match name {
         "KLARNA_API_USERNAME" => Some(DEMO_USERNAME.to_string()),
@@ -126,12 +147,18 @@ pub async fn start_klarna_with(
     .unwrap();
     klarna.journal = Some(klarna_mcp::journal::JournalLocation::Memory);
     tweak(&mut klarna);
-    let server = KlarnaServer::new(klarna).unwrap();
+    let server = match journal {
+        Some(journal) => KlarnaServer::with_journal(klarna, journal).unwrap(),
+        None => KlarnaServer::new(klarna).unwrap(),
+    };
     let mut config = config;
     if http_scope_check {
         config.write_tools = server.write_tool_names();
     }
-    let mut running = start_with(config, move || server.clone()).await.unwrap();
+    let readiness = server.readiness();
+    let mut running = start_ready_with(config, readiness, move || server.clone())
+        .await
+        .unwrap();
     running.sim = Some(sim);
     running
 }

@@ -60,6 +60,7 @@ struct IssuerState {
     discovery: Discovery,
     published: Mutex<Vec<TestKey>>,
     jwks_fetches: AtomicUsize,
+    jwks_down: std::sync::atomic::AtomicBool,
 }
 
 /// The running issuer.
@@ -83,6 +84,7 @@ impl TestIssuer {
             discovery,
             published: Mutex::new(vec![key.clone()]),
             jwks_fetches: AtomicUsize::new(0),
+            jwks_down: Default::default(),
         });
         let app = Router::new()
             .route("/.well-known/openid-configuration", get(oidc))
@@ -135,6 +137,11 @@ impl TestIssuer {
         key
     }
 
+    /// While `down`, the JWKS answers `503` (the identity provider is out).
+    pub fn set_jwks_down(&self, down: bool) {
+        self.state.jwks_down.store(down, Ordering::SeqCst);
+    }
+
     /// How often the JWKS was fetched.
     pub fn jwks_fetches(&self) -> usize {
         self.state.jwks_fetches.load(Ordering::SeqCst)
@@ -163,8 +170,13 @@ async fn rfc8414(State(state): State<Arc<IssuerState>>) -> Json<Value> {
     Json(metadata(&state))
 }
 
-async fn jwks(State(state): State<Arc<IssuerState>>) -> Json<Value> {
+async fn jwks(
+    State(state): State<Arc<IssuerState>>,
+) -> Result<Json<Value>, axum::http::StatusCode> {
     state.jwks_fetches.fetch_add(1, Ordering::SeqCst);
+    if state.jwks_down.load(Ordering::SeqCst) {
+        return Err(axum::http::StatusCode::SERVICE_UNAVAILABLE);
+    }
     let keys: Vec<Value> = state
         .published
         .lock()
@@ -172,5 +184,5 @@ async fn jwks(State(state): State<Arc<IssuerState>>) -> Json<Value> {
         .iter()
         .map(|k| serde_json::to_value(&k.jwk).unwrap())
         .collect();
-    Json(json!({ "keys": keys }))
+    Ok(Json(json!({ "keys": keys })))
 }

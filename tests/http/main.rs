@@ -5,6 +5,7 @@
 
 mod clients;
 mod harness;
+mod health;
 mod issuer;
 mod oauth;
 mod roles;

@@ -42,6 +42,11 @@ async fn probe_says_whether_the_team_server_answers() {
     };
     let up = probe(&format!("http://{addr}/healthz")).await;
     assert!(up.status.success(), "{up:?}");
+    let ready = probe(&format!("http://{addr}/readyz")).await;
+    assert!(
+        ready.status.success(),
+        "the journal takes writes: {ready:?}"
+    );
     let missing = probe(&format!("http://{addr}/no-such-path")).await;
     assert_eq!(missing.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&missing.stderr).contains("404"));
@@ -56,4 +61,35 @@ async fn probe_says_whether_the_team_server_answers() {
     );
     let bad = probe("ftp://127.0.0.1/").await;
     assert_eq!(bad.status.code(), Some(2));
+}
+
+/// A team server whose journal cannot be opened or written does not start: a replica that
+/// would refuse every write is found at deployment, not by the first refund.
+#[tokio::test]
+async fn the_team_server_does_not_start_on_a_journal_it_cannot_write() {
+    let dir = crate::fresh_journal();
+    let parent = dir.parent().unwrap();
+    std::fs::create_dir_all(parent).unwrap();
+    // A regular file where the journal's directory should be: not even root can create the
+    // journal under it.
+    let blocker = parent.join("not-a-directory");
+    std::fs::write(&blocker, b"").unwrap();
+    let output = Command::new(BIN)
+        .args(["serve", "--http", "127.0.0.1:0"])
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("KLARNA_JOURNAL", blocker.join("journal.sqlite3"))
+        .current_dir(std::env::temp_dir())
+        .kill_on_drop(true)
+        .output()
+        .await
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("does not start without a journal it can write to"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("serving MCP over HTTP"), "{stderr}");
+    let _ = std::fs::remove_dir_all(parent);
 }

@@ -172,12 +172,7 @@ impl KlarnaServer {
         let host = self.resolve_host(call, request.api_host.as_deref())?;
         let key = idempotency_key(call, request.idempotency_key.clone(), asker);
         // Fail closed: without a journal to record it first, no write is sent.
-        let journal = self.journal().await.map_err(|e| {
-            ToolError::Refused(format!(
-                "Not done: {e}. Writes are refused until the journal can record them (reads work); \
-                 fix the file's location or permissions, or set KLARNA_JOURNAL."
-            ))
-        })?;
+        let journal = self.journal().await.map_err(journal_refusal)?;
 
         let before = self.read_before(call, kind, host, order_id).await?;
         check_readable(&before, order_id)?;
@@ -726,9 +721,15 @@ fn journal_too_slow(key: Option<&str>) -> ToolError {
     ))
 }
 
+/// The journal cannot record the write: nothing is sent. The reason, without the journal's
+/// location (results never carry the server's paths or database addresses).
 fn journal_refusal(e: JournalError) -> ToolError {
     ToolError::Refused(format!(
-        "Not done: {e}. Writes are refused until the journal can record them (reads work)."
+        "Not done: the operation journal cannot record this write ({}). Writes are refused until the \
+         journal works again; reads work. Try again later; whoever runs the server sees why in its log \
+         (and, on a team server, at /readyz) — the journal's file location or permissions, its database, \
+         or KLARNA_JOURNAL.",
+        e.detail
     ))
 }
 
