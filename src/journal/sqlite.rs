@@ -567,10 +567,15 @@ impl Witness {
              within Klarna's 24-hour key lifetime): it was moved away or replaced by an older copy, \
              and the guards would not see writes whose keys are still live. Put the journal back \
              (an archive is made with `klarna-mcp journal backup FILE`, never by moving the file), \
-             or — once you have checked those orders — delete {} to start anew",
+             or — once you have checked those orders — delete the witness file `{}` beside the \
+             journal to start anew",
             self.records,
             self.last_recorded_at,
-            path.display()
+            // Only the file's name: this text reaches tool results, which never carry the
+            // server's paths; the operator's log names the journal's location.
+            path.file_name()
+                .map(|name| name.to_string_lossy().into_owned())
+                .unwrap_or_else(|| "journal.sqlite3.witness".into())
         ))
     }
 }

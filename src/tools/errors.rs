@@ -10,8 +10,21 @@ use rmcp::model::{CallToolResult, ContentBlock, InputRequiredResult};
 use super::write::kind::{KindSpec, RefusalContext};
 use crate::{
     host::{ApiHost, HostError},
+    journal::JournalError,
     klarna::{CallError, KlarnaError, types::Order},
 };
+
+/// The operation journal cannot be used, as a tool result says it: the reason, never the
+/// journal's location — results carry no server paths or database addresses; the server's
+/// log (and a team server's `/readyz`) has what the operator needs.
+pub fn journal_unavailable(e: &JournalError) -> String {
+    format!(
+        "the operation journal cannot be used ({}). Try again later; whoever runs the server sees \
+         why in its log (and, on a team server, at /readyz) — the journal's file location or \
+         permissions, its database, or KLARNA_JOURNAL",
+        e.detail
+    )
+}
 
 /// The Klarna operation a failure belongs to, for choosing the next step.
 #[derive(Debug, Clone, Copy, PartialEq)]

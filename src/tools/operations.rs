@@ -397,10 +397,12 @@ impl KlarnaServer {
         let p: ListOperationsParams = args::parse(arguments)?;
         p.validate()?;
         call.order_id = p.order_id.clone();
-        let journal = self
-            .journal()
-            .await
-            .map_err(|e| ToolError::Refused(format!("{e}.")))?;
+        let journal = self.journal().await.map_err(|e| {
+            ToolError::Refused(format!(
+                "Not done: {}.",
+                super::errors::journal_unavailable(&e)
+            ))
+        })?;
         let filter = OperationFilter {
             order_id: p.order_id.map(|id| id.to_ascii_lowercase()),
             since: p.since.as_deref().and_then(journal::parse_since),

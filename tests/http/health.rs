@@ -189,7 +189,7 @@ async fn a_journal_that_fails_makes_the_server_unready_refuses_writes_and_recove
         let said = text(&refused);
         assert_eq!(refused.is_error, Some(true), "{said}");
         assert!(
-            said.contains("journal cannot record this write")
+            said.contains("cannot be recorded first")
                 && said.contains("disk I/O error")
                 && said.contains("Nothing was sent to Klarna"),
             "{said}"

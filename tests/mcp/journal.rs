@@ -229,6 +229,18 @@ async fn an_unwritable_journal_refuses_writes_and_keeps_reads() {
         .err("refund_order", order_args(&id, json!({ "amount": 1 })))
         .await;
     assert!(text.contains("operation journal"), "{text}");
+    // The listing cannot be read either; neither result names the server's path.
+    let listing = h.err("list_operations", json!({})).await;
+    assert!(
+        listing.contains("operation journal cannot be used"),
+        "{listing}"
+    );
+    for said in [&text, &listing] {
+        assert!(
+            !said.contains(&*dir.to_string_lossy()) && !said.contains("not-a-directory"),
+            "no server path in a tool result: {said}"
+        );
+    }
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
@@ -855,8 +867,14 @@ async fn a_journal_moved_away_within_the_key_lifetime_refuses_writes_instead_of_
         .err("capture_order", order_args(&id, json!({ "amount": 3000 })))
         .await;
     assert!(
-        text.contains("moved away or replaced") && text.contains("journal backup"),
+        text.contains("moved away or replaced")
+            && text.contains("journal backup")
+            && text.contains("`journal.sqlite3.witness`"),
         "{text}"
+    );
+    assert!(
+        !text.contains(&*dir.to_string_lossy()),
+        "no server path in a tool result: {text}"
     );
     assert_eq!(
         h.sim.snapshot(&id).unwrap().captured_amount,

@@ -195,10 +195,12 @@ impl KlarnaServer {
         let scope = p.scope()?;
         call.order_id = scope.order_id.clone();
         call.host = scope.host;
-        let journal = self
-            .journal()
-            .await
-            .map_err(|e| ToolError::Refused(format!("{e}.")))?;
+        let journal = self.journal().await.map_err(|e| {
+            ToolError::Refused(format!(
+                "Not done: {}.",
+                crate::tools::errors::journal_unavailable(&e)
+            ))
+        })?;
         let reconciliation = reconciliation::run(
             self.client(),
             &self.config().hosts,
@@ -208,7 +210,12 @@ impl KlarnaServer {
             &call.limits,
         )
         .await
-        .map_err(|e| ToolError::Refused(format!("{e}.")))?;
+        .map_err(|e| {
+            ToolError::Refused(format!(
+                "Not done: {}.",
+                crate::tools::errors::journal_unavailable(&e)
+            ))
+        })?;
         let text = reconciliation.text();
         let result = ReconciliationResult {
             notice: self.notice().map(str::to_string),

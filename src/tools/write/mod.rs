@@ -725,11 +725,9 @@ fn journal_too_slow(key: Option<&str>) -> ToolError {
 /// location (results never carry the server's paths or database addresses).
 fn journal_refusal(e: JournalError) -> ToolError {
     ToolError::Refused(format!(
-        "Not done: the operation journal cannot record this write ({}). Writes are refused until the \
-         journal works again; reads work. Try again later; whoever runs the server sees why in its log \
-         (and, on a team server, at /readyz) — the journal's file location or permissions, its database, \
-         or KLARNA_JOURNAL.",
-        e.detail
+        "Not done: this write cannot be recorded first: {}. Writes are refused until the journal \
+         works again; reads work.",
+        super::errors::journal_unavailable(&e)
     ))
 }
 
