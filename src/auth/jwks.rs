@@ -169,11 +169,12 @@ impl JwksCache {
             Ok(failure) => failure.clone(),
             Err(poisoned) => poisoned.into_inner().clone(),
         };
+        // The reason itself (an address, a TLS error) is in the log of the failed refresh:
+        // `/readyz` answers anyone.
         match failure {
             None => Ok(()),
-            Some(reason) => Err(format!(
-                "the OAuth issuer's signing keys ({}) could not be refreshed for {} s: {reason}",
-                self.jwks_uri,
+            Some(_) => Err(format!(
+                "the OAuth issuer's signing keys could not be refreshed for {} s (the server's log says why)",
                 self.snapshot().fetched_at.elapsed().as_secs()
             )),
         }

@@ -112,8 +112,9 @@ pub enum TokenFileError {
     },
 }
 
-/// The tokens file must be the server user's own and writable by nobody else (group or
-/// others), and not a symlink to somewhere else's file.
+/// The tokens file must be the server user's own — or root's: systemd's `LoadCredential`
+/// and container secrets hand the service a root-owned copy it may read — and writable by
+/// nobody else (group or others), and not a symlink to somewhere else's file.
 #[cfg(unix)]
 fn check_owner_only(path: &Path, shown: &str) -> Result<(), TokenFileError> {
     use std::os::unix::fs::MetadataExt;
@@ -124,11 +125,12 @@ fn check_owner_only(path: &Path, shown: &str) -> Result<(), TokenFileError> {
     let me = current_uid();
     if let Some(me) = me
         && meta.uid() != me
+        && meta.uid() != 0
     {
         return Err(TokenFileError::Unsafe {
             path: shown.to_string(),
             problem: format!(
-                "it belongs to user id {}, not to the user the server runs as ({me})",
+                "it belongs to user id {}, neither the user the server runs as ({me}) nor root",
                 meta.uid()
             ),
             fix: format!("chown $(id -u) {shown}"),

@@ -131,7 +131,9 @@ async fn prepare(demo: bool, on_error: OnConfigError) -> Result<Prepared, ExitCo
         }
     };
     tracing::info!(tools = %server.tool_names().join(","), "serving");
-    report_journal(&server, on_error == OnConfigError::Exit).await?;
+    // A read-only server never writes: its journal only needs to be readable.
+    let must_write = on_error == OnConfigError::Exit && !server.config().read_only;
+    report_journal(&server, must_write).await?;
     Ok(Prepared {
         server,
         _simulator: simulator,

@@ -22,9 +22,11 @@ use crate::telemetry::client_log::NOTICE_TARGET;
 
 /// A probe's answer is reused for this long.
 pub const PROBE_AT_MOST_EVERY: Duration = Duration::from_secs(1);
-/// A probe that takes longer than this counts as a failure (a database that does not answer
-/// in time cannot take a write's record before the call's budget runs out either).
-pub const PROBE_TIMEOUT: Duration = Duration::from_secs(3);
+/// A probe that takes longer than this counts as a failure. Longer than the stores' own
+/// waits (SQLite's busy timeout, the PostgreSQL pool's acquire timeout: 10 s), so a write
+/// lock another process holds for a few seconds — which an append would wait out — is not
+/// reported as a journal that stopped working.
+pub const PROBE_TIMEOUT: Duration = Duration::from_secs(12);
 
 /// The journal's health as the server last saw it.
 #[derive(Default)]
@@ -91,7 +93,10 @@ impl JournalHealth {
         if last.is_some_and(|at| at.elapsed() < PROBE_AT_MOST_EVERY) {
             return self.failing().map_or(Ok(()), Err);
         }
-        let found = match tokio::time::timeout(PROBE_TIMEOUT, journal.store.probe()).await {
+        // Counted from its start: a probe abandoned half-way (its caller went away) still
+        // holds off the next one for the interval.
+        *last = Some(Instant::now());
+        match tokio::time::timeout(PROBE_TIMEOUT, journal.store.probe()).await {
             Ok(Ok(())) => {
                 self.worked();
                 Ok(())
@@ -108,9 +113,7 @@ impl JournalHealth {
                 self.failed(&e);
                 Err(e.detail)
             }
-        };
-        *last = Some(Instant::now());
-        found
+        }
     }
 
     /// Forgets the last probe's answer, so the next probe asks the store (the journal was

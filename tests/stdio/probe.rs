@@ -93,3 +93,39 @@ async fn the_team_server_does_not_start_on_a_journal_it_cannot_write() {
     assert!(!stderr.contains("serving MCP over HTTP"), "{stderr}");
     let _ = std::fs::remove_dir_all(parent);
 }
+
+/// A read-only team server never writes: a journal it cannot write does not stop it, and
+/// `/readyz` has no journal check.
+#[tokio::test]
+async fn a_read_only_team_server_starts_on_a_journal_it_cannot_write() {
+    let dir = crate::fresh_journal();
+    let parent = dir.parent().unwrap();
+    std::fs::create_dir_all(parent).unwrap();
+    let blocker = parent.join("not-a-directory");
+    std::fs::write(&blocker, b"").unwrap();
+    let mut server = Command::new(BIN)
+        .args(["serve", "--http", "127.0.0.1:0"])
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("KLARNA_JOURNAL", blocker.join("journal.sqlite3"))
+        .env("KLARNA_READ_ONLY", "true")
+        .current_dir(std::env::temp_dir())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(server.stderr.take().unwrap()).lines();
+    let addr = loop {
+        let line = lines.next_line().await.unwrap().expect("the server ended");
+        if line.contains("serving MCP over HTTP")
+            && let Some(rest) = line.split("address=").nth(1)
+        {
+            break rest.split_whitespace().next().unwrap().to_string();
+        }
+    };
+    let ready = probe(&format!("http://{addr}/readyz")).await;
+    assert!(ready.status.success(), "{ready:?}");
+    server.start_kill().unwrap();
+    server.wait().await.unwrap();
+    let _ = std::fs::remove_dir_all(parent);
+}
