@@ -161,17 +161,41 @@ impl KlarnaServer {
         &self.state.confirmations
     }
 
-    /// The operation journal, opened now if it is not open yet. A journal known to be failing
-    /// is still handed out: the write's own append is what decides — a probe answer reused
-    /// from the last second would refuse the first write after the disk or database is back.
+    /// The operation journal, opened (and watched) now if it is not open yet. A journal known
+    /// to be failing is still handed out: the write's own append is what decides — a probe
+    /// answer reused from the last second would refuse the first write after the disk or
+    /// database is back.
     pub async fn journal(&self) -> Result<Journal, JournalError> {
-        self.open_journal().await
+        let mut slot = self.state.journal.lock().await;
+        if let Some(journal) = slot.as_ref() {
+            return Ok(journal.clone());
+        }
+        let config = &self.state.config;
+        let location = config.journal.as_ref().ok_or_else(|| JournalError {
+            location: "(none)".into(),
+            detail: "no data directory was found for it; set KLARNA_JOURNAL to a file path".into(),
+        })?;
+        let health = &self.state.journal_health;
+        let journal = match Journal::open(location, config.duplicate_window).await {
+            Ok(journal) => journal.watched_by(health.clone()),
+            Err(e) => {
+                health.failed(&e);
+                return Err(e);
+            }
+        };
+        health.forget_probe().await;
+        if health.failing().is_some() {
+            // Opened at last: whether it takes writes is for the probe to say.
+            let _ = health.probe(&journal).await;
+        }
+        *slot = Some(journal.clone());
+        Ok(journal)
     }
 
     /// Whether the journal can take a write now: opened if it is not, then probed (a probe
     /// less than a second old is reused). For start-up, readiness and the team server's watch.
     pub async fn check_journal(&self) -> Result<(), JournalError> {
-        let journal = self.open_journal().await?;
+        let journal = self.journal().await?;
         self.state
             .journal_health
             .probe(&journal)
@@ -180,11 +204,6 @@ impl KlarnaServer {
                 location: journal.describe(),
                 detail,
             })
-    }
-
-    /// Whether the journal can be written, as last seen.
-    pub fn journal_health(&self) -> &Arc<JournalHealth> {
-        &self.state.journal_health
     }
 
     /// What the team server's `/readyz` asks of this server: that the journal can take a
@@ -222,34 +241,6 @@ impl KlarnaServer {
                 let _ = server.check_journal().await;
             }
         })
-    }
-
-    /// The journal, opened (and watched) if it is not open yet.
-    async fn open_journal(&self) -> Result<Journal, JournalError> {
-        let mut slot = self.state.journal.lock().await;
-        if let Some(journal) = slot.as_ref() {
-            return Ok(journal.clone());
-        }
-        let config = &self.state.config;
-        let location = config.journal.as_ref().ok_or_else(|| JournalError {
-            location: "(none)".into(),
-            detail: "no data directory was found for it; set KLARNA_JOURNAL to a file path".into(),
-        })?;
-        let health = &self.state.journal_health;
-        let journal = match Journal::open(location, config.duplicate_window).await {
-            Ok(journal) => journal.watched_by(health.clone()),
-            Err(e) => {
-                health.failed(&e);
-                return Err(e);
-            }
-        };
-        health.forget_probe().await;
-        if health.failing().is_some() {
-            // Opened at last: whether it takes writes is for the probe to say.
-            let _ = health.probe(&journal).await;
-        }
-        *slot = Some(journal.clone());
-        Ok(journal)
     }
 
     /// Starts the bookkeeping of one tool call: its time budget, its cancellation, the MCP
