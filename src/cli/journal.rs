@@ -60,7 +60,7 @@ enum Action {
         jsonl: bool,
     },
     /// Create or update the journal's tables (run as the PostgreSQL role that owns them, so the
-    /// server can run as a role with only SELECT and INSERT), then say where it is.
+    /// server can run as a role that may only read and append), then say where it is.
     Migrate,
     /// Write a consistent copy of the whole journal to a new file (while servers keep
     /// writing): an archive every journal command reads and verifies. Never overwrites.

@@ -177,8 +177,9 @@ async fn ownership_warning(pool: &PgPool) -> Option<String> {
     let role = crate::klarna::sanitize::bound(&crate::klarna::sanitize::escape(&role), 64);
     Some(format!(
         "the PostgreSQL role this server connects as ({role}) {why}: it could disable the table's append-only \
-         triggers and erase records the duplicate guards need. Run the server as a role with only SELECT and \
-         INSERT on the journal (README: the journal on PostgreSQL)"
+         triggers and erase records the duplicate guards need. Run the server as a role that may only read and \
+         append: SELECT and INSERT on journal, SELECT, INSERT and UPDATE on operations (README: the journal on \
+         PostgreSQL)"
     ))
 }
 
